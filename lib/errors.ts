@@ -1,0 +1,210 @@
+/**
+ * Every failure the library reports is a `FunctionsError` with a stable string
+ * `code`. Match on `error.code`, not on `instanceof`: codes are the contract,
+ * classes may gain intermediate parents.
+ */
+export type ErrorCode =
+  | 'HANDLER_ERROR'
+  | 'TIMEOUT'
+  | 'CPU_LIMIT'
+  | 'MEMORY_LIMIT'
+  | 'WORKER_CRASHED'
+  | 'CAPABILITY_DENIED'
+  | 'INVALID_CAPABILITIES'
+  | 'INVALID_OPTIONS'
+  | 'INVALID_REQUEST'
+  | 'BUNDLE_LOAD_ERROR'
+  | 'QUEUE_FULL'
+  | 'POOL_CLOSED'
+  | 'PROTOCOL_ERROR'
+  | 'RUNTIME_UNAVAILABLE'
+  | 'ABORTED'
+  | 'BODY_TOO_LARGE'
+  | 'RESPONSE_TOO_LARGE';
+
+export interface FunctionsErrorOptions {
+  cause?: unknown;
+  /** The stack of the error inside the worker, when it came from there. */
+  workerStack?: string | undefined;
+  /** Name of the error class inside the worker (`TypeError`, ...). */
+  workerName?: string | undefined;
+}
+
+export class FunctionsError extends Error {
+  readonly code: ErrorCode;
+  readonly workerStack: string | undefined;
+  readonly workerName: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: FunctionsErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'FunctionsError';
+    this.code = code;
+    this.workerStack = options.workerStack;
+    this.workerName = options.workerName;
+  }
+}
+
+/** One issue found while validating options or capabilities. */
+export interface ValidationIssue {
+  /** Dotted path of the offending field, e.g. `allowedPaths.0`. */
+  path: string;
+  message: string;
+}
+
+export class HandlerError extends FunctionsError {
+  constructor(message: string, options?: FunctionsErrorOptions) {
+    super('HANDLER_ERROR', message, options);
+    this.name = 'HandlerError';
+  }
+}
+
+export class TimeoutError extends FunctionsError {
+  constructor(message: string, options?: FunctionsErrorOptions) {
+    super('TIMEOUT', message, options);
+    this.name = 'TimeoutError';
+  }
+}
+
+export class CpuLimitError extends FunctionsError {
+  constructor(message: string, options?: FunctionsErrorOptions) {
+    super('CPU_LIMIT', message, options);
+    this.name = 'CpuLimitError';
+  }
+}
+
+export class MemoryLimitError extends FunctionsError {
+  constructor(message: string, options?: FunctionsErrorOptions) {
+    super('MEMORY_LIMIT', message, options);
+    this.name = 'MemoryLimitError';
+  }
+}
+
+export class WorkerCrashedError extends FunctionsError {
+  constructor(message: string, options?: FunctionsErrorOptions) {
+    super('WORKER_CRASHED', message, options);
+    this.name = 'WorkerCrashedError';
+  }
+}
+
+export class CapabilityDeniedError extends FunctionsError {
+  constructor(message: string, options?: FunctionsErrorOptions) {
+    super('CAPABILITY_DENIED', message, options);
+    this.name = 'CapabilityDeniedError';
+  }
+}
+
+export class InvalidCapabilitiesError extends FunctionsError {
+  readonly issues: readonly ValidationIssue[];
+  constructor(message: string, issues: readonly ValidationIssue[], options?: FunctionsErrorOptions) {
+    super('INVALID_CAPABILITIES', message, options);
+    this.name = 'InvalidCapabilitiesError';
+    this.issues = issues;
+  }
+}
+
+export class InvalidOptionsError extends FunctionsError {
+  readonly issues: readonly ValidationIssue[];
+  constructor(message: string, issues: readonly ValidationIssue[], options?: FunctionsErrorOptions) {
+    super('INVALID_OPTIONS', message, options);
+    this.name = 'InvalidOptionsError';
+    this.issues = issues;
+  }
+}
+
+export class InvalidRequestError extends FunctionsError {
+  constructor(message: string, options?: FunctionsErrorOptions) {
+    super('INVALID_REQUEST', message, options);
+    this.name = 'InvalidRequestError';
+  }
+}
+
+export class BundleLoadError extends FunctionsError {
+  constructor(message: string, options?: FunctionsErrorOptions) {
+    super('BUNDLE_LOAD_ERROR', message, options);
+    this.name = 'BundleLoadError';
+  }
+}
+
+export class QueueFullError extends FunctionsError {
+  constructor(message: string, options?: FunctionsErrorOptions) {
+    super('QUEUE_FULL', message, options);
+    this.name = 'QueueFullError';
+  }
+}
+
+export class PoolClosedError extends FunctionsError {
+  constructor(message: string, options?: FunctionsErrorOptions) {
+    super('POOL_CLOSED', message, options);
+    this.name = 'PoolClosedError';
+  }
+}
+
+export class ProtocolError extends FunctionsError {
+  constructor(message: string, options?: FunctionsErrorOptions) {
+    super('PROTOCOL_ERROR', message, options);
+    this.name = 'ProtocolError';
+  }
+}
+
+export class RuntimeUnavailableError extends FunctionsError {
+  constructor(message: string, options?: FunctionsErrorOptions) {
+    super('RUNTIME_UNAVAILABLE', message, options);
+    this.name = 'RuntimeUnavailableError';
+  }
+}
+
+export class AbortedError extends FunctionsError {
+  constructor(message: string, options?: FunctionsErrorOptions) {
+    super('ABORTED', message, options);
+    this.name = 'AbortedError';
+  }
+}
+
+export class BodyTooLargeError extends FunctionsError {
+  constructor(message: string, options?: FunctionsErrorOptions) {
+    super('BODY_TOO_LARGE', message, options);
+    this.name = 'BodyTooLargeError';
+  }
+}
+
+export class ResponseTooLargeError extends FunctionsError {
+  constructor(message: string, options?: FunctionsErrorOptions) {
+    super('RESPONSE_TOO_LARGE', message, options);
+    this.name = 'ResponseTooLargeError';
+  }
+}
+
+const CONSTRUCTORS: Record<ErrorCode, new (message: string, options?: FunctionsErrorOptions) => FunctionsError> = {
+  HANDLER_ERROR: HandlerError,
+  TIMEOUT: TimeoutError,
+  CPU_LIMIT: CpuLimitError,
+  MEMORY_LIMIT: MemoryLimitError,
+  WORKER_CRASHED: WorkerCrashedError,
+  CAPABILITY_DENIED: CapabilityDeniedError,
+  INVALID_CAPABILITIES: class extends InvalidCapabilitiesError {
+    constructor(message: string, options?: FunctionsErrorOptions) {
+      super(message, [], options);
+    }
+  },
+  INVALID_OPTIONS: class extends InvalidOptionsError {
+    constructor(message: string, options?: FunctionsErrorOptions) {
+      super(message, [], options);
+    }
+  },
+  INVALID_REQUEST: InvalidRequestError,
+  BUNDLE_LOAD_ERROR: BundleLoadError,
+  QUEUE_FULL: QueueFullError,
+  POOL_CLOSED: PoolClosedError,
+  PROTOCOL_ERROR: ProtocolError,
+  RUNTIME_UNAVAILABLE: RuntimeUnavailableError,
+  ABORTED: AbortedError,
+  BODY_TOO_LARGE: BodyTooLargeError,
+  RESPONSE_TOO_LARGE: ResponseTooLargeError,
+};
+
+/** Builds the error class that belongs to `code` (used for errors that crossed the worker boundary as data). */
+export function createError(code: ErrorCode, message: string, options?: FunctionsErrorOptions): FunctionsError {
+  return new CONSTRUCTORS[code](message, options);
+}
+
+export const ERROR_CODES = Object.keys(CONSTRUCTORS) as ErrorCode[];
