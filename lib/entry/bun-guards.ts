@@ -1,0 +1,192 @@
+import { createRequire } from 'node:module';
+import { checkPath } from '../capabilities/paths.js';
+import type { Capabilities } from '../capabilities/index.js';
+import { send } from './channel.js';
+
+/**
+ * The API layer inside a Bun worker: every API the profile does not allow is
+ * replaced by one that throws, and every allowed file API checks its path.
+ * Bun has far more ways out than can be patched from JavaScript (see
+ * docs/security.md); this layer gives clear errors and denial events, the OS
+ * fence is what actually holds.
+ */
+
+type Capability = 'filesystem' | 'network' | 'childProcess' | 'eval';
+type Fn = (...args: unknown[]) => unknown;
+type Patchable = Record<string, unknown>;
+
+const require = createRequire(import.meta.url);
+
+export class CapabilityDenied extends Error {
+  readonly code = 'CAPABILITY_DENIED';
+  constructor(message: string) {
+    super(message);
+    this.name = 'CapabilityDenied';
+  }
+}
+
+export function installGuards(caps: Capabilities, currentId: () => number): void {
+  const deny = (capability: Capability, target: string, rule: string): never => {
+    send({ id: currentId(), type: 'denied', payload: { capability, target, rule } });
+    throw new CapabilityDenied(`${capability} access to ${target} is not allowed: ${rule}`);
+  };
+  // Load every module we patch before any patch: Bun's own modules use
+  // process.binding and friends while they initialise.
+  for (const name of PATCHED_MODULES) require(name);
+  if (!caps.allowEval) guardEval(deny);
+  if (!caps.allowChildProcess) guardProcesses(deny);
+  guardSockets(deny);
+  guardFiles(caps, deny);
+}
+
+const PATCHED_MODULES = [
+  'node:vm', 'node:child_process', 'bun:ffi', 'node:worker_threads', 'node:net', 'node:tls', 'node:dgram',
+  'node:http', 'node:https', 'node:http2', 'node:dns', 'node:fs', 'node:fs/promises',
+];
+
+type Deny = (capability: Capability, target: string, rule: string) => never;
+
+// Functions this layer installed; some modules are reachable under two names (fs.promises).
+const installed = new WeakSet<object>();
+
+function replace(target: Patchable, names: readonly string[], make: (name: string, original: unknown) => unknown): void {
+  for (const name of names) {
+    const original = target[name];
+    if (original === undefined || (typeof original === 'function' && installed.has(original))) continue;
+    const value = make(name, original);
+    if (typeof value === 'function') installed.add(value);
+    Object.defineProperty(target, name, { value, writable: false, configurable: false });
+  }
+}
+
+function guardEval(deny: Deny): void {
+  const refuse = (what: string) =>
+    function denied(): never {
+      return deny('eval', what, 'allowEval is false');
+    };
+  const g = globalThis as unknown as Patchable;
+  replace(g, ['eval'], () => refuse('eval'));
+  // Every function kind has its own constructor reachable through a prototype chain.
+  const kinds: unknown[] = [
+    function () {},
+    async function () {},
+    function* () {},
+    async function* () {},
+  ];
+  for (const kind of kinds) {
+    const proto = Object.getPrototypeOf(kind) as Patchable;
+    replace(proto, ['constructor'], () => refuse('Function constructor'));
+  }
+  replace(g, ['Function'], () => refuse('Function constructor'));
+  replace(g, ['ShadowRealm', 'Worker'], (name) => refuse(name));
+  const vm = require('node:vm') as Patchable;
+  replace(
+    vm,
+    ['runInThisContext', 'runInNewContext', 'runInContext', 'compileFunction', 'Script', 'createContext', 'SourceTextModule'],
+    (name) => refuse(`vm.${name}`),
+  );
+}
+
+function guardProcesses(deny: Deny): void {
+  const refuse = (what: string) =>
+    function denied(): never {
+      return deny('childProcess', what, 'allowChildProcess is false');
+    };
+  const cp = require('node:child_process') as Patchable;
+  replace(cp, ['spawn', 'spawnSync', 'exec', 'execSync', 'execFile', 'execFileSync', 'fork'], (name) =>
+    refuse(`child_process.${name}`),
+  );
+  const bun = (globalThis as unknown as { Bun: Patchable }).Bun;
+  replace(bun, ['spawn', 'spawnSync', '$'], (name) => refuse(`Bun.${name}`));
+  replace(process as unknown as Patchable, ['dlopen', 'binding', '_linkedBinding', 'kill'], (name) =>
+    refuse(`process.${name}`),
+  );
+  const ffi = require('bun:ffi') as Patchable;
+  replace(ffi, ['dlopen', 'cc', 'linkSymbols', 'CFunction', 'viewSource'], (name) => refuse(`bun:ffi.${name}`));
+  const worker = require('node:worker_threads') as Patchable;
+  replace(worker, ['Worker'], () => refuse('worker_threads.Worker'));
+}
+
+/** Raw sockets are never allowed: outbound network goes through the host's fetch. */
+function guardSockets(deny: Deny): void {
+  const refuse = (what: string) =>
+    function denied(): never {
+      return deny('network', what, 'raw sockets are not available; use fetch()');
+    };
+  const bun = (globalThis as unknown as { Bun: Patchable }).Bun;
+  replace(bun, ['connect', 'listen', 'serve', 'udpSocket'], (name) => refuse(`Bun.${name}`));
+  replace(globalThis as unknown as Patchable, ['WebSocket', 'EventSource'], (name) => refuse(name));
+  const modules: [string, readonly string[]][] = [
+    ['node:net', ['connect', 'createConnection', 'createServer', 'Socket', 'Server']],
+    ['node:tls', ['connect', 'createServer', 'TLSSocket']],
+    ['node:dgram', ['createSocket', 'Socket']],
+    ['node:http', ['request', 'get', 'createServer', 'Agent']],
+    ['node:https', ['request', 'get', 'createServer', 'Agent']],
+    ['node:http2', ['connect', 'createServer', 'createSecureServer']],
+    ['node:dns', ['lookup', 'resolve', 'resolve4', 'resolve6', 'resolveAny']],
+  ];
+  for (const [name, exports] of modules) {
+    const mod = require(name) as Patchable;
+    replace(mod, exports, (fn) => refuse(`${name.slice(5)}.${fn}`));
+  }
+}
+
+// Which arguments of each fs function are paths, and what the call does to them.
+const READS: Record<string, number[]> = {
+  readFile: [0], readdir: [0], stat: [0], lstat: [0], access: [0], exists: [0], readlink: [0], realpath: [0],
+  opendir: [0], statfs: [0], createReadStream: [0], watch: [0], watchFile: [0],
+};
+const WRITES: Record<string, number[]> = {
+  writeFile: [0], appendFile: [0], mkdir: [0], mkdtemp: [0], rm: [0], rmdir: [0], unlink: [0], rename: [0, 1],
+  copyFile: [1], cp: [1], chmod: [0], chown: [0], lchown: [0], utimes: [0], lutimes: [0], truncate: [0],
+  createWriteStream: [0], symlink: [0, 1], link: [1],
+};
+const BOTH: Record<string, number[]> = { open: [0], copyFile: [0], cp: [0], link: [0] };
+
+function guardFiles(caps: Capabilities, deny: Deny): void {
+  const check = (target: unknown, access: 'read' | 'write'): void => {
+    if (typeof target === 'number') return; // An open descriptor was checked when it was opened.
+    const path = target instanceof URL ? target.pathname : String(target);
+    const decision = checkPath(path, caps, access);
+    if (!decision.allowed) deny('filesystem', decision.resolved, decision.rule);
+  };
+  const wrap = (original: Fn, reads: number[], writes: number[], name: string): Fn =>
+    function guarded(this: unknown, ...args: unknown[]): unknown {
+      for (const i of reads) check(args[i], 'read');
+      const flags = args[1];
+      const opensForWrite = name === 'open' && typeof flags === 'string' && /[wa+]/.test(flags);
+      const opensForWriteNum = name === 'open' && typeof flags === 'number' && (flags & 3) !== 0;
+      for (const i of writes) check(args[i], 'write');
+      if (opensForWrite || opensForWriteNum) check(args[0], 'write');
+      return original.apply(this, args);
+    };
+  const patchModule = (mod: Patchable): void => {
+    const names = new Set([...Object.keys(READS), ...Object.keys(WRITES), ...Object.keys(BOTH)]);
+    for (const base of names) {
+      for (const name of [base, `${base}Sync`]) {
+        const original = mod[name];
+        if (typeof original !== 'function') continue;
+        const reads = [...(READS[base] ?? []), ...(BOTH[base] ?? [])];
+        const writes = WRITES[base] ?? [];
+        replace(mod, [name], () => wrap(original as Fn, reads, writes, base));
+      }
+    }
+  };
+  const fs = require('node:fs') as Patchable;
+  patchModule(fs);
+  patchModule(fs['promises'] as Patchable);
+  patchModule(require('node:fs/promises') as Patchable);
+
+  const bun = (globalThis as unknown as { Bun: Patchable }).Bun;
+  const file = bun['file'] as Fn;
+  const write = bun['write'] as Fn;
+  replace(bun, ['file'], () => (target: unknown, ...rest: unknown[]) => {
+    check(target, 'read');
+    return file.call(bun, target, ...rest);
+  });
+  replace(bun, ['write'], () => (dest: unknown, ...rest: unknown[]) => {
+    const name = typeof dest === 'object' && dest !== null && 'name' in dest ? (dest as { name: unknown }).name : dest;
+    check(name, 'write');
+    return write.call(bun, dest, ...rest);
+  });
+}

@@ -1,0 +1,183 @@
+/**
+ * Runs inside the Bun child process. Reads `init` from the channel, fences the
+ * APIs, loads the customer's bundle and serves invocations (docs/protocol.md).
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Capabilities } from '../capabilities/index.js';
+import { installConsole } from './bun-console.js';
+import { installGuards } from './bun-guards.js';
+import { listen, send, type HostMessageIn } from './channel.js';
+import { resolveHandler, type Handler } from './handler.js';
+import { createHostFetch } from './bun-fetch.js';
+
+const PROTOCOL_VERSION = 1;
+const EXIT_BAD_SETTINGS = 42;
+// Room for init with a large bundle; invocations are bounded by maxBodyBytes below.
+const MIN_LINE_BYTES = 64 * 1024 * 1024;
+
+interface InitPayload {
+  protocol: number;
+  source: string;
+  filename: string;
+  env: Record<string, string>;
+  capabilities: Capabilities;
+  limits: { maxBodyBytes: number; maxLogBytes: number };
+}
+
+interface Invocation {
+  controller: AbortController;
+}
+
+const context = new AsyncLocalStorage<number>();
+const inFlight = new Map<number, Invocation>();
+let handler: Handler | undefined;
+let init: InitPayload | undefined;
+let hostFetch: ReturnType<typeof createHostFetch> | undefined;
+
+/** The invocation whose code is running: from the async context, or the only one in flight. */
+function currentId(): number {
+  const id = context.getStore();
+  if (id !== undefined) return id;
+  if (inFlight.size === 1) return inFlight.keys().next().value ?? 0;
+  return 0;
+}
+
+function errorPayload(code: string, error: unknown): Record<string, string> {
+  if (error instanceof Error) {
+    return { code, name: error.name, message: error.message, stack: error.stack ?? '' };
+  }
+  return { code, name: 'Error', message: `non-Error value thrown: ${String(error)}` };
+}
+
+async function start(payload: InitPayload): Promise<void> {
+  init = payload;
+  for (const key of Object.keys(process.env)) delete process.env[key];
+  Object.assign(process.env, payload.env);
+  installConsole(currentId, payload.limits.maxLogBytes);
+  hostFetch = createHostFetch(currentId, payload.limits.maxBodyBytes, payload.capabilities.allowNetwork);
+  Object.defineProperty(globalThis, 'fetch', { value: hostFetch.fetch, writable: false, configurable: false });
+  installGuards(payload.capabilities, currentId);
+  try {
+    const url = `data:text/javascript;base64,${Buffer.from(payload.source).toString('base64')}`;
+    handler = resolveHandler((await import(url)) as Record<string, unknown>);
+  } catch (error) {
+    send({ id: 0, type: 'error', payload: errorPayload('BUNDLE_LOAD_ERROR', error) });
+    process.exit(0);
+  }
+  const features = ['fetch'];
+  if (payload.capabilities.allowFilesystem) features.push('fs');
+  if (payload.capabilities.allowEval) features.push('eval');
+  if (payload.capabilities.allowChildProcess) features.push('child_process');
+  send({
+    id: 0,
+    type: 'ready',
+    payload: { protocol: PROTOCOL_VERSION, runtime: 'bun', version: Bun.version, pid: process.pid, features, sandbox: {} },
+  });
+}
+
+async function invoke(id: number, payload: Record<string, unknown>): Promise<void> {
+  const limits = (init as InitPayload).limits;
+  const controller = new AbortController();
+  inFlight.set(id, { controller });
+  const cpuBefore = process.cpuUsage();
+  try {
+    const method = String(payload['method']);
+    const body = typeof payload['body'] === 'string' ? Buffer.from(payload['body'], 'base64') : null;
+    const request = new Request(String(payload['url']), {
+      method,
+      headers: payload['headers'] as [string, string][],
+      body: body === null || method === 'GET' || method === 'HEAD' ? null : body,
+      signal: controller.signal,
+    });
+    const ctx = { waitUntil(): void {}, passThroughOnException(): void {}, signal: controller.signal };
+    const result = await context.run(id, () => (handler as Handler)(request, init?.env ?? {}, ctx));
+    if (!(result instanceof Response)) {
+      throw new TypeError(`The handler returned ${describe(result)} instead of a Response`);
+    }
+    const bytes = new Uint8Array(await result.arrayBuffer());
+    if (bytes.byteLength > limits.maxBodyBytes) {
+      send({
+        id,
+        type: 'error',
+        payload: {
+          code: 'RESPONSE_TOO_LARGE',
+          name: 'RangeError',
+          message: `The response body is ${bytes.byteLength} bytes; the limit is ${limits.maxBodyBytes} (maxBodyBytes)`,
+        },
+      });
+      return;
+    }
+    const cpu = process.cpuUsage(cpuBefore);
+    if (!inFlight.has(id)) return; // Cancelled while finishing.
+    send({
+      id,
+      type: 'response',
+      payload: {
+        status: result.status,
+        statusText: result.statusText,
+        headers: [...result.headers],
+        body: bytes.byteLength === 0 ? null : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'),
+        cpuMs: (cpu.user + cpu.system) / 1000,
+        peakMemoryBytes: process.resourceUsage().maxRSS * 1024,
+      },
+    });
+  } catch (error) {
+    if (inFlight.has(id)) {
+      const code = (error as { code?: unknown } | null)?.code === 'CAPABILITY_DENIED' ? 'CAPABILITY_DENIED' : 'HANDLER_ERROR';
+      send({ id, type: 'error', payload: errorPayload(code, error) });
+    }
+  } finally {
+    inFlight.delete(id);
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'object') return `an object (${Object.prototype.toString.call(value)})`;
+  return typeof value;
+}
+
+function failCurrent(error: unknown): void {
+  const id = currentId();
+  if (id !== 0 && inFlight.has(id)) {
+    inFlight.delete(id);
+    send({ id, type: 'error', payload: errorPayload('HANDLER_ERROR', error) });
+  } else {
+    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    send({ id: 0, type: 'log', payload: { level: 'error', message: `Uncaught: ${message}`, time: Date.now() } });
+  }
+}
+
+process.on('unhandledRejection', failCurrent);
+process.on('uncaughtException', failCurrent);
+
+function onMessage(message: HostMessageIn): void {
+  switch (message.type) {
+    case 'init': {
+      const payload = message.payload as unknown as InitPayload;
+      if (payload.protocol !== PROTOCOL_VERSION || init !== undefined) process.exit(EXIT_BAD_SETTINGS);
+      start(payload).catch((error: unknown) => {
+        // Our own set-up failed, not the customer's bundle: exit so the host reports a crash with this text.
+        process.stderr.write(`bunbase worker set-up failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+        process.exit(1);
+      });
+      return;
+    }
+    case 'invoke':
+      void invoke(message.id, message.payload);
+      return;
+    case 'cancel': {
+      const entry = inFlight.get(message.id);
+      inFlight.delete(message.id);
+      entry?.controller.abort(new DOMException('The invocation was cancelled by the host', 'AbortError'));
+      return;
+    }
+    case 'result':
+      hostFetch?.settle(message.payload);
+      return;
+    case 'shutdown':
+      process.exit(0);
+  }
+}
+
+listen(MIN_LINE_BYTES * 2, onMessage);

@@ -1,0 +1,33 @@
+import * as fs from 'node:fs';
+import { LineSplitter } from '../protocol/line-splitter.js';
+
+/** The protocol descriptor the host opened for us (docs/protocol.md). */
+export const CHANNEL_FD = 3;
+
+/**
+ * Writes one message. Synchronous on purpose: the descriptor is a blocking
+ * socket, so a write either completes or waits for the host to read, and a
+ * log written just before `process.exit()` is never lost.
+ */
+export function send(message: { id: number; type: string; payload: unknown }): void {
+  fs.writeSync(CHANNEL_FD, JSON.stringify(message) + '\n');
+}
+
+export function listen(maxLineBytes: number, onMessage: (message: HostMessageIn) => void): void {
+  const splitter = new LineSplitter(
+    maxLineBytes,
+    (line) => onMessage(JSON.parse(line) as HostMessageIn),
+    () => process.exit(3),
+  );
+  const stream = fs.createReadStream('', { fd: CHANNEL_FD, highWaterMark: 1 << 20 });
+  stream.on('data', (chunk: Buffer | string) => splitter.push(chunk as Buffer));
+  // The host closed the channel: nobody is left to answer to.
+  stream.on('end', () => process.exit(0));
+  stream.on('error', () => process.exit(0));
+}
+
+export interface HostMessageIn {
+  id: number;
+  type: 'init' | 'invoke' | 'cancel' | 'shutdown' | 'result';
+  payload: Record<string, unknown>;
+}

@@ -1,0 +1,10 @@
+export { createPool } from './create-pool.js';
+export { Pool, type InvokeOptions } from './pool.js';
+export { InvokeResponse, type InvocationMetrics } from './response.js';
+export type { InvokeRequest, HeadersInput } from './request.js';
+export type { PoolOptions } from './options.js';
+export type { PoolStats } from './stats.js';
+export type { PoolEvents, LogEvent, DenialEvent, WorkerStartEvent, WorkerExitEvent, InvocationEvent } from './events.js';
+export type { LogEntry, Denial, ReadyInfo, RuntimeName } from './workers/worker.js';
+export { profiles, validateCapabilities, type Capabilities, type CapabilitiesInput, type CapabilityOverrides } from './capabilities/index.js';
+export * from './errors.js';

@@ -1,0 +1,109 @@
+import * as v from 'valibot';
+import { InvalidOptionsError, type ValidationIssue } from './errors.js';
+
+const MB = 1024 * 1024;
+
+/** Runtime-control variables a worker must never receive: they change how the runtime itself behaves. */
+const FORBIDDEN_ENV = /^(LD_|DYLD_|NODE_|BUN_|UV_|MALLOC_|GLIBC_|QJS_|BUNBASE_)|^(PATH|HOME|TMPDIR|SHELL|IFS|ENV|BASH_ENV)$/i;
+
+const PositiveInt = v.pipe(v.number(), v.safeInteger(), v.minValue(1));
+const NonNegativeInt = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
+
+const SourceSchema = v.union([
+  v.strictObject({
+    /** The bundle's text: an ES module. */
+    code: v.pipe(v.string(), v.nonEmpty('must not be empty')),
+    /** Shown in stack traces. Default `handler.js`. */
+    filename: v.optional(v.string(), 'handler.js'),
+  }),
+  v.strictObject({
+    /** A file the host reads once and ships to every worker; workers need no access to it. */
+    path: v.pipe(v.string(), v.nonEmpty('must not be empty')),
+  }),
+]);
+
+const EnvSchema = v.pipe(
+  v.record(
+    v.pipe(
+      v.string(),
+      v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'env names must be identifiers'),
+      v.check((name) => !FORBIDDEN_ENV.test(name), 'runtime-control variables (LD_*, NODE_*, BUN_*, PATH, ...) are refused'),
+    ),
+    v.string(),
+  ),
+  v.check((env) => Object.keys(env).length <= 1000, 'at most 1000 variables'),
+);
+
+/**
+ * Options of `createPool`. The schema is the type: defaults live here.
+ * `capabilities` is validated separately so its errors carry their own code.
+ */
+export const PoolOptionsSchema = v.pipe(
+  v.strictObject({
+    /** Which worker runtime runs the handler. */
+    runtime: v.picklist(['quickjs-ng', 'bun']),
+    /** The capability profile, e.g. `profiles.strict('project-1')`. */
+    capabilities: v.unknown(),
+    source: SourceSchema,
+    /** Values the handler receives as `env`; never the host's `process.env`. Default `{}`. */
+    env: v.optional(EnvSchema, {}),
+    /** Workers kept alive even when idle. Default 0. */
+    minWorkers: v.optional(NonNegativeInt, 0),
+    /** Upper bound on workers. Default 4. */
+    maxWorkers: v.optional(PositiveInt, 4),
+    /** Invocations one worker runs at the same time. Default 1. */
+    concurrency: v.optional(PositiveInt, 1),
+    /** Invocations waiting for a worker before `QUEUE_FULL`. Default 1000. */
+    maxQueue: v.optional(NonNegativeInt, 1000),
+    /** Wall-clock deadline of one invocation, awaited work included; 0 = none. Default 30 000 ms. */
+    timeoutMs: v.optional(NonNegativeInt, 30_000),
+    /** How long a worker may take from spawn to `ready`. Default 10 000 ms. */
+    startTimeoutMs: v.optional(PositiveInt, 10_000),
+    /** Workers above `minWorkers` idle this long are stopped; 0 = never. Default 30 000 ms. */
+    idleTimeoutMs: v.optional(NonNegativeInt, 30_000),
+    /** A worker is replaced after this many invocations; 0 = never. Default 10 000. */
+    recycleAfter: v.optional(NonNegativeInt, 10_000),
+    /** Largest request or response body. Default 32 MiB. */
+    maxBodyBytes: v.optional(PositiveInt, 32 * MB),
+    /** Log bytes kept per invocation; the rest is dropped with a marker. Default 1 MiB. */
+    maxLogBytes: v.optional(PositiveInt, MB),
+    /** Largest protocol line a worker may send. Default: enough for a base64 `maxBodyBytes` body plus 1 MiB. */
+    maxMessageBytes: v.optional(PositiveInt),
+    /** Grace period for a worker to exit after `shutdown` before it is killed. Default 2000 ms. */
+    shutdownTimeoutMs: v.optional(NonNegativeInt, 2000),
+  }),
+  v.forward(
+    v.check((o) => o.minWorkers <= o.maxWorkers, 'minWorkers must not exceed maxWorkers'),
+    ['minWorkers'],
+  ),
+);
+
+export type PoolOptions = v.InferInput<typeof PoolOptionsSchema>;
+export type ResolvedPoolOptions = Omit<v.InferOutput<typeof PoolOptionsSchema>, 'maxMessageBytes'> & {
+  maxMessageBytes: number;
+};
+
+export function issuesOf(issues: readonly v.BaseIssue<unknown>[]): ValidationIssue[] {
+  return issues.map((issue) => ({
+    path: v.getDotPath(issue) ?? '(root)',
+    message: issue.message,
+  }));
+}
+
+export function formatIssues(prefix: string, issues: readonly ValidationIssue[]): string {
+  return `${prefix}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`;
+}
+
+/** Validates `createPool` options, filling in defaults. Throws `InvalidOptionsError` naming every bad field. */
+export function validateOptions(input: unknown): ResolvedPoolOptions {
+  const parsed = v.safeParse(PoolOptionsSchema, input);
+  if (!parsed.success) {
+    const issues = issuesOf(parsed.issues);
+    throw new InvalidOptionsError(formatIssues('Invalid pool options', issues), issues);
+  }
+  const options = parsed.output;
+  return {
+    ...options,
+    maxMessageBytes: options.maxMessageBytes ?? Math.ceil((options.maxBodyBytes * 4) / 3) + MB,
+  };
+}

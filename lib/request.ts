@@ -1,0 +1,76 @@
+import { BodyTooLargeError, InvalidRequestError } from './errors.js';
+import type { HeaderPairs } from './protocol/index.js';
+import type { WireRequest } from './workers/worker.js';
+
+/** The base URL a handler sees when the caller gives only a path. */
+export const DEFAULT_ORIGIN = 'http://localhost';
+
+export type HeadersInput = Record<string, string | readonly string[]> | readonly (readonly [string, string])[] | Headers;
+
+/** What `pool.invoke()` accepts. */
+export interface InvokeRequest {
+  /** Default `GET`. */
+  method?: string;
+  /** Path and query, e.g. `/users?x=1`, resolved against `http://localhost`. */
+  path?: string;
+  /** A full URL; takes precedence over `path`. */
+  url?: string;
+  headers?: HeadersInput;
+  body?: string | Uint8Array | ArrayBuffer | null;
+}
+
+const METHOD = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const HEADER_NAME = METHOD;
+const encoder = new TextEncoder();
+
+function normalizeHeaders(input: HeadersInput | undefined): HeaderPairs {
+  const pairs: HeaderPairs = [];
+  if (input === undefined) return pairs;
+  const add = (name: string, value: string): void => {
+    if (!HEADER_NAME.test(name)) throw new InvalidRequestError(`Invalid header name ${JSON.stringify(name)}`);
+    if (/[\r\n\0]/.test(value)) throw new InvalidRequestError(`Invalid value for header ${name}: contains CR, LF or NUL`);
+    pairs.push([name.toLowerCase(), value]);
+  };
+  if (input instanceof Headers) {
+    for (const [name, value] of input) add(name, value);
+  } else if (Array.isArray(input)) {
+    for (const pair of input as readonly (readonly [string, string])[]) add(String(pair[0]), String(pair[1]));
+  } else {
+    for (const [name, value] of Object.entries(input as Record<string, string | readonly string[]>)) {
+      if (Array.isArray(value)) for (const v of value) add(name, String(v));
+      else add(name, String(value));
+    }
+  }
+  return pairs;
+}
+
+/** Validates and normalises a request for the wire. Throws `INVALID_REQUEST` or `BODY_TOO_LARGE`. */
+export function normalizeRequest(request: InvokeRequest, maxBodyBytes: number): WireRequest {
+  if (typeof request !== 'object' || request === null) {
+    throw new InvalidRequestError('invoke() expects a request object such as { method: "GET", path: "/" }');
+  }
+  const method = (request.method ?? 'GET').toUpperCase();
+  if (!METHOD.test(method)) throw new InvalidRequestError(`Invalid method ${JSON.stringify(request.method)}`);
+  let url: string;
+  try {
+    url = request.url !== undefined ? new URL(request.url).href : new URL(request.path ?? '/', DEFAULT_ORIGIN).href;
+  } catch {
+    throw new InvalidRequestError(`Invalid url or path: ${JSON.stringify(request.url ?? request.path)}`);
+  }
+  let body: Uint8Array | null;
+  const raw = request.body;
+  if (raw === undefined || raw === null) body = null;
+  else if (typeof raw === 'string') body = encoder.encode(raw);
+  else if (raw instanceof Uint8Array) body = raw;
+  else if (raw instanceof ArrayBuffer) body = new Uint8Array(raw);
+  else throw new InvalidRequestError('body must be a string, Uint8Array, ArrayBuffer or null');
+  if (body !== null && body.byteLength > maxBodyBytes) {
+    throw new BodyTooLargeError(
+      `The request body is ${body.byteLength} bytes; the limit is ${maxBodyBytes} (maxBodyBytes option)`,
+    );
+  }
+  if (body !== null && (method === 'GET' || method === 'HEAD')) {
+    throw new InvalidRequestError(`A ${method} request cannot have a body`);
+  }
+  return { method, url, headers: normalizeHeaders(request.headers), body };
+}

@@ -1,0 +1,508 @@
+import { EventEmitter } from 'eventemitter3';
+import type { ChildProcess } from 'node:child_process';
+import type { Duplex } from 'node:stream';
+import {
+  BundleLoadError,
+  FunctionsError,
+  ProtocolError,
+  TimeoutError,
+  WorkerCrashedError,
+  CpuLimitError,
+  MemoryLimitError,
+  createError,
+} from '../errors.js';
+import {
+  LineSplitter,
+  PROTOCOL_VERSION,
+  decodeMessage,
+  encodeMessage,
+  type CallMessage,
+  type HostMessage,
+  type WorkerMessage,
+} from '../protocol/index.js';
+import { OutputCapture } from './output-capture.js';
+import { Watchdog } from './watchdog.js';
+import type {
+  InvokeOptions,
+  ReadyInfo,
+  RuntimeName,
+  Worker,
+  WorkerContext,
+  WorkerEvents,
+  WireRequest,
+  WorkerResult,
+  LogEntry,
+} from './worker.js';
+
+/** The exit code a worker uses for settings it cannot use (docs/protocol.md). */
+export const EXIT_BAD_SETTINGS = 42;
+const STDERR_TAIL_BYTES = 4096;
+
+interface Invocation {
+  resolve: (result: WorkerResult) => void;
+  reject: (error: FunctionsError) => void;
+  /** False once the caller has been answered (or gave up): late messages are then ignored. */
+  open: boolean;
+  logs: LogEntry[];
+  logBytes: number;
+  logTruncated: boolean;
+  denials: number;
+  coldStart: boolean;
+  timer: NodeJS.Timeout | undefined;
+  calls: Set<AbortController>;
+}
+
+/** How a runtime's process is started; the rest of the protocol is shared. */
+export interface LaunchSpec {
+  spawn(): ChildProcess;
+}
+
+/**
+ * A worker that is a child process speaking NDJSON on descriptor 3. Bun and
+ * QuickJS-NG differ only in how the process is launched.
+ */
+export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker {
+  readonly id: number;
+  readonly runtime: RuntimeName;
+  readonly #context: WorkerContext;
+  readonly #launch: LaunchSpec;
+  readonly #invocations = new Map<number, Invocation>();
+  #child: ChildProcess | undefined;
+  #channel: Duplex | undefined;
+  #splitter: LineSplitter;
+  #info: ReadyInfo | undefined;
+  #nextId = 1;
+  #served = 0;
+  #exited = false;
+  #killReason: { error: FunctionsError; invocationId: number } | undefined;
+  #startError: FunctionsError | undefined;
+  #start: { resolve: (info: ReadyInfo) => void; reject: (e: FunctionsError) => void } | undefined;
+  #startPromise: Promise<ReadyInfo> | undefined;
+  #exitPromise: Promise<void>;
+  #resolveExit!: () => void;
+  #stderrTail = '';
+  #spawnedAt = 0;
+  #output: OutputCapture;
+  #watchdog: Watchdog | undefined;
+
+  constructor(runtime: RuntimeName, context: WorkerContext, launch: LaunchSpec) {
+    super();
+    this.id = context.id;
+    this.runtime = runtime;
+    this.#context = context;
+    this.#launch = launch;
+    this.#splitter = new LineSplitter(
+      context.options.maxMessageBytes,
+      (line) => this.#onLine(line),
+      (bytes) =>
+        this.#violation(`a message of at least ${bytes} bytes exceeds maxMessageBytes (${context.options.maxMessageBytes})`),
+    );
+    this.#output = new OutputCapture(context.options.maxLogBytes, (level, message) =>
+      this.#log({ level, message, time: Date.now() }, this.#soleInvocation()),
+    );
+    this.#exitPromise = new Promise((resolve) => (this.#resolveExit = resolve));
+  }
+
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+  get info(): ReadyInfo | undefined {
+    return this.#info;
+  }
+  get inFlight(): number {
+    return this.#invocations.size;
+  }
+  get served(): number {
+    return this.#served;
+  }
+  get exited(): boolean {
+    return this.#exited;
+  }
+
+  start(): Promise<ReadyInfo> {
+    this.#startPromise ??= this.#spawn();
+    return this.#startPromise;
+  }
+
+  #spawn(): Promise<ReadyInfo> {
+    this.#spawnedAt = performance.now();
+    const promise = new Promise<ReadyInfo>((resolve, reject) => {
+      this.#start = { resolve, reject };
+    });
+    let child: ChildProcess;
+    try {
+      child = this.#launch.spawn();
+    } catch (error) {
+      this.#exited = true;
+      this.#resolveExit();
+      const failure = new WorkerCrashedError(`Could not start the ${this.runtime} worker: ${(error as Error).message}`, {
+        cause: error,
+      });
+      this.#start?.reject(failure);
+      return promise;
+    }
+    this.#child = child;
+    const channel = child.stdio[3] as Duplex | undefined;
+    if (channel === undefined || channel === null) throw new Error('worker spawned without descriptor 3');
+    this.#channel = channel;
+    channel.on('data', (chunk: Buffer) => this.#splitter.push(chunk));
+    // The channel erroring (EPIPE after a crash) is reported through the exit event.
+    channel.on('error', () => {});
+    child.stdout?.on('data', (chunk: Buffer) => this.#output.push('log', chunk));
+    child.stderr?.on('data', (chunk: Buffer) => {
+      this.#stderrTail = (this.#stderrTail + chunk.toString('utf8')).slice(-STDERR_TAIL_BYTES);
+      this.#output.push('error', chunk);
+    });
+    child.on('error', (error) => {
+      this.#startError ??= new WorkerCrashedError(`The ${this.runtime} worker failed: ${error.message}`, { cause: error });
+    });
+    child.on('exit', (code, signal) => this.#onExit(code, signal));
+    const c = this.#context;
+    this.#send({
+      id: 0,
+      type: 'init',
+      payload: {
+        protocol: PROTOCOL_VERSION,
+        source: c.source,
+        filename: c.filename,
+        env: c.options.env,
+        capabilities: c.capabilities,
+        limits: { maxBodyBytes: c.options.maxBodyBytes, maxLogBytes: c.options.maxLogBytes },
+      },
+    });
+    const startTimer = setTimeout(() => {
+      this.#kill(
+        new WorkerCrashedError(
+          `The ${this.runtime} worker did not become ready within ${c.options.startTimeoutMs} ms (startTimeoutMs)`,
+        ),
+        0,
+      );
+    }, c.options.startTimeoutMs);
+    promise.then(
+      () => clearTimeout(startTimer),
+      () => clearTimeout(startTimer),
+    );
+    return promise;
+  }
+
+  invoke(request: WireRequest, options: InvokeOptions): { id: number; result: Promise<WorkerResult> } {
+    const id = this.#nextId++;
+    if (this.#exited || this.#info === undefined) {
+      return { id, result: Promise.reject(new WorkerCrashedError('The worker is not running')) };
+    }
+    const result = new Promise<WorkerResult>((resolve, reject) => {
+      const invocation: Invocation = {
+        resolve,
+        reject,
+        open: true,
+        logs: [],
+        logBytes: 0,
+        logTruncated: false,
+        denials: 0,
+        coldStart: this.#served === 0 && this.#invocations.size === 0 && id === 1,
+        timer: undefined,
+        calls: new Set(),
+      };
+      this.#invocations.set(id, invocation);
+      if (options.timeoutMs > 0) {
+        invocation.timer = setTimeout(() => {
+          this.#kill(
+            new TimeoutError(
+              `The handler did not answer within ${options.timeoutMs} ms (timeoutMs); its worker was killed and will be replaced`,
+            ),
+            id,
+          );
+        }, options.timeoutMs);
+      }
+    });
+    const cpuMs = this.#context.capabilities.maxCpu;
+    this.#send({
+      id,
+      type: 'invoke',
+      payload: {
+        method: request.method,
+        url: request.url,
+        headers: request.headers,
+        body: request.body === null ? null : Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength).toString('base64'),
+        cpuMs,
+        timeoutMs: options.timeoutMs,
+      },
+    });
+    this.#watch();
+    return { id, result };
+  }
+
+  cancel(invocationId: number, error: FunctionsError): void {
+    const invocation = this.#invocations.get(invocationId);
+    if (invocation === undefined || !invocation.open) return;
+    invocation.open = false;
+    for (const call of invocation.calls) call.abort();
+    invocation.reject(error);
+    // The slot stays taken until the worker answers or the deadline kills it:
+    // a handler that ignores cancellation must not get a fresh invocation beside it.
+    this.#send({ id: invocationId, type: 'cancel', payload: {} });
+  }
+
+  async terminate(reason = 'terminated by the pool'): Promise<void> {
+    if (this.#exited) return;
+    if (this.#child === undefined) return;
+    this.#send({ id: 0, type: 'shutdown', payload: {} });
+    this.#channel?.end();
+    const grace = setTimeout(() => this.#child?.kill('SIGKILL'), this.#context.options.shutdownTimeoutMs);
+    this.#killReason ??= { error: new WorkerCrashedError(`The worker was stopped: ${reason}`), invocationId: 0 };
+    await this.#exitPromise;
+    clearTimeout(grace);
+  }
+
+  /** Kills the process now; `error` goes to `invocationId`, the others get WORKER_CRASHED. */
+  #kill(error: FunctionsError, invocationId: number): void {
+    if (this.#exited) return;
+    this.#killReason ??= { error, invocationId };
+    this.#child?.kill('SIGKILL');
+  }
+
+  #send(message: HostMessage): void {
+    const channel = this.#channel;
+    if (channel === undefined || channel.destroyed || !channel.writable) return;
+    channel.write(encodeMessage(message));
+  }
+
+  #soleInvocation(): number {
+    if (this.#invocations.size !== 1) return 0;
+    return this.#invocations.keys().next().value ?? 0;
+  }
+
+  #violation(reason: string): void {
+    this.#kill(new ProtocolError(`The worker broke the protocol and was killed: ${reason}`), -1);
+  }
+
+  #onLine(line: string): void {
+    if (this.#exited) return;
+    const decoded = decodeMessage(line);
+    if (!decoded.ok) {
+      this.#violation(decoded.reason);
+      return;
+    }
+    this.#onMessage(decoded.message);
+  }
+
+  #onMessage(message: WorkerMessage): void {
+    if (message.id >= this.#nextId) {
+      this.#violation(`message for invocation ${message.id}, which was never sent`);
+      return;
+    }
+    switch (message.type) {
+      case 'ready': {
+        if (this.#info !== undefined) return this.#violation('a second ready message');
+        const { protocol: _protocol, ...info } = message.payload;
+        this.#info = { ...info, startMs: performance.now() - this.#spawnedAt };
+        this.#start?.resolve(this.#info);
+        return;
+      }
+      case 'log':
+        return this.#log(message.payload, message.id);
+      case 'denied': {
+        const invocation = this.#invocations.get(message.id);
+        if (invocation !== undefined) invocation.denials++;
+        this.emit('denied', message.payload, message.id);
+        return;
+      }
+      case 'call':
+        return this.#onCall(message);
+      case 'error':
+        return this.#onError(message.id, message.payload);
+      case 'response': {
+        if (this.#info === undefined) return this.#violation('a response before ready');
+        const invocation = this.#settle(message.id);
+        if (invocation === undefined) return;
+        const p = message.payload;
+        invocation.resolve({
+          status: p.status,
+          statusText: p.statusText,
+          headers: p.headers,
+          body: p.body === null ? new Uint8Array(0) : new Uint8Array(Buffer.from(p.body, 'base64')),
+          logs: invocation.logs,
+          cpuMs: p.cpuMs,
+          peakMemoryBytes: p.peakMemoryBytes,
+          denials: invocation.denials,
+          coldStart: invocation.coldStart,
+        });
+        return;
+      }
+    }
+  }
+
+  #onError(id: number, payload: { code: string; name?: string | undefined; message: string; stack?: string | undefined }): void {
+    const options = { workerName: payload.name, workerStack: payload.stack };
+    if (id === 0) {
+      if (this.#info === undefined && payload.code === 'BUNDLE_LOAD_ERROR') {
+        this.#startError = new BundleLoadError(
+          `The handler bundle failed to load: ${payload.name ?? 'Error'}: ${payload.message}`,
+          options,
+        );
+        return;
+      }
+      return this.#violation(`an error with code ${payload.code} outside any invocation`);
+    }
+    if (payload.code === 'MEMORY_LIMIT') {
+      // The worker's heap is exhausted and cannot be trusted: it exits, we make sure.
+      this.#kill(
+        new MemoryLimitError(`The handler exceeded its memory limit (maxMemory): ${payload.message}`, options),
+        id,
+      );
+      return;
+    }
+    const invocation = this.#settle(id);
+    if (invocation === undefined) return;
+    const message =
+      payload.code === 'HANDLER_ERROR' ? `The handler threw ${payload.name ?? 'Error'}: ${payload.message}` : payload.message;
+    invocation.reject(createError(payload.code as Parameters<typeof createError>[0], message, options));
+  }
+
+  /** Removes an answered invocation; returns it only if its caller still waits. */
+  #settle(id: number): Invocation | undefined {
+    const invocation = this.#invocations.get(id);
+    if (invocation === undefined) return undefined;
+    this.#invocations.delete(id);
+    clearTimeout(invocation.timer);
+    for (const call of invocation.calls) call.abort();
+    this.#served++;
+    if (this.#invocations.size === 0) this.#watchdog?.pause();
+    // Let the pool reuse the slot once the caller has been answered below.
+    queueMicrotask(() => this.emit('free'));
+    if (!invocation.open) return undefined;
+    invocation.open = false;
+    return invocation;
+  }
+
+  #log(entry: LogEntry, id: number): void {
+    const invocation = this.#invocations.get(id);
+    if (invocation !== undefined && invocation.open) {
+      const limit = this.#context.options.maxLogBytes;
+      if (invocation.logTruncated) return;
+      const bytes = Buffer.byteLength(entry.message);
+      if (invocation.logBytes + bytes > limit) {
+        invocation.logTruncated = true;
+        const marker = {
+          level: 'warn' as const,
+          message: `[truncated: this invocation's logs exceeded ${limit} bytes (maxLogBytes)]`,
+          time: entry.time,
+        };
+        invocation.logs.push(marker);
+        this.emit('log', marker, id);
+        return;
+      }
+      invocation.logBytes += bytes;
+      invocation.logs.push(entry);
+    }
+    this.emit('log', entry, id);
+  }
+
+  #onCall(message: CallMessage): void {
+    const { call, args } = message.payload;
+    const invocation = this.#invocations.get(message.id);
+    if (invocation === undefined || !invocation.open) {
+      this.#send({
+        id: message.id,
+        type: 'result',
+        payload: { call, ok: false, error: { code: 'ABORTED', message: 'The invocation is over' } },
+      });
+      return;
+    }
+    const controller = new AbortController();
+    invocation.calls.add(controller);
+    const onDenied = (denial: { capability: 'network'; target: string; rule: string } | WorkerEvents['denied'][0]): void => {
+      invocation.denials++;
+      this.emit('denied', denial, message.id);
+    };
+    this.#context
+      .hostCall(args, { signal: controller.signal, onDenied })
+      .then(
+        (value) => {
+          this.#send({
+            id: message.id,
+            type: 'result',
+            payload: {
+              call,
+              ok: true,
+              value: {
+                ...value,
+                body: value.body.byteLength === 0 ? null : Buffer.from(value.body).toString('base64'),
+              },
+            },
+          });
+        },
+        (error: unknown) => {
+          const code = error instanceof FunctionsError ? error.code : 'FETCH_FAILED';
+          const text = error instanceof Error ? error.message : String(error);
+          this.#send({ id: message.id, type: 'result', payload: { call, ok: false, error: { code, message: text } } });
+        },
+      )
+      .finally(() => invocation.calls.delete(controller));
+  }
+
+  /** CPU and memory limits the worker cannot be trusted to enforce itself are checked from outside. */
+  #watch(): void {
+    const pid = this.#child?.pid;
+    if (pid === undefined) return;
+    const caps = this.#context.capabilities;
+    if (caps.maxCpu === 0 && caps.maxMemory === 0) return;
+    this.#watchdog ??= new Watchdog(pid, caps.maxCpu, caps.maxMemory, (kind, detail) => {
+      const id = this.#soleInvocation() || -1;
+      this.#kill(
+        kind === 'cpu'
+          ? new CpuLimitError(`The handler used more than ${caps.maxCpu} ms of CPU time (maxCpu): ${detail}`)
+          : new MemoryLimitError(`The worker used more than ${caps.maxMemory} bytes of memory (maxMemory): ${detail}`),
+        id,
+      );
+    });
+    this.#watchdog.resume();
+  }
+
+  #onExit(code: number | null, signal: NodeJS.Signals | null): void {
+    this.#exited = true;
+    this.#watchdog?.pause();
+    this.#splitter.stop();
+    this.#output.flush();
+    const reason = this.#killReason;
+    if (this.#info === undefined) {
+      const failure =
+        this.#startError ??
+        reason?.error ??
+        new WorkerCrashedError(
+          code === EXIT_BAD_SETTINGS
+            ? `The ${this.runtime} worker refused its settings (exit code ${EXIT_BAD_SETTINGS}): ${this.#stderrTail.trim() || 'no detail'}`
+            : `The ${this.runtime} worker exited during start-up (${describeExit(code, signal)})${this.#stderrTail ? `: ${this.#stderrTail.trim()}` : ''}`,
+        );
+      this.#start?.reject(failure);
+    }
+    for (const [id, invocation] of this.#invocations) {
+      clearTimeout(invocation.timer);
+      for (const call of invocation.calls) call.abort();
+      if (!invocation.open) continue;
+      invocation.open = false;
+      if (reason !== undefined && (reason.invocationId === id || reason.error instanceof ProtocolError)) {
+        invocation.reject(reason.error);
+      } else if (reason !== undefined) {
+        invocation.reject(
+          new WorkerCrashedError(`The worker was killed while this invocation was running: ${reason.error.message}`, {
+            cause: reason.error,
+          }),
+        );
+      } else {
+        invocation.reject(
+          new WorkerCrashedError(
+            `The worker exited while the handler was running (${describeExit(code, signal)}); it will be replaced`,
+          ),
+        );
+      }
+    }
+    this.#invocations.clear();
+    this.emit('exit', { code, signal, reason: reason?.error.message });
+    this.#resolveExit();
+  }
+}
+
+function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
+  return signal !== null ? `killed by ${signal}` : `exit code ${code}`;
+}

@@ -1,0 +1,116 @@
+import type { EventEmitter } from 'eventemitter3';
+import type { Capabilities } from '../capabilities/index.js';
+import type { FunctionsError } from '../errors.js';
+import type { FetchArgs, HeaderPairs, LogLevel, DeniableCapability } from '../protocol/index.js';
+import type { ResolvedPoolOptions } from '../options.js';
+
+export type RuntimeName = 'quickjs-ng' | 'bun';
+
+/** A request as it travels to a worker. */
+export interface WireRequest {
+  method: string;
+  url: string;
+  headers: HeaderPairs;
+  body: Uint8Array | null;
+}
+
+export interface LogEntry {
+  level: LogLevel;
+  message: string;
+  /** Milliseconds since the epoch. */
+  time: number;
+}
+
+export interface Denial {
+  capability: DeniableCapability;
+  target: string;
+  rule: string;
+}
+
+/** What a worker reported in `ready`. */
+export interface ReadyInfo {
+  runtime: string;
+  version: string;
+  pid: number;
+  features: string[];
+  /** State of each OS fence layer: `on`, `off`, `unavailable`, `error`. */
+  sandbox: Record<string, string | number | boolean>;
+  /** Milliseconds from spawn to `ready`. */
+  startMs: number;
+}
+
+export interface WorkerResult {
+  status: number;
+  statusText: string;
+  headers: HeaderPairs;
+  body: Uint8Array;
+  logs: LogEntry[];
+  cpuMs: number;
+  peakMemoryBytes: number;
+  denials: number;
+  coldStart: boolean;
+}
+
+export interface InvokeOptions {
+  /** Wall-clock budget in ms; 0 = none. */
+  timeoutMs: number;
+}
+
+export interface WorkerExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** Why the host stopped it, when it did. */
+  reason: string | undefined;
+}
+
+export type WorkerEvents = {
+  log: [entry: LogEntry, invocationId: number];
+  denied: [denial: Denial, invocationId: number];
+  exit: [exit: WorkerExit];
+  /** An invocation slot was released (answered, failed, or a cancelled one finally answered). */
+  free: [];
+};
+
+/** Performs host calls (`fetch`) for a worker, with the pool's profile. */
+export type HostCallHandler = (
+  args: FetchArgs,
+  context: { signal: AbortSignal; onDenied: (denial: Denial) => void },
+) => Promise<{
+  status: number;
+  statusText: string;
+  url: string;
+  redirected: boolean;
+  headers: HeaderPairs;
+  body: Uint8Array;
+}>;
+
+export interface WorkerContext {
+  id: number;
+  options: ResolvedPoolOptions;
+  capabilities: Capabilities;
+  source: string;
+  filename: string;
+  hostCall: HostCallHandler;
+}
+
+/**
+ * One sandboxed worker process. Every runtime implements this; the pool knows
+ * nothing else about them.
+ */
+export interface Worker extends EventEmitter<WorkerEvents> {
+  readonly id: number;
+  readonly runtime: RuntimeName;
+  readonly pid: number | undefined;
+  readonly info: ReadyInfo | undefined;
+  /** Invocations sent and not yet answered (cancelled ones included, until the worker answers). */
+  readonly inFlight: number;
+  /** Invocations answered so far. */
+  readonly served: number;
+  readonly exited: boolean;
+  start(): Promise<ReadyInfo>;
+  invoke(request: WireRequest, options: InvokeOptions): { id: number; result: Promise<WorkerResult> };
+  /** Abandons an invocation: the worker is told, the result promise rejects with `ABORTED`. */
+  cancel(invocationId: number, error: FunctionsError): void;
+  /** Asks the worker to exit, kills it after the grace period. Resolves once it is gone. */
+  terminate(reason?: string): Promise<void>;
+}
