@@ -48,10 +48,10 @@ export function normalizeDomainPattern(entry: string): DomainPatternResult {
   }
   // eslint-disable-next-line no-control-regex
   if (/[^\x00-\x7f]/.test(host)) host = domainToASCII(host);
-  if (host === '' || host.length > 253) return refuse('is not a valid host name');
+  if (host === '' || host.length > 253) return refuse('must be a valid host name such as "example.com" or "*.example.com"');
   const labels = host.split('.');
   if (!labels.every((label) => LABEL.test(label))) {
-    return refuse('is not a valid host name (letters, digits, "-" and "_" in dot-separated labels)');
+    return refuse('must be a valid host name such as "example.com" or "*.example.com"');
   }
   if (NUMERIC_LABEL.test(labels[labels.length - 1] ?? '')) {
     return refuse('looks like an IP address but is not a dotted-quad IPv4 address');
