@@ -1,0 +1,271 @@
+#!/usr/bin/env bash
+# Build the OS fence (native/sandbox*.c, native/launcher.c) with plain gcc and
+# attack it: every attack runs once without the fence (the positive control:
+# it must succeed, or the test proves nothing) and once inside it (it must be
+# refused). Then Bun runs under the launcher.
+#
+#   scripts/test-sandbox.sh              -O2 build into build-sandbox/
+#   scripts/test-sandbox.sh --sanitize   ASan+UBSan build into build-sandbox-asan/
+#
+# Exits non-zero on any failure; prints "N passed, N failed" last.
+set -u
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+CFLAGS=(-Wall -Wextra -Werror -O2)
+OUT="$ROOT/build-sandbox"
+SANITIZE=0
+if [ "${1:-}" = "--sanitize" ]; then
+  SANITIZE=1
+  CFLAGS+=(-g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined)
+  OUT="$ROOT/build-sandbox-asan"
+fi
+mkdir -p "$OUT"
+
+echo "== build ($OUT)"
+gcc "${CFLAGS[@]}" -o "$OUT/bunbase-launcher" "$ROOT"/native/launcher.c "$ROOT"/native/sandbox*.c || exit 1
+gcc "${CFLAGS[@]}" -pthread -o "$OUT/attack" "$ROOT"/test/sandbox-native/attack.c "$ROOT"/native/sandbox*.c || exit 1
+
+PASS=0
+FAIL=0
+T=$(mktemp -d /tmp/bunbase-fence.XXXXXX)
+LISTENER_PID=
+SLEEPER_PID=
+cleanup() {
+  [ -n "$LISTENER_PID" ] && kill "$LISTENER_PID" 2>/dev/null
+  [ -n "$SLEEPER_PID" ] && kill "$SLEEPER_PID" 2>/dev/null
+  rm -rf "$T"
+}
+trap cleanup EXIT
+
+mkdir -p "$T/rw" "$T/ro" "$T/outside" "$T/work" "$T/mnt" "$T/bin"
+echo "readable" > "$T/ro/file.txt"
+echo "secret" > "$T/outside/secret.txt"
+# The attack binary lives in its own directory so --exec grants nothing else.
+cp "$OUT/attack" "$T/bin/attack"
+A="$T/bin/attack"
+
+# What any dynamically linked program needs to start.
+RUNTIME=(--read /usr/lib --read /usr/lib64 --read /etc/ld.so.cache --write-file /dev/null)
+ENV=()
+if [ "$SANITIZE" = 1 ]; then
+  # ASan reads /proc/self/maps, and LeakSanitizer's ptrace-based stop-the-world
+  # cannot work inside the fence; leaks are checked in the unfenced runs.
+  RUNTIME+=(--read /proc/self)
+  ENV+=(--env ASAN_OPTIONS=detect_leaks=0)
+fi
+LAUNCH=("$OUT/bunbase-launcher" --fs-rw "$T/rw" --fs-ro "$T/ro" --workdir "$T/work"
+        "${RUNTIME[@]}" "${ENV[@]}" --max-fds 64)
+
+# outcome RC -> escaped | refused | signal:NAME | broken:RC
+outcome() {
+  case "$1" in
+    0) echo escaped ;;
+    1) echo refused ;;
+    *) if [ "$1" -gt 128 ]; then echo "signal:$(kill -l $(($1 - 128)))"; else echo "broken:$1"; fi ;;
+  esac
+}
+
+# check NAME WANT CMD...: run CMD, compare its outcome with WANT.
+check() {
+  local name=$1 want=$2
+  shift 2
+  local out rc got
+  out=$("$@" 2>&1 </dev/null)
+  rc=$?
+  got=$(outcome "$rc")
+  if [ "$got" = "$want" ]; then
+    PASS=$((PASS + 1))
+    printf 'ok   %-44s %s\n' "$name" "$got"
+  else
+    FAIL=$((FAIL + 1))
+    printf 'FAIL %-44s want %s, got %s\n' "$name" "$want" "$got"
+    printf '%s\n' "$out" | sed 's/^/     | /' | tail -n 15
+  fi
+}
+
+# attack NAME [ARGS]: positive control outside, refused inside the fence.
+attack() {
+  check "control: $*" escaped "$A" "$@"
+  check "fenced:  $*" refused "${LAUNCH[@]}" -- "$A" "$@"
+}
+
+# Start the loopback listener (TCP on 127.0.0.1 and ::1, UNIX sockets).
+node "$ROOT/test/sandbox-native/listener.cjs" "$T/listener.env" "$T/outside/unix.sock" &
+LISTENER_PID=$!
+for _ in $(seq 100); do [ -f "$T/listener.env" ] && break; sleep 0.05; done
+[ -f "$T/listener.env" ] || { echo "listener did not start"; exit 1; }
+# shellcheck disable=SC1091
+. "$T/listener.env"
+sleep 300 &
+SLEEPER_PID=$!
+
+echo "== report"
+check "launcher writes the report" escaped \
+  sh -c '"$@" --report-fd 3 -- '"$A"' noop 3>&1 | grep -q "\"landlock\":\"on\",\"landlockAbi\":[0-9]*,\"seccomp\":\"on\",\"rlimits\":\"on\",\"netns\":\"on\",\"noNewPrivs\":\"on\"" && exit 0 || exit 1' \
+  sh "${LAUNCH[@]}"
+"${LAUNCH[@]}" --report-fd 1 -- "$A" noop | head -1
+
+echo "== filesystem (Landlock)"
+attack read /etc/passwd
+attack read "$T/outside/secret.txt"
+attack read /proc/self/environ
+attack read /proc/1/cmdline
+attack write "$T/outside/new.txt"
+attack write "$T/ro/new.txt"
+attack write "$T/ro/file.txt"
+attack mkdir "$T/ro/dir"
+attack symlink-escape "$T/rw"
+attack dotdot-escape "$T/rw"
+check "fenced:  read inside ro dir" escaped "${LAUNCH[@]}" -- "$A" read "$T/ro/file.txt"
+check "fenced:  write inside rw dir" escaped "${LAUNCH[@]}" -- "$A" write "$T/rw/new.txt"
+check "fenced:  write inside workdir" escaped "${LAUNCH[@]}" -- "$A" write "$T/work/new.txt"
+check "fenced:  cwd is the workdir" escaped "${LAUNCH[@]}" -- "$A" cwd "$T/work"
+check "fenced:  exec a binary not granted" refused \
+  "${LAUNCH[@]}" --allow-child -- "$A" exec /usr/bin/true
+check "fenced:  --allow-fs: /etc/passwd readable" escaped \
+  "${LAUNCH[@]/--fs-rw/--fs-ro}" --allow-fs -- "$A" read /etc/passwd
+check "fenced:  --allow-fs: /proc still denied" refused \
+  "${LAUNCH[@]/--fs-rw/--fs-ro}" --allow-fs -- "$A" read /proc/1/cmdline
+
+echo "== processes (seccomp)"
+attack fork
+attack vfork
+attack clone3
+attack spawn "$A"
+attack exec "$A"
+attack execveat "$A"
+check "fenced:  threads work" escaped "${LAUNCH[@]}" -- "$A" threads
+check "fenced:  --allow-child: fork" escaped "${LAUNCH[@]}" --allow-child -- "$A" fork
+check "fenced:  --allow-child: exec self" escaped "${LAUNCH[@]}" --allow-child -- "$A" exec "$A"
+check "fenced:  --allow-child: spawn self" escaped "${LAUNCH[@]}" --allow-child -- "$A" spawn "$A"
+check "fenced:  --allow-child: still no unshare" refused "${LAUNCH[@]}" --allow-child -- "$A" unshare
+
+echo "== signals"
+attack kill 1 0
+attack kill "$SLEEPER_PID" 15
+attack kill -1 0
+attack kill-parent
+attack kill-hibits
+attack tgkill-init
+check "fenced:  --allow-child: kill 1 0 (Landlock scope)" refused \
+  "${LAUNCH[@]}" --allow-child -- "$A" kill 1 0
+check "fenced:  --allow-child: kill sleeper (Landlock scope)" refused \
+  "${LAUNCH[@]}" --allow-child -- "$A" kill "$SLEEPER_PID" 15
+kill -0 "$SLEEPER_PID" 2>/dev/null && check "sleeper survived" escaped true || check "sleeper survived" escaped false
+check "fenced:  signal to self" escaped "${LAUNCH[@]}" -- "$A" kill-self
+attack setsid-group
+
+echo "== network (seccomp, netns, Landlock)"
+attack socket inet
+attack socket inet6
+attack socket netlink
+attack socket packet
+attack socket unix
+attack socket-hibits
+check "fenced:  socketpair" escaped "${LAUNCH[@]}" -- "$A" socketpair
+check "fenced:  --allow-unix-sockets: socket(AF_UNIX)" escaped \
+  "${LAUNCH[@]}" --allow-unix-sockets -- "$A" socket unix
+check "fenced:  --allow-unix-sockets: socket(AF_INET)" refused \
+  "${LAUNCH[@]}" --allow-unix-sockets -- "$A" socket inet
+attack connect4 "$PORT"
+attack connect6 "$PORT"
+attack bind4
+# With sockets allowed by seccomp, the network namespace and Landlock still hold.
+check "fenced:  inet sockets on: connect 127.0.0.1" refused \
+  "${LAUNCH[@]}" --allow-inet-sockets -- "$A" connect4 "$PORT"
+check "fenced:  inet sockets on: connect ::1" refused \
+  "${LAUNCH[@]}" --allow-inet-sockets -- "$A" connect6 "$PORT"
+check "fenced:  inet sockets on: bind+listen" refused \
+  "${LAUNCH[@]}" --allow-inet-sockets -- "$A" bind4
+check "control: unix connect abstract" escaped "$A" unix-connect "$ABSTRACT"
+check "fenced:  unix sockets on: connect abstract" refused \
+  "${LAUNCH[@]}" --allow-unix-sockets -- "$A" unix-connect "$ABSTRACT"
+check "fenced:  --allow-net: connect 127.0.0.1" escaped \
+  "${LAUNCH[@]}" --allow-net --allow-inet-sockets -- "$A" connect4 "$PORT"
+
+echo "== kernel surface (seccomp)"
+attack ptrace
+attack process-vm-readv
+attack mount "$T/mnt"
+attack unshare
+attack chroot
+attack keyctl
+attack bpf
+attack perf-event-open
+attack io-uring
+attack userfaultfd
+attack name-to-handle
+attack tiocsti
+check "control: x32 syscall" escaped "$A" x32
+check "fenced:  x32 syscall kills" signal:SYS "${LAUNCH[@]}" -- "$A" x32
+
+echo "== privileges and limits"
+attack caps
+attack new-privs
+attack fds 64
+check "control: spin 6 s" escaped "$A" spin
+check "fenced:  --cpu-seconds 1 stops a spin" signal:XCPU "${LAUNCH[@]}" --cpu-seconds 1 -- "$A" spin
+if [ "$SANITIZE" = 0 ]; then
+  check "control: allocate 512 MiB" escaped "$A" alloc 512
+  check "fenced:  --as-bytes 256M stops 512 MiB" refused \
+    "${LAUNCH[@]}" --as-bytes $((256 << 20)) -- "$A" alloc 512
+  check "fenced:  --data-bytes 256M stops 512 MiB" refused \
+    "${LAUNCH[@]}" --data-bytes $((256 << 20)) -- "$A" alloc 512
+fi
+
+echo "== library API in-process (as the QuickJS worker uses it)"
+SELF=(--fence-self "$T/rw" "$T/ro" "$T/work")
+check "in-process: read /etc/passwd" refused "$A" "${SELF[@]}" read /etc/passwd
+check "in-process: read ro file" escaped "$A" "${SELF[@]}" read "$T/ro/file.txt"
+check "in-process: write rw dir" escaped "$A" "${SELF[@]}" write "$T/rw/inproc.txt"
+check "in-process: write ro dir" refused "$A" "${SELF[@]}" write "$T/ro/inproc.txt"
+check "in-process: fork" refused "$A" "${SELF[@]}" fork
+check "in-process: exec" refused "$A" "${SELF[@]}" exec "$A"
+check "in-process: threads" escaped "$A" "${SELF[@]}" threads
+check "in-process: socket inet" refused "$A" "${SELF[@]}" socket inet
+check "in-process: kill 1 0" refused "$A" "${SELF[@]}" kill 1 0
+check "in-process: 64 fds" refused "$A" "${SELF[@]}" fds 64
+
+echo "== launcher settings"
+check "bad flag exits 42" broken:42 "$OUT/bunbase-launcher" --frobnicate -- "$A" noop
+check "relative program exits 42" broken:42 "$OUT/bunbase-launcher" -- attack noop
+check "missing -- exits 42" broken:42 "$OUT/bunbase-launcher" --max-fds 3
+check "bad number exits 42" broken:42 "$OUT/bunbase-launcher" --max-fds -3 -- "$A" noop
+check "LD_PRELOAD refused with 42" broken:42 "$OUT/bunbase-launcher" --env LD_PRELOAD=/x -- "$A" noop
+check "missing granted path exits 43" broken:43 "${LAUNCH[@]}" --read /nonexistent -- "$A" noop
+check "environment is clean" escaped \
+  sh -c 'test "$("$@" -- /usr/bin/env | tr "\n" " ")" = "A=1 "' sh "${LAUNCH[@]}" --exec /usr/bin/env --env A=1
+
+echo "== bun under the launcher"
+BUN=$(readlink -f "$ROOT/node_modules/.bin/bun" 2>/dev/null)
+if [ -z "$BUN" ] || [ ! -x "$BUN" ]; then
+  check "bun binary present" escaped false
+else
+  PROBE_DIR="$T/bundle"
+  mkdir -p "$PROBE_DIR"
+  cp "$ROOT/test/sandbox-native/bun-probe.js" "$PROBE_DIR/"
+  BUN_FENCE=("$OUT/bunbase-launcher" --fs-ro "$PROBE_DIR" --workdir "$T/work"
+             --read /usr/lib --read /usr/lib64 --read /etc/ld.so.cache
+             --write-file /dev/null --read /dev/urandom --read /dev/random
+             --max-fds 256 --cpu-seconds 30 --env HOME="$T/work" --report-fd 3)
+  check "bun: console.log(1+1) under the fence" escaped \
+    sh -c 'test "$("$@" 3>/dev/null)" = 2' sh "${BUN_FENCE[@]}" -- "$BUN" -e 'console.log(1+1)'
+  out=$("${BUN_FENCE[@]}" -- "$BUN" "$PROBE_DIR/bun-probe.js" "$PORT" 3>"$T/bun-report.json" 2>"$T/bun-stderr.txt")
+  echo "bun report: $(cat "$T/bun-report.json")"
+  echo "bun probe:  $out"
+  ctl=$("$BUN" "$PROBE_DIR/bun-probe.js" "$PORT" 2>/dev/null)
+  echo "bun control: $ctl"
+  verdict=$(node "$ROOT/test/sandbox-native/check-bun-probe.cjs" "$out" "$ctl" "$(cat "$T/bun-report.json")")
+  printf '%s\n' "$verdict" | grep -v '^PASS='
+  last=$(printf '%s\n' "$verdict" | tail -n 1)
+  case "$last" in
+    PASS=*) p=${last#PASS=}; p=${p%% *}; f=${last##*FAIL=}
+            PASS=$((PASS + p)); FAIL=$((FAIL + f)) ;;
+    *) FAIL=$((FAIL + 1)); echo "FAIL bun: checker crashed"; sed 's/^/     | /' "$T/bun-stderr.txt" ;;
+  esac
+  [ "${f:-1}" = 0 ] || { echo "bun stderr:"; sed 's/^/     | /' "$T/bun-stderr.txt" | tail -n 20; }
+fi
+
+echo
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" = 0 ]
