@@ -15,6 +15,7 @@ export const DEFAULT_MAX_CPU = 60_000;
 /** Descriptors a `custom` profile (and an omitted `maxFileDescriptors`) gets. */
 export const DEFAULT_MAX_FILE_DESCRIPTORS = 50;
 
+/** Tenant id: non-empty, at most 256 characters, no control characters. Required. */
 export const ProjectIdSchema = v.pipe(
   v.string((issue) => `must be a non-empty string (the tenant id), got ${issue.received}`),
   v.nonEmpty('must be a non-empty string (the tenant id), got ""'),
@@ -24,6 +25,7 @@ export const ProjectIdSchema = v.pipe(
   v.check((id) => !/[\u0000-\u001f\u007f]/.test(id), 'must not contain control characters such as newlines'),
 );
 
+/** An optional boolean capability. Default `false`. */
 export function flag() {
   return v.optional(v.boolean((issue) => `must be true or false, got ${issue.received}`), false);
 }
@@ -43,6 +45,11 @@ const GrantPathSchema = v.pipe(
   ),
 );
 
+/**
+ * An optional list of absolute directories, each lexically normalised, none
+ * under `/proc`, `/sys` or `/dev`. Default `[]`. Symlinks are resolved at
+ * check time (`checkPath`), not here: the directory may not exist yet.
+ */
 export function pathList() {
   return v.optional(
     v.array(GrantPathSchema, (issue) => `must be an array of absolute paths, got ${issue.received}`),
@@ -62,6 +69,7 @@ const DomainPatternSchema = v.pipe(
   }),
 );
 
+/** An optional list of `allowedDomains` entries, normalised by `normalizeDomainPattern`. Default `[]`. */
 export function domainList() {
   return v.optional(
     v.array(DomainPatternSchema, (issue) => `must be an array of host names, got ${issue.received}`),
@@ -69,6 +77,7 @@ export function domainList() {
   );
 }
 
+/** An optional safe integer ≥ 0 (0 = unlimited), `unit` named in messages. Default `fallback`. */
 export function limit(unit: string, fallback: number) {
   const message = (issue: { received: string }): string =>
     `must be an integer ≥ 0 (${unit}; 0 = unlimited), got ${issue.received}`;

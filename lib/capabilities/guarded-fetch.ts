@@ -42,6 +42,7 @@ export interface NetworkDenial {
   rule: string;
 }
 
+/** How `guardedFetch` limits and reports one request. */
 export interface GuardedFetchOptions {
   /** Largest response body buffered; more aborts with `ResponseTooLargeError`. Required. */
   maxBodyBytes: number;
@@ -105,7 +106,13 @@ export async function guardedFetch(
           url: withoutFragment(hop.url),
           redirected: redirects > 0,
           headers: pairHeaders(response.rawHeaders),
-          body: await readBody(response, options.maxBodyBytes, deadline.signal, describeTarget(hop.url)),
+          body: await readBody(
+            response,
+            options.maxBodyBytes,
+            deadline.signal,
+            describeTarget(hop.url),
+            method !== 'HEAD' && response.statusCode !== 204 && response.statusCode !== 304,
+          ),
         };
       }
       response.destroy();

@@ -11,6 +11,8 @@ export function readBody(
   maxBytes: number,
   signal: AbortSignal,
   target: string,
+  /** False for HEAD, 204 and 304, whose content-length describes a body that is not sent. */
+  bodyExpected = true,
 ): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     const tooLarge = (): ResponseTooLargeError =>
@@ -35,7 +37,7 @@ export function readBody(
     signal.addEventListener('abort', onAbort, { once: true });
 
     const declared = Number(response.headers['content-length']);
-    if (Number.isFinite(declared) && declared > maxBytes) return finish(tooLarge());
+    if (bodyExpected && Number.isFinite(declared) && declared > maxBytes) return finish(tooLarge());
 
     response.on('data', (chunk: Buffer) => {
       size += chunk.length;

@@ -7,7 +7,10 @@ let server: LocalServer;
 
 beforeAll(async () => {
   server = await startServer((req, res) => {
-    if (req.url === '/declared') {
+    if (req.url === '/declared' && req.method === 'HEAD') {
+      res.setHeader('content-length', '5000');
+      res.end();
+    } else if (req.url === '/declared') {
       res.setHeader('content-length', '5000');
       res.end('x'.repeat(5000));
     } else if (req.url === '/streamed') {
@@ -44,6 +47,12 @@ describe('guardedFetch limits', () => {
     const promise = guardedFetch(get('/declared'), CAPS, { maxBodyBytes: 4999 });
     await expect(promise).rejects.toThrow(ResponseTooLargeError);
     await expect(promise).rejects.toMatchObject({ code: 'RESPONSE_TOO_LARGE' });
+  });
+
+  it('does not apply content-length of a HEAD response to the limit', async () => {
+    const response = await guardedFetch({ ...get('/declared'), method: 'HEAD' }, CAPS, { maxBodyBytes: 10 });
+    expect(response.status).toBe(200);
+    expect(response.body.byteLength).toBe(0);
   });
 
   it('aborts a streamed body as soon as it exceeds the limit', async () => {

@@ -1,0 +1,19 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+
+// paths.ts and domains.ts are also loaded inside the Bun worker, where
+// valibot and errors.ts are not available.
+function importsOf(file: string): string[] {
+  const source = readFileSync(new URL(`../../../lib/capabilities/${file}`, import.meta.url), 'utf8');
+  return [...source.matchAll(/^\s*(?:import|export)\b[^;]*?from\s+'([^']+)'/gm)].map((m) => m[1] as string);
+}
+
+describe('worker-safe modules', () => {
+  it('paths.ts imports only node:fs and node:path', () => {
+    expect(new Set(importsOf('paths.ts'))).toEqual(new Set(['node:fs', 'node:path']));
+  });
+
+  it('domains.ts imports only node built-ins', () => {
+    expect(importsOf('domains.ts').every((specifier) => specifier.startsWith('node:'))).toBe(true);
+  });
+});
