@@ -23,13 +23,18 @@ const METHOD = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const HEADER_NAME = METHOD;
 const encoder = new TextEncoder();
 
+/** Header values are bytes on the wire; text beyond Latin-1 travels as its UTF-8 bytes. */
+function toByteString(value: string): string {
+  return /[^\u0000-\u00ff]/.test(value) ? Buffer.from(value, 'utf8').toString('latin1') : value;
+}
+
 function normalizeHeaders(input: HeadersInput | undefined): HeaderPairs {
   const pairs: HeaderPairs = [];
   if (input === undefined) return pairs;
   const add = (name: string, value: string): void => {
     if (!HEADER_NAME.test(name)) throw new InvalidRequestError(`Invalid header name ${JSON.stringify(name)}`);
     if (/[\r\n\0]/.test(value)) throw new InvalidRequestError(`Invalid value for header ${name}: contains CR, LF or NUL`);
-    pairs.push([name.toLowerCase(), value]);
+    pairs.push([name.toLowerCase(), toByteString(value)]);
   };
   if (input instanceof Headers) {
     for (const [name, value] of input) add(name, value);

@@ -22,6 +22,17 @@ export interface InvocationMetrics {
 }
 
 const decoder = new TextDecoder();
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Reads a byte-string header value as UTF-8 text when it is valid UTF-8 (docs/protocol.md). */
+function fromByteString(value: string): string {
+  if (!/[\u0080-\u00ff]/.test(value)) return value;
+  try {
+    return strictUtf8.decode(Buffer.from(value, 'latin1'));
+  } catch {
+    return value;
+  }
+}
 
 /** The handler's response, fully received. Reading it is synchronous. */
 export class InvokeResponse {
@@ -48,7 +59,8 @@ export class InvokeResponse {
     const headers: Record<string, string> = {};
     for (const [name, value] of init.headers) {
       const key = name.toLowerCase();
-      headers[key] = headers[key] === undefined ? value : `${headers[key]}, ${value}`;
+      const text = fromByteString(value);
+      headers[key] = headers[key] === undefined ? text : `${headers[key]}, ${text}`;
     }
     this.headers = headers;
     this.body = init.body;

@@ -43,6 +43,13 @@ function currentId(): number {
 }
 
 function errorPayload(code: string, error: unknown): Record<string, string> {
+  if (error instanceof AggregateError && error.errors.length > 0) {
+    // Bun reports a module that fails to build as an AggregateError of build messages.
+    const inner = error.errors.map((e: unknown) => (e instanceof Object && 'message' in e ? String(e.message) : String(e)));
+    const first = error.errors[0] as { name?: unknown };
+    const name = typeof first.name === 'string' && first.name !== 'BuildMessage' ? first.name : 'SyntaxError';
+    return { code, name, message: inner.join('; '), stack: inner.join('\n') };
+  }
   if (error instanceof Error) {
     return { code, name: error.name, message: error.message, stack: error.stack ?? '' };
   }
@@ -108,7 +115,6 @@ async function invoke(id: number, payload: Record<string, unknown>): Promise<voi
       return;
     }
     const cpu = process.cpuUsage(cpuBefore);
-    if (!inFlight.has(id)) return; // Cancelled while finishing.
     send({
       id,
       type: 'response',
@@ -122,7 +128,7 @@ async function invoke(id: number, payload: Record<string, unknown>): Promise<voi
       },
     });
   } catch (error) {
-    if (inFlight.has(id)) {
+    {
       const code = (error as { code?: unknown } | null)?.code === 'CAPABILITY_DENIED' ? 'CAPABILITY_DENIED' : 'HANDLER_ERROR';
       send({ id, type: 'error', payload: errorPayload(code, error) });
     }
@@ -167,9 +173,8 @@ function onMessage(message: HostMessageIn): void {
       void invoke(message.id, message.payload);
       return;
     case 'cancel': {
-      const entry = inFlight.get(message.id);
-      inFlight.delete(message.id);
-      entry?.controller.abort(new DOMException('The invocation was cancelled by the host', 'AbortError'));
+      // The handler still answers when it settles: the host frees the slot only then.
+      inFlight.get(message.id)?.controller.abort(new DOMException('The invocation was cancelled by the host', 'AbortError'));
       return;
     }
     case 'result':

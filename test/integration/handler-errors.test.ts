@@ -1,0 +1,46 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Pool } from 'bunbase-functions';
+import { RUNTIMES, pool } from '../helpers.js';
+
+describe.each(RUNTIMES)('%s: handler errors', (runtime) => {
+  let p: Pool | undefined;
+  afterEach(async () => p?.close());
+
+  it('a throwing handler gives HANDLER_ERROR with message and stack, and the worker lives on', async () => {
+    p = pool(runtime, `export default { fetch(req) { if (req.url.endsWith('/ok')) return new Response('fine'); throw new TypeError('bad thing ' + 42) } }`);
+    const error = await p.invoke({ path: '/boom' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'HANDLER_ERROR', workerName: 'TypeError' });
+    expect((error as Error).message).toContain('bad thing 42');
+    expect((error as { workerStack?: string }).workerStack).toContain('bad thing 42');
+    expect((await p.invoke({ path: '/ok' })).text()).toBe('fine');
+    expect(p.stats().workersStarted).toBe(1);
+  });
+
+  it('a rejected promise gives HANDLER_ERROR', async () => {
+    p = pool(runtime, `export default async function () { await new Promise((r) => setTimeout(r, 5)); throw new RangeError('late failure') }`);
+    await expect(p.invoke({ path: '/' })).rejects.toMatchObject({ code: 'HANDLER_ERROR', workerName: 'RangeError' });
+  });
+
+  it('returning something that is not a Response gives HANDLER_ERROR saying so', async () => {
+    p = pool(runtime, `export default { fetch() { return { status: 200 } } }`);
+    const error = await p.invoke({ path: '/' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'HANDLER_ERROR' });
+    expect((error as Error).message).toMatch(/Response/);
+  });
+
+  it('a bundle with a syntax error fails with BUNDLE_LOAD_ERROR before ready', async () => {
+    p = pool(runtime, `export default { fetch(req) { return new Response('x' }`);
+    await expect(p.ready()).rejects.toMatchObject({ code: 'BUNDLE_LOAD_ERROR' });
+    const error = await p.invoke({ path: '/' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'BUNDLE_LOAD_ERROR' });
+    expect((error as Error).message).toMatch(/SyntaxError/);
+  });
+
+  it('a bundle that throws at top level or exports no handler fails with BUNDLE_LOAD_ERROR', async () => {
+    p = pool(runtime, `throw new Error('top-level boom')`);
+    await expect(p.invoke({ path: '/' })).rejects.toMatchObject({ code: 'BUNDLE_LOAD_ERROR', message: expect.stringContaining('top-level boom') });
+    await p.close();
+    p = pool(runtime, `export const notAHandler = 1;`);
+    await expect(p.invoke({ path: '/' })).rejects.toMatchObject({ code: 'BUNDLE_LOAD_ERROR', message: expect.stringContaining('handler') });
+  });
+});
