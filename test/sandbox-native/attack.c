@@ -246,12 +246,12 @@ static int run(int argc, char **argv) {
         struct sockaddr_un sa = {.sun_family = AF_UNIX};
         socklen_t len;
         if (arg[0] == '@') {
+            /* NUL-padded to the full size, the way libuv (Node) binds it. */
             strncpy(sa.sun_path + 1, arg + 1, sizeof sa.sun_path - 2);
-            len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(arg + 1));
         } else {
             strncpy(sa.sun_path, arg, sizeof sa.sun_path - 1);
-            len = sizeof sa;
         }
+        len = sizeof sa;
         int rc = connect(s, (struct sockaddr *)&sa, len);
         close(s);
         return rc == 0 ? escaped("unix connect") : refused("unix connect");
@@ -332,7 +332,9 @@ static int run(int argc, char **argv) {
     if (!strcmp(name, "perf-event-open")) {
         char attr[128] = {0};
         uint32_t size = sizeof attr;
-        memcpy(attr + 4, &size, 4); /* type 0 = hardware, config 0 = cycles */
+        uint32_t type = 1; /* PERF_TYPE_SOFTWARE, config 0 = CPU clock */
+        memcpy(attr, &type, 4);
+        memcpy(attr + 4, &size, 4);
         long fd = syscall(SYS_perf_event_open, attr, 0, -1, -1, 0);
         if (fd < 0)
             return refused("perf_event_open");

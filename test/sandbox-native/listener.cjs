@@ -7,7 +7,11 @@ const fs = require('node:fs');
 const out = process.argv[2];
 const unixPath = process.argv[3];
 const abstract = `bunbase-fence-test-${process.pid}`;
-const handle = (s) => s.end('hello\n');
+const handle = (s) => {
+  s.on('error', () => {}); // probes hang up abruptly; that is fine
+  // A minimal HTTP answer, so fetch() works as well as raw connects.
+  s.end('HTTP/1.1 200 OK\r\nContent-Length: 6\r\nConnection: close\r\n\r\nhello\n');
+};
 const v4 = net.createServer(handle);
 v4.listen(0, '127.0.0.1', () => {
   const port = v4.address().port;
