@@ -1,7 +1,8 @@
 import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { AbortedError, CapabilityDeniedError, FunctionsError, TimeoutError } from '../errors.js';
+import { CapabilityDeniedError, FunctionsError } from '../errors.js';
 import { checkAddress } from './address-policy.js';
+import { abortable, createDeadline } from './deadline.js';
 import { checkUrl, describeTarget, type NetworkCapabilities } from './network.js';
 import { addressesOf, createPinnedLookup, resolveWithSystem, type ResolveHost, type ResolvedAddress } from './pinned-lookup.js';
 import { readBody } from './read-body.js';
@@ -92,7 +93,7 @@ export async function guardedFetch(
   }
   const headers = normalizeRequestHeaders(request.headers);
   const mode = request.redirect ?? 'follow';
-  const deadline = createDeadline(options, request.url);
+  const deadline = createDeadline(safeTarget(request.url), options.signal, options.timeoutMs);
   try {
     let current = request.url;
     for (let redirects = 0; ; redirects += 1) {
@@ -209,39 +210,6 @@ function send(
   });
 }
 
-/** Combines the caller's signal and the timeout into one signal whose reason is our error. */
-function createDeadline(options: GuardedFetchOptions, url: string): { signal: AbortSignal; dispose: () => void } {
-  const controller = new AbortController();
-  const onAbort = (): void => controller.abort(new AbortedError(`The fetch of ${url} was aborted.`));
-  const outer = options.signal;
-  if (outer?.aborted) onAbort();
-  outer?.addEventListener('abort', onAbort, { once: true });
-  const timer =
-    options.timeoutMs === undefined
-      ? undefined
-      : setTimeout(() => {
-          controller.abort(
-            new TimeoutError(`The fetch of ${url} did not finish within ${options.timeoutMs} ms; raise the timeout or fetch less.`),
-          );
-        }, options.timeoutMs);
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      clearTimeout(timer);
-      outer?.removeEventListener('abort', onAbort);
-    },
-  };
-}
-
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
-
 /** Our own errors pass through; anything else becomes a `TypeError` like `fetch` throws. */
 function toFetchError(error: unknown): Error {
   if (error instanceof FunctionsError || error instanceof TypeError) return error;
@@ -253,6 +221,11 @@ function pairHeaders(raw: readonly string[]): [string, string][] {
   const pairs: [string, string][] = [];
   for (let i = 0; i + 1 < raw.length; i += 2) pairs.push([(raw[i] as string).toLowerCase(), raw[i + 1] as string]);
   return pairs;
+}
+
+/** The URL for messages, without user info or query string. */
+function safeTarget(url: string): string {
+  return URL.canParse(url) ? describeTarget(new URL(url)) : 'an invalid URL';
 }
 
 function withoutFragment(url: URL): string {

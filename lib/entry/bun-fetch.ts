@@ -59,6 +59,7 @@ export function createHostFetch(currentId: () => number, maxBodyBytes: number, a
         headers: [string, string][];
         body: string | null;
         url: string;
+        redirected: boolean;
       };
       const body = value.body === null ? null : Buffer.from(value.body, 'base64');
       const nullBody = value.status === 204 || value.status === 304 || (value.status >= 100 && value.status < 200);
@@ -67,7 +68,9 @@ export function createHostFetch(currentId: () => number, maxBodyBytes: number, a
         statusText: value.statusText,
         headers: value.headers,
       });
+      // A constructed Response has no url and is never "redirected"; carry the real ones.
       Object.defineProperty(response, 'url', { value: value.url });
+      Object.defineProperty(response, 'redirected', { value: value.redirected });
       entry.resolve(response);
     } else {
       const failure = payload['error'] as { code: string; message: string };
