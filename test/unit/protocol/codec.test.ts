@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { decodeMessage, encodeMessage } from '../../../lib/protocol/index.js';
+
+const ok = (line: unknown) => decodeMessage(JSON.stringify(line));
+
+describe('decodeMessage', () => {
+  it('accepts every worker message type in its documented shape', () => {
+    const messages = [
+      { id: 0, type: 'ready', payload: { protocol: 1, runtime: 'bun', version: '1.0', pid: 5, features: ['fetch'], sandbox: { landlock: 'on', landlockAbi: 7 } } },
+      { id: 1, type: 'response', payload: { status: 200, statusText: 'OK', headers: [['a', 'b']], body: 'aGk=', cpuMs: 1.5, peakMemoryBytes: 10 } },
+      { id: 1, type: 'error', payload: { code: 'HANDLER_ERROR', name: 'TypeError', message: 'x', stack: 's' } },
+      { id: 0, type: 'log', payload: { level: 'warn', message: 'm', time: 1 } },
+      { id: 2, type: 'denied', payload: { capability: 'filesystem', target: '/etc/passwd', rule: 'outside allowedPaths' } },
+      { id: 2, type: 'call', payload: { call: 1, op: 'fetch', args: { url: 'https://a.example', method: 'GET', headers: [], body: null } } },
+    ];
+    for (const message of messages) expect(ok(message), message.type).toMatchObject({ ok: true, message });
+  });
+
+  it.each([
+    ['not JSON', '{"id":'],
+    ['an unknown type', JSON.stringify({ id: 1, type: 'pwn', payload: {} })],
+    ['a negative id', JSON.stringify({ id: -1, type: 'log', payload: { level: 'log', message: '', time: 0 } })],
+    ['a fractional id', JSON.stringify({ id: 1.5, type: 'log', payload: { level: 'log', message: '', time: 0 } })],
+    ['a status out of range', JSON.stringify({ id: 1, type: 'response', payload: { status: 99, statusText: '', headers: [], body: null, cpuMs: 0, peakMemoryBytes: 0 } })],
+    ['headers that are not pairs', JSON.stringify({ id: 1, type: 'response', payload: { status: 200, statusText: '', headers: [['a']], body: null, cpuMs: 0, peakMemoryBytes: 0 } })],
+    ['an error code a worker may not claim', JSON.stringify({ id: 1, type: 'error', payload: { code: 'POOL_CLOSED', message: '' } })],
+    ['a ready with another protocol version', JSON.stringify({ id: 0, type: 'ready', payload: { protocol: 2, runtime: 'x', version: '1', pid: 1, features: [], sandbox: {} } })],
+    ['a log level that does not exist', JSON.stringify({ id: 0, type: 'log', payload: { level: 'fatal', message: '', time: 0 } })],
+    ['a host call other than fetch', JSON.stringify({ id: 1, type: 'call', payload: { call: 1, op: 'exec', args: {} } })],
+    ['a JSON array', '[1,2,3]'],
+  ])('rejects %s with a reason', (_name, line) => {
+    const result = decodeMessage(line);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.reason.length).toBeGreaterThan(0);
+  });
+
+  it('encodes one message per line with newlines inside strings escaped', () => {
+    const line = encodeMessage({ id: 0, type: 'shutdown', payload: {} });
+    expect(line.endsWith('\n')).toBe(true);
+    const withNewline = encodeMessage({
+      id: 3,
+      type: 'invoke',
+      payload: { method: 'GET', url: 'http://x/', headers: [['a', 'line\nbreak']], body: null, cpuMs: 0, timeoutMs: 0 },
+    });
+    expect(withNewline.indexOf('\n')).toBe(withNewline.length - 1);
+  });
+});
