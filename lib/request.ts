@@ -25,6 +25,7 @@ const encoder = new TextEncoder();
 
 /** Header values are bytes on the wire; text beyond Latin-1 travels as its UTF-8 bytes. */
 function toByteString(value: string): string {
+  // eslint-disable-next-line no-control-regex -- the range starts at NUL on purpose
   return /[^\u0000-\u00ff]/.test(value) ? Buffer.from(value, 'utf8').toString('latin1') : value;
 }
 
