@@ -18,6 +18,7 @@ const NUMERIC_LABEL = /^(?:\d+|0x[0-9a-f]*)$/;
 export function normalizeDomainPattern(entry: string): DomainPatternResult {
   const refuse = (reason: string): DomainPatternResult => ({ ok: false, reason });
   if (entry === '') return refuse('must not be empty');
+  // eslint-disable-next-line no-control-regex -- refusing control characters is the point
   if (/[\s\u0000-\u001f\u007f]/.test(entry)) return refuse('must not contain whitespace or control characters');
   if (entry.includes('://')) return refuse('must be a host name without a scheme (drop "http://")');
   if (entry.includes('/')) return refuse('must be a host name without a path');
@@ -46,7 +47,6 @@ export function normalizeDomainPattern(entry: string): DomainPatternResult {
   if (isIP(host) === 4) {
     return wildcard ? refuse('a wildcard cannot apply to an IP address') : { ok: true, value: host };
   }
-  // eslint-disable-next-line no-control-regex
   if (/[^\x00-\x7f]/.test(host)) host = domainToASCII(host);
   if (host === '' || host.length > 253) return refuse('must be a valid host name such as "example.com" or "*.example.com"');
   const labels = host.split('.');
