@@ -47,7 +47,7 @@ export function normalizeDomainPattern(entry: string): DomainPatternResult {
   if (isIP(host) === 4) {
     return wildcard ? refuse('a wildcard cannot apply to an IP address') : { ok: true, value: host };
   }
-  if (/[^\x00-\x7f]/.test(host)) host = domainToASCII(host);
+  if (/[^\u0000-\u007f]/.test(host)) host = domainToASCII(host); // eslint-disable-line no-control-regex -- "not ASCII"
   if (host === '' || host.length > 253) return refuse('must be a valid host name such as "example.com" or "*.example.com"');
   const labels = host.split('.');
   if (!labels.every((label) => LABEL.test(label))) {
