@@ -151,7 +151,7 @@ static int parse_args(QWLauncher *l, int argc, char **argv) {
             return 0;
         } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             fputs(USAGE, stdout);
-            exit(0);
+            return -1; /* main turns this into exit status 0 */
         } else if (!strcmp(a, "--allow-fs")) {
             p->allow_filesystem = 1;
         } else if (!strcmp(a, "--allow-child")) {
@@ -264,44 +264,26 @@ static void write_all(int fd, const char *buf, size_t len) {
     }
 }
 
-int main(int argc, char **argv) {
-    QWLauncher l;
-    memset(&l, 0, sizeof l);
-    l.report_fd = -1;
-    l.auto_exec = 1;
-    size_t cap = (size_t)argc + 2;
-    l.rw = calloc(cap, sizeof *l.rw);
-    l.ro = calloc(cap, sizeof *l.ro);
-    l.runtime = calloc(cap, sizeof *l.runtime);
-    l.env = calloc(cap, sizeof *l.env);
-    l.keep = calloc(cap, sizeof *l.keep);
-    if (!l.rw || !l.ro || !l.runtime || !l.env || !l.keep) {
-        fprintf(stderr, "bunbase-launcher: out of memory\n");
-        return EXIT_BAD_SETTINGS;
-    }
-    int rc = parse_args(&l, argc, argv);
-    if (rc)
-        return rc;
-
-    QWSandboxPolicy *p = &l.policy;
-    p->rw_paths = l.rw;
-    p->ro_paths = l.ro;
-    p->runtime_paths = l.runtime;
-    const char *prog = l.program[0];
-    if (l.auto_exec) {
+static int run(QWLauncher *l) {
+    QWSandboxPolicy *p = &l->policy;
+    p->rw_paths = l->rw;
+    p->ro_paths = l->ro;
+    p->runtime_paths = l->runtime;
+    const char *prog = l->program[0];
+    if (l->auto_exec) {
         if (access(prog, X_OK) != 0)
             return bad("cannot execute the program: %s", prog);
-        l.runtime[p->n_runtime_paths++] = (QWSandboxPath){prog, QW_SANDBOX_EXEC};
-        if (read_interp(prog, l.interp, sizeof l.interp) != 0)
+        l->runtime[p->n_runtime_paths++] = (QWSandboxPath){prog, QW_SANDBOX_EXEC};
+        if (read_interp(prog, l->interp, sizeof l->interp) != 0)
             return bad("cannot read the ELF interpreter of %s", prog);
-        if (l.interp[0])
-            l.runtime[p->n_runtime_paths++] = (QWSandboxPath){l.interp, QW_SANDBOX_EXEC};
+        if (l->interp[0])
+            l->runtime[p->n_runtime_paths++] = (QWSandboxPath){l->interp, QW_SANDBOX_EXEC};
     }
     /* The one execve seccomp lets through when children are denied is the
      * one below, with this very pointer. */
     p->exec_filename = prog;
 
-    if (seal_descriptors(&l) != 0)
+    if (seal_descriptors(l) != 0)
         return EXIT_BAD_SETTINGS;
 
     QWSandboxReport report;
@@ -311,15 +293,46 @@ int main(int argc, char **argv) {
     if (n < 0)
         n = snprintf(json, sizeof json, "{\"error\":\"report too long\"}");
     json[n++] = '\n';
-    if (l.report_fd >= 0)
-        write_all(l.report_fd, json, (size_t)n);
-    if (failed || (l.require && !qw_sandbox_report_complete(&report))) {
+    if (l->report_fd >= 0)
+        write_all(l->report_fd, json, (size_t)n);
+    if (failed || (l->require && !qw_sandbox_report_complete(&report))) {
         fprintf(stderr, "bunbase-launcher: the OS fence is incomplete, not starting %s: %.*s",
                 prog, n, json);
         return EXIT_FENCE_FAILED;
     }
 
-    execve(prog, l.program, l.env);
+    execve(prog, l->program, l->env);
     fprintf(stderr, "bunbase-launcher: exec %s: %s\n", prog, strerror(errno));
     return EXIT_EXEC_FAILED;
+}
+
+int main(int argc, char **argv) {
+    QWLauncher l;
+    memset(&l, 0, sizeof l);
+    l.report_fd = -1;
+    l.auto_exec = 1;
+    /* No list can hold more entries than there are arguments. */
+    size_t cap = (size_t)argc + 2;
+    l.rw = calloc(cap, sizeof *l.rw);
+    l.ro = calloc(cap, sizeof *l.ro);
+    l.runtime = calloc(cap, sizeof *l.runtime);
+    l.env = calloc(cap, sizeof *l.env);
+    l.keep = calloc(cap, sizeof *l.keep);
+    int rc;
+    if (!l.rw || !l.ro || !l.runtime || !l.env || !l.keep) {
+        fprintf(stderr, "bunbase-launcher: out of memory\n");
+        rc = EXIT_BAD_SETTINGS;
+    } else {
+        rc = parse_args(&l, argc, argv);
+        if (rc == 0)
+            rc = run(&l);
+        else if (rc < 0)
+            rc = 0;
+    }
+    free(l.rw);
+    free(l.ro);
+    free(l.runtime);
+    free(l.env);
+    free(l.keep);
+    return rc;
 }

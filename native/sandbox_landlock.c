@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -138,15 +139,13 @@ static void add_everything(QWRuleset *rs, uint64_t access) {
         return;
     }
     struct dirent *e;
-    char path[NAME_MAX + 2];
+    char path[PATH_MAX];
     while ((e = readdir(dir)) != NULL) {
         const char *n = e->d_name;
         if (!strcmp(n, ".") || !strcmp(n, "..") || !strcmp(n, "proc") || !strcmp(n, "sys") ||
             !strcmp(n, "dev"))
             continue;
-        path[0] = '/';
-        strncpy(path + 1, n, NAME_MAX);
-        path[NAME_MAX + 1] = '\0';
+        snprintf(path, sizeof path, "/%s", n);
         add_path(rs, path, access, 1);
     }
     closedir(dir);
