@@ -1,0 +1,164 @@
+/*
+ * The prelude's side of the protocol: it hands over its callbacks (setup)
+ * and answers invocations (respond, fail). Late answers for invocations that
+ * were cancelled or hit a limit are dropped here.
+ */
+#include <string.h>
+#include <sys/resource.h>
+
+#include "private.h"
+
+static JSValue js_setup(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+    QWRuntime *qw = qw__get(ctx);
+    JSValueConst obj = argv[0];
+
+    if (!JS_IsObject(obj))
+        return JS_ThrowTypeError(ctx, "setup expects an object");
+    JS_FreeValue(ctx, qw->cb_invoke);
+    JS_FreeValue(ctx, qw->cb_cancel);
+    JS_FreeValue(ctx, qw->cb_set_handler);
+    JS_FreeValue(ctx, qw->fs_api);
+    qw->cb_invoke = JS_GetPropertyStr(ctx, obj, "invoke");
+    qw->cb_cancel = JS_GetPropertyStr(ctx, obj, "cancel");
+    qw->cb_set_handler = JS_GetPropertyStr(ctx, obj, "setHandler");
+    qw->fs_api = JS_GetPropertyStr(ctx, obj, "fs");
+    CHECK(JS_IsFunction(ctx, qw->cb_invoke) && JS_IsFunction(ctx, qw->cb_cancel) &&
+          JS_IsFunction(ctx, qw->cb_set_handler));
+    return JS_UNDEFINED;
+}
+
+static int append_js_string(JSContext *ctx, QWBuf *b, JSValueConst v) {
+    size_t len;
+    const char *s = JS_ToCStringLen(ctx, &len, v);
+
+    if (!s)
+        return -1;
+    qw__buf_json_string(b, s, len);
+    JS_FreeCString(ctx, s);
+    return 0;
+}
+
+/* respond(id, status, statusText, headers: [name, value][], body: Uint8Array | null) */
+static JSValue js_respond(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+    QWRuntime *qw = qw__get(ctx);
+    QWInvocation *inv;
+    int64_t id, n = 0, i;
+    int32_t status;
+    size_t body_len = 0;
+    uint8_t *body = NULL;
+    struct rusage ru;
+    QWBuf b = {0};
+    double cpu_ms;
+
+    if (JS_ToInt64(ctx, &id, argv[0]) || JS_ToInt32(ctx, &status, argv[1]))
+        return JS_EXCEPTION;
+    inv = qw__find_invocation(qw, id);
+    if (!inv)
+        return JS_UNDEFINED;
+    if (!JS_IsNull(argv[4]) && !JS_IsUndefined(argv[4])) {
+        body = JS_GetUint8Array(ctx, &body_len, argv[4]);
+        if (!body && body_len == 0 && JS_HasException(ctx))
+            return JS_EXCEPTION;
+    }
+    if (body_len > qw->max_body_bytes) {
+        char msg[200];
+        snprintf(msg, sizeof(msg), "The response body has %zu bytes, more than limits.maxBodyBytes (%zu).",
+                 body_len, qw->max_body_bytes);
+        qw__send_error(qw, id, "RESPONSE_TOO_LARGE", "RangeError", msg, NULL);
+        qw__finish_invocation(qw, inv);
+        return JS_UNDEFINED;
+    }
+    qw__buf_printf(&b, "{\"id\":%lld,\"type\":\"response\",\"payload\":{\"status\":%d,\"statusText\":",
+                   (long long)id, (int)status);
+    if (append_js_string(ctx, &b, argv[2]))
+        goto fail;
+    qw__buf_puts(&b, ",\"headers\":[");
+    if (JS_GetLength(ctx, argv[3], &n))
+        goto fail;
+    for (i = 0; i < n; i++) {
+        JSValue pair = JS_GetPropertyInt64(ctx, argv[3], i);
+        JSValue name = JS_GetPropertyInt64(ctx, pair, 0);
+        JSValue value = JS_GetPropertyInt64(ctx, pair, 1);
+        int bad;
+        qw__buf_puts(&b, i ? ",[" : "[");
+        bad = append_js_string(ctx, &b, name);
+        qw__buf_puts(&b, ",");
+        bad = bad || append_js_string(ctx, &b, value);
+        qw__buf_puts(&b, "]");
+        JS_FreeValue(ctx, pair);
+        JS_FreeValue(ctx, name);
+        JS_FreeValue(ctx, value);
+        if (bad)
+            goto fail;
+    }
+    qw__buf_puts(&b, "],\"body\":");
+    if (body) {
+        qw__buf_puts(&b, "\"");
+        qw__buf_base64(&b, body, body_len);
+        qw__buf_puts(&b, "\"");
+    } else {
+        qw__buf_puts(&b, "null");
+    }
+    cpu_ms = (double)(qw__thread_cpu_ns() - inv->cpu_start_ns) / 1e6;
+    getrusage(RUSAGE_SELF, &ru);
+    qw__buf_printf(&b, ",\"cpuMs\":%.3f,\"peakMemoryBytes\":%lld}}", cpu_ms, (long long)ru.ru_maxrss * 1024);
+    qw__send(qw, &b);
+    qw__buf_free(&b);
+    qw__finish_invocation(qw, inv);
+    return JS_UNDEFINED;
+fail:
+    qw__buf_free(&b);
+    return JS_EXCEPTION;
+}
+
+/* fail(id, error): the handler threw, rejected or returned a non-Response. */
+static JSValue js_fail(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+    QWRuntime *qw = qw__get(ctx);
+    const char *code = "HANDLER_ERROR";
+    int64_t id;
+
+    if (JS_ToInt64(ctx, &id, argv[0]))
+        return JS_EXCEPTION;
+    if (!qw__find_invocation(qw, id)) {
+        if (qw__is_oom(ctx, argv[1]))
+            qw__fail_invocation(qw, 0, "MEMORY_LIMIT", argv[1]);
+        return JS_UNDEFINED;
+    }
+    if (JS_IsObject(argv[1])) {
+        JSValue c = JS_GetPropertyStr(ctx, argv[1], "code");
+        const char *s = JS_IsString(c) ? JS_ToCString(ctx, c) : NULL;
+        if (s && strcmp(s, "CAPABILITY_DENIED") == 0)
+            code = "CAPABILITY_DENIED";
+        if (s)
+            JS_FreeCString(ctx, s);
+        JS_FreeValue(ctx, c);
+    }
+    qw__fail_invocation(qw, id, code, argv[1]);
+    return JS_UNDEFINED;
+}
+
+static JSValue js_current_id(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+    return JS_NewInt64(ctx, qw__get(ctx)->current_id);
+}
+
+/* Evaluates the URL polyfill on first use; it leaves its exports on
+ * globalThis.__qw_url for the prelude to pick up. */
+static JSValue js_load_url(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+    JSValue fn = JS_ReadObject(ctx, qw_prelude_url, qw_prelude_url_size, JS_READ_OBJ_BYTECODE);
+
+    if (JS_IsException(fn))
+        return fn;
+    return JS_EvalFunction(ctx, fn);
+}
+
+static const JSCFunctionListEntry host_funcs[] = {
+    JS_CFUNC_DEF("setup", 1, js_setup),
+    JS_CFUNC_DEF("respond", 5, js_respond),
+    JS_CFUNC_DEF("fail", 2, js_fail),
+    JS_CFUNC_DEF("currentId", 0, js_current_id),
+    JS_CFUNC_DEF("loadUrl", 0, js_load_url),
+};
+
+void qw__mod_host_init(JSContext *ctx, JSValue ns) {
+    JS_SetPropertyFunctionList(ctx, ns, host_funcs, QW_COUNTOF(host_funcs));
+}

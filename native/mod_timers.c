@@ -1,0 +1,139 @@
+/*
+ * setTimeout / setInterval / clearTimeout / clearInterval on uv_timer_t.
+ * A timer remembers the invocation that created it, so its callback's logs
+ * and errors are attributed to that invocation.
+ */
+#include <string.h>
+
+#include "private.h"
+
+struct QWTimer {
+    uv_timer_t handle;
+    QWTimer *next;
+    QWRuntime *qw;
+    int64_t timer_id;
+    int64_t invocation_id;
+    JSValue func;
+    int argc;
+    JSValue *argv;
+    bool repeat;
+};
+
+static void on_timer_closed(uv_handle_t *handle) {
+    QWTimer *t = handle->data;
+    JSContext *ctx = t->qw->ctx;
+    int i;
+
+    JS_FreeValue(ctx, t->func);
+    for (i = 0; i < t->argc; i++)
+        JS_FreeValue(ctx, t->argv[i]);
+    free(t->argv);
+    free(t);
+}
+
+static void unlink_and_close(QWTimer *t) {
+    QWTimer **pp;
+
+    for (pp = &t->qw->timers; *pp; pp = &(*pp)->next) {
+        if (*pp == t) {
+            *pp = t->next;
+            break;
+        }
+    }
+    uv_close((uv_handle_t *)&t->handle, on_timer_closed);
+}
+
+void qw__timers_close_all(QWRuntime *qw) {
+    while (qw->timers)
+        unlink_and_close(qw->timers);
+}
+
+static void on_timer(uv_timer_t *handle) {
+    QWTimer *t = handle->data;
+    QWRuntime *qw = t->qw;
+    JSContext *ctx = qw->ctx;
+    JSValue func = JS_DupValue(ctx, t->func), ret;
+    int64_t id = t->invocation_id;
+
+    if (!t->repeat)
+        unlink_and_close(t);
+    qw->current_id = id;
+    qw->interrupt_code = NULL;
+    /* The arguments stay owned by the timer, which may be closed (and its
+     * values freed) only in the close callback, after this returns. */
+    ret = JS_Call(ctx, func, JS_UNDEFINED, t->argc, (JSValueConst *)t->argv);
+    JS_FreeValue(ctx, func);
+    qw__check_after_call(qw, ret, id);
+}
+
+static JSValue add_timer(JSContext *ctx, int argc, JSValueConst *argv, bool repeat) {
+    QWRuntime *qw = qw__get(ctx);
+    QWTimer *t;
+    double delay = 0;
+    int i;
+
+    if (!JS_IsFunction(ctx, argv[0]))
+        return JS_ThrowTypeError(ctx, "The callback of %s must be a function (strings are not evaluated)",
+                                 repeat ? "setInterval" : "setTimeout");
+    if (argc > 1 && JS_ToFloat64(ctx, &delay, argv[1]))
+        return JS_EXCEPTION;
+    if (!(delay >= 1))
+        delay = repeat ? 1 : 0;
+    if (delay > 2147483647)
+        delay = 1;
+    t = calloc(1, sizeof(*t));
+    CHECK(t != NULL);
+    t->qw = qw;
+    t->timer_id = qw->next_timer_id++;
+    t->invocation_id = qw->current_id;
+    t->func = JS_DupValue(ctx, argv[0]);
+    t->repeat = repeat;
+    t->argc = argc > 2 ? argc - 2 : 0;
+    if (t->argc) {
+        t->argv = calloc((size_t)t->argc, sizeof(JSValue));
+        CHECK(t->argv != NULL);
+        for (i = 0; i < t->argc; i++)
+            t->argv[i] = JS_DupValue(ctx, argv[i + 2]);
+    }
+    CHECK(uv_timer_init(&qw->loop, &t->handle) == 0);
+    t->handle.data = t;
+    uv_timer_start(&t->handle, on_timer, (uint64_t)delay, repeat ? (uint64_t)delay : 0);
+    t->next = qw->timers;
+    qw->timers = t;
+    return JS_NewInt64(ctx, t->timer_id);
+}
+
+static JSValue js_set_timeout(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+    return add_timer(ctx, argc, argv, false);
+}
+
+static JSValue js_set_interval(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+    return add_timer(ctx, argc, argv, true);
+}
+
+static JSValue js_clear_timer(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+    QWRuntime *qw = qw__get(ctx);
+    QWTimer *t;
+    double id;
+
+    if (!JS_IsNumber(argv[0]) || JS_ToFloat64(ctx, &id, argv[0]))
+        return JS_UNDEFINED;
+    for (t = qw->timers; t; t = t->next) {
+        if ((double)t->timer_id == id) {
+            unlink_and_close(t);
+            break;
+        }
+    }
+    return JS_UNDEFINED;
+}
+
+static const JSCFunctionListEntry timer_funcs[] = {
+    JS_CFUNC_DEF("setTimeout", 2, js_set_timeout),
+    JS_CFUNC_DEF("setInterval", 2, js_set_interval),
+    JS_CFUNC_DEF("clearTimeout", 1, js_clear_timer),
+    JS_CFUNC_DEF("clearInterval", 1, js_clear_timer),
+};
+
+void qw__mod_timers_init(JSContext *ctx, JSValue ns) {
+    JS_SetPropertyFunctionList(ctx, ns, timer_funcs, QW_COUNTOF(timer_funcs));
+}

@@ -1,0 +1,124 @@
+// The Web API prelude: bundled at build time (bun build), compiled to
+// bytecode (qw-compile) and embedded in the worker binary. It installs the
+// globals handlers expect and hands the runtime its callbacks.
+import { native } from './native.js';
+import { Headers, headerList } from './headers.js';
+import { Request, createRequest } from './request.js';
+import { Response, takeResponse } from './response.js';
+import { AbortController, AbortSignal, Event, EventTarget } from './abort.js';
+import { TextDecoder, TextEncoder } from './encoding.js';
+import { createConsole } from './console.js';
+import { fetch } from './fetch.js';
+import { createFs } from './fs.js';
+import { installLazyUrl } from './lazy-url.js';
+
+const env = native.env;
+
+function define(name, value) {
+  Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
+}
+
+function queueMicrotask(callback) {
+  if (typeof callback !== 'function') throw new TypeError("Failed to execute 'queueMicrotask': parameter 1 is not of type 'Function'.");
+  Promise.resolve().then(() => callback());
+}
+
+function structuredClone(value, options = undefined) {
+  try {
+    return native.clone(value);
+  } catch (e) {
+    throw new DOMException(String(e?.message ?? e), 'DataCloneError');
+  }
+}
+
+const crypto = Object.freeze({
+  getRandomValues: native.getRandomValues,
+  randomUUID: native.randomUUID,
+});
+
+define('Headers', Headers);
+define('Request', Request);
+define('Response', Response);
+define('AbortController', AbortController);
+define('AbortSignal', AbortSignal);
+define('Event', Event);
+define('EventTarget', EventTarget);
+define('TextEncoder', TextEncoder);
+define('TextDecoder', TextDecoder);
+define('console', createConsole());
+define('fetch', fetch);
+define('setTimeout', native.setTimeout);
+define('setInterval', native.setInterval);
+define('clearTimeout', native.clearTimeout);
+define('clearInterval', native.clearInterval);
+define('queueMicrotask', queueMicrotask);
+define('structuredClone', structuredClone);
+define('crypto', crypto);
+define('self', globalThis);
+installLazyUrl();
+
+if (!native.allowEval && typeof globalThis.eval === 'function') {
+  // The engine has no compiler in this context; this only gives the error a
+  // clear message. Function and AsyncFunction constructors fail in the engine.
+  define('eval', function evalDisabled() {
+    throw new EvalError('eval is disabled: the capability profile does not allow it (allowEval: false).');
+  });
+}
+
+// ---- the handler -----------------------------------------------------------
+
+let handler = null;
+
+function describe(value) {
+  if (value === null) return 'null';
+  if (typeof value === 'object') return `an object (${value.constructor?.name ?? 'Object'})`;
+  return typeof value === 'undefined' ? 'undefined' : `a ${typeof value}`;
+}
+
+function setHandler(ns) {
+  const d = ns.default;
+  if (d && typeof d === 'object' && typeof d.fetch === 'function') {
+    handler = (req, e, ctx) => d.fetch(req, e, ctx);
+  } else if (typeof d === 'function') {
+    handler = d;
+  } else if (typeof ns.handler === 'function') {
+    handler = ns.handler;
+  } else {
+    return 'The module exports no handler. Export one of: `export default { fetch(request, env, ctx) {} }`, `export default function (request, env, ctx) {}`, or `export function handler(request) {}`.';
+  }
+  return undefined;
+}
+
+const controllers = new Map();
+
+async function invoke(id, p) {
+  const controller = new AbortController();
+  controllers.set(id, controller);
+  try {
+    const request = createRequest(p.url, p.method, p.headers ?? [], p.body ?? null, controller.signal);
+    const ctx = {
+      waitUntil(promise) {
+        Promise.resolve(promise).catch(() => {});
+      },
+      passThroughOnException() {},
+    };
+    const response = await handler(request, env, ctx);
+    if (!(response instanceof Response)) {
+      throw new TypeError(`The handler must return a Response (or a Promise of one), but it returned ${describe(response)}.`);
+    }
+    const s = takeResponse(response);
+    native.respond(id, s.status, s.statusText, headerList(s.headers), s.bytes);
+  } catch (error) {
+    native.fail(id, error);
+  } finally {
+    controllers.delete(id);
+  }
+}
+
+function cancel(id) {
+  const c = controllers.get(id);
+  controllers.delete(id);
+  c?.abort();
+}
+
+native.setup({ invoke, cancel, setHandler, fs: createFs() });

@@ -1,0 +1,42 @@
+// URL and URLSearchParams come from core-js (a separate bytecode blob). It
+// is evaluated on first use only, so handlers that never touch URLs pay
+// nothing for it at start-up or in memory.
+import { native } from './native.js';
+
+let mod = null;
+
+export function loadUrl() {
+  if (mod) return mod;
+  native.loadUrl();
+  mod = globalThis.__qw_url;
+  delete globalThis.__qw_url;
+  for (const name of ['URL', 'URLSearchParams']) {
+    Object.defineProperty(globalThis, name, { value: mod[name], writable: true, configurable: true, enumerable: false });
+  }
+  return mod;
+}
+
+export function installLazyUrl() {
+  for (const name of ['URL', 'URLSearchParams']) {
+    Object.defineProperty(globalThis, name, {
+      configurable: true,
+      enumerable: false,
+      get() {
+        return loadUrl()[name];
+      },
+      set(value) {
+        Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
+      },
+    });
+  }
+}
+
+// Absolute URL serialisation, as Request and Response.redirect need it.
+export function parseUrl(input) {
+  const { URL } = loadUrl();
+  try {
+    return new URL(input).href;
+  } catch {
+    throw new TypeError(`Failed to parse URL from ${input}`);
+  }
+}

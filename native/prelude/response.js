@@ -1,0 +1,119 @@
+// WHATWG Response over a buffered body.
+import { extractBody, mixinBody } from './body.js';
+import { Headers } from './headers.js';
+import { parseUrl } from './lazy-url.js';
+import { native } from './native.js';
+
+const NULL_BODY = [101, 103, 204, 205, 304];
+const REDIRECT = [301, 302, 303, 307, 308];
+const TRUSTED = Symbol('trusted');
+const REASON = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+let stateOf;
+
+export class Response {
+  #s;
+
+  static {
+    stateOf = (r) => r.#s;
+  }
+
+  constructor(body = null, init = undefined) {
+    if (body === TRUSTED) {
+      this.#s = init;
+      return;
+    }
+    init ??= {};
+    const status = init.status === undefined ? 200 : Number(init.status);
+    if (!Number.isInteger(status) || status < 200 || status > 599) {
+      throw new RangeError(`Failed to construct 'Response': The status provided (${init.status}) is outside the range [200, 599].`);
+    }
+    const statusText = init.statusText === undefined ? '' : String(init.statusText);
+    if (!REASON.test(statusText)) throw new TypeError('Invalid statusText');
+    const headers = new Headers(init.headers);
+    let bytes = null;
+    if (body !== null && body !== undefined) {
+      if (NULL_BODY.includes(status)) throw new TypeError(`Response with null body status (${status}) cannot have body`);
+      const x = extractBody(body);
+      bytes = x.bytes;
+      if (x.type && !headers.has('content-type')) headers.set('content-type', x.type);
+    }
+    this.#s = { status, statusText, headers, bytes, used: false, type: 'default', url: '', redirected: false };
+  }
+
+  static json(data, init = undefined) {
+    const text = JSON.stringify(data);
+    if (text === undefined) throw new TypeError('Value is not JSON serializable');
+    const headers = new Headers(init?.headers);
+    if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+    return new Response(text, { ...init, headers });
+  }
+
+  static redirect(url, status = 302) {
+    if (!REDIRECT.includes(status)) throw new RangeError(`Failed to execute 'redirect' on 'Response': Invalid status code ${status}`);
+    const headers = new Headers({ location: parseUrl(String(url)) });
+    return new Response(TRUSTED, { status, statusText: '', headers, bytes: null, used: false, type: 'default', url: '', redirected: false });
+  }
+
+  static error() {
+    return new Response(TRUSTED, { status: 0, statusText: '', headers: new Headers(), bytes: null, used: false, type: 'error', url: '', redirected: false });
+  }
+
+  get status() {
+    return this.#s.status;
+  }
+  get ok() {
+    return this.#s.status >= 200 && this.#s.status <= 299;
+  }
+  get statusText() {
+    return this.#s.statusText;
+  }
+  get headers() {
+    return this.#s.headers;
+  }
+  get type() {
+    return this.#s.type;
+  }
+  get url() {
+    return this.#s.url;
+  }
+  get redirected() {
+    return this.#s.redirected;
+  }
+
+  clone() {
+    if (this.#s.used) throw new TypeError('Response.clone: Body has already been consumed.');
+    return new Response(TRUSTED, { ...this.#s, headers: new Headers(this.#s.headers), stream: undefined });
+  }
+
+  get [Symbol.toStringTag]() {
+    return 'Response';
+  }
+}
+
+mixinBody(Response, (r) => stateOf(r));
+
+// A response from the host's fetch.
+export function createFetchResponse(v) {
+  const headers = new Headers();
+  for (const [n, val] of v.headers ?? []) headers.append(n, val);
+  const bytes = v.body == null ? null : native.base64Decode(v.body);
+  return new Response(TRUSTED, {
+    status: v.status,
+    statusText: v.statusText ?? '',
+    headers,
+    bytes,
+    used: false,
+    type: 'basic',
+    url: v.url ?? '',
+    redirected: Boolean(v.redirected),
+  });
+}
+
+// The state the runtime sends back; marks the body used.
+export function takeResponse(r) {
+  const s = stateOf(r);
+  if (s.used) throw new TypeError('The handler returned a Response whose body has already been consumed.');
+  s.used = true;
+  return s;
+}

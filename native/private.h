@@ -1,0 +1,223 @@
+/*
+ * The one runtime struct of the worker and the functions its files share.
+ *
+ * Ownership: every JSValue stored in a struct below is owned by that struct
+ * (it holds one reference) and is freed by the code that unlinks the entry.
+ * Every libuv handle embedded in a struct is closed with uv_close and the
+ * struct is freed in the close callback, never before.
+ */
+#ifndef QW_PRIVATE_H
+#define QW_PRIVATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <uv.h>
+
+#include "quickjs.h"
+
+#define QW_PROTOCOL_VERSION 1
+#define QW_IPC_FD 3
+
+/* Exit codes (docs/protocol.md): 42 is reserved for an unusable init. */
+#define QW_EXIT_OK 0
+#define QW_EXIT_FATAL 1
+#define QW_EXIT_MEMORY 3
+#define QW_EXIT_BAD_SETTINGS 42
+
+#define QW_DEFAULT_MAX_LOG_BYTES (1024 * 1024)
+#define QW_DEFAULT_MAX_BODY_BYTES (32 * 1024 * 1024)
+#define QW_MAX_STACK_BYTES (1024 * 1024)
+
+#define CHECK(expr)                                                                    \
+    do {                                                                               \
+        if (!(expr)) {                                                                 \
+            fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #expr); \
+            abort();                                                                   \
+        }                                                                              \
+    } while (0)
+
+#define QW_COUNTOF(a) (sizeof(a) / sizeof((a)[0]))
+
+typedef struct QWRuntime QWRuntime;
+
+/* A growable byte buffer; data is malloc'ed and owned by the buffer. */
+typedef struct QWBuf {
+    char *data;
+    size_t len;
+    size_t cap;
+} QWBuf;
+
+/* The capability profile from init.payload.capabilities. Strings are owned. */
+typedef struct QWCaps {
+    char *project_id;
+    bool allow_fs;
+    bool allow_net;
+    bool allow_child;
+    bool allow_eval;
+    char **allowed_paths; /* realpath'ed where they exist */
+    size_t n_allowed_paths;
+    char **read_only_paths;
+    size_t n_read_only_paths;
+    double max_memory;
+    double max_cpu_ms;
+    double max_fds;
+} QWCaps;
+
+/* One invocation between `invoke` and its answer (or cancel). The timer is
+ * always initialised; the struct is freed in its close callback. */
+typedef struct QWInvocation {
+    struct QWInvocation *next;
+    QWRuntime *qw;
+    int64_t id;
+    uint64_t cpu_start_ns;
+    uint64_t cpu_budget_ns;    /* 0 = none */
+    uint64_t wall_deadline_ns; /* uv_hrtime() based, 0 = none */
+    uv_timer_t timer;
+} QWInvocation;
+
+/* A host call (`call` message) waiting for its `result`. */
+typedef struct QWCall {
+    struct QWCall *next;
+    uint32_t call;
+    int64_t id;
+    JSValue resolve;
+    JSValue reject;
+} QWCall;
+
+/* A rejection nobody handled yet; reported after the job queue drained. */
+typedef struct QWRejection {
+    struct QWRejection *next;
+    int64_t id;
+    JSValue promise;
+    JSValue reason;
+} QWRejection;
+
+typedef struct QWTimer QWTimer;
+
+struct QWRuntime {
+    uv_loop_t loop;
+    uv_pipe_t ipc;      /* fd 3, the protocol channel */
+    uv_check_t check;   /* drains the job queue after each loop turn */
+    uv_idle_t idle;     /* runs only while jobs are pending, so the loop does not block */
+
+    JSRuntime *rt;
+    JSContext *ctx;
+
+    /* Input framing. */
+    char *rbuf;
+    size_t rlen;
+    size_t rcap;
+
+    /* Output: one uv_write in flight at a time, the rest accumulates. */
+    QWBuf out_pending;
+    QWBuf out_inflight;
+    uv_write_t write_req;
+    bool writing;
+
+    /* Settings from init. */
+    QWCaps caps;
+    size_t max_log_bytes;
+    size_t max_body_bytes;
+    char *filename;
+
+    /* Values handed over by the prelude (owned). */
+    JSValue cb_invoke;
+    JSValue cb_cancel;
+    JSValue cb_set_handler;
+    JSValue fs_api;
+    JSValue env;
+
+    /* Module loading state between init and ready. */
+    JSValue load_promise; /* JS_UNDEFINED once settled */
+    JSModuleDef *handler_module;
+    bool ready;
+
+    QWInvocation *invocations; /* most recent first */
+    QWCall *calls;
+    uint32_t next_call;
+    QWTimer *timers;
+    int64_t next_timer_id;
+    QWRejection *rejections;
+
+    /* The invocation that the code now running belongs to (0 = none). */
+    int64_t current_id;
+
+    /* Interrupt state: after a limit fired, every JS frame is interrupted
+     * until control is back in the loop. */
+    bool interrupting;
+    const char *interrupt_code;
+
+    bool init_done;
+    bool shutting_down;
+    bool exit_requested;
+    int exit_code;
+    int pending_fs; /* uv_fs requests in flight */
+};
+
+/* runtime.c */
+int QW_Run(void);
+QWRuntime *qw__get(JSContext *ctx);
+void qw__request_exit(QWRuntime *qw, int code);
+void qw__on_message(QWRuntime *qw, char *line, size_t len);
+void qw__on_eof(QWRuntime *qw);
+int64_t qw__active_id(QWRuntime *qw);
+QWInvocation *qw__find_invocation(QWRuntime *qw, int64_t id);
+void qw__finish_invocation(QWRuntime *qw, QWInvocation *inv);
+void qw__report_exception(QWRuntime *qw, int64_t id);
+void qw__check_after_call(QWRuntime *qw, JSValue ret, int64_t id);
+bool qw__is_oom(JSContext *ctx, JSValueConst err);
+uint64_t qw__thread_cpu_ns(void);
+void qw__fail_invocation(QWRuntime *qw, int64_t id, const char *code, JSValueConst err);
+
+/* protocol.c */
+int qw__buf_reserve(QWBuf *b, size_t extra);
+void qw__buf_append(QWBuf *b, const void *data, size_t len);
+void qw__buf_puts(QWBuf *b, const char *s);
+void qw__buf_printf(QWBuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void qw__buf_json_string(QWBuf *b, const char *s, size_t len);
+void qw__buf_base64(QWBuf *b, const uint8_t *data, size_t len);
+void qw__buf_free(QWBuf *b);
+int qw__base64_decode(const char *in, size_t len, uint8_t *out, size_t *out_len);
+size_t qw__base64_decoded_max(size_t len);
+void qw__send(QWRuntime *qw, QWBuf *line);
+void qw__send_error(QWRuntime *qw, int64_t id, const char *code, const char *name, const char *message,
+                    const char *stack);
+void qw__send_denied(QWRuntime *qw, int64_t id, const char *capability, const char *target,
+                     const char *rule);
+void qw__send_log(QWRuntime *qw, int64_t id, const char *level, const char *msg, size_t len);
+int qw__ipc_start(QWRuntime *qw);
+size_t qw__ipc_queued(QWRuntime *qw);
+
+/* mod_host.c: respond/fail/setup, the prelude's side of invocations. */
+void qw__mod_host_init(JSContext *ctx, JSValue ns);
+/* mod_console.c */
+void qw__mod_console_init(JSContext *ctx, JSValue ns);
+/* mod_timers.c */
+void qw__mod_timers_init(JSContext *ctx, JSValue ns);
+void qw__timers_close_all(QWRuntime *qw);
+/* mod_encoding.c */
+void qw__mod_encoding_init(JSContext *ctx, JSValue ns);
+/* mod_crypto.c */
+void qw__mod_crypto_init(JSContext *ctx, JSValue ns);
+/* mod_clone.c */
+void qw__mod_clone_init(JSContext *ctx, JSValue ns);
+/* mod_fetch.c */
+void qw__mod_fetch_init(JSContext *ctx, JSValue ns);
+void qw__fetch_on_result(QWRuntime *qw, int64_t id, JSValue payload);
+void qw__fetch_free_all(QWRuntime *qw);
+/* mod_fs.c */
+void qw__mod_fs_init(JSContext *ctx, JSValue ns);
+JSModuleDef *qw__fs_module(JSContext *ctx, const char *name);
+int qw__fs_check_path(QWRuntime *qw, const char *path, bool write, char **resolved, const char **rule);
+
+/* The prelude bytecode, generated at build time by qw-compile. */
+extern const uint8_t qw_prelude[];
+extern const size_t qw_prelude_size;
+extern const uint8_t qw_prelude_url[];
+extern const size_t qw_prelude_url_size;
+
+#endif

@@ -1,0 +1,366 @@
+/*
+ * NDJSON framing on the host channel (fd 3): line splitting on input, JSON
+ * string escaping and base64 on output, and a write path that never blocks
+ * the loop: one uv_write in flight, later lines accumulate behind it.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "private.h"
+
+#define QW_READ_CHUNK 65536
+
+int qw__buf_reserve(QWBuf *b, size_t extra) {
+    size_t want = b->len + extra + 1;
+    size_t cap;
+    char *data;
+
+    if (want <= b->cap)
+        return 0;
+    cap = b->cap ? b->cap : 256;
+    while (cap < want)
+        cap *= 2;
+    data = realloc(b->data, cap);
+    CHECK(data != NULL);
+    b->data = data;
+    b->cap = cap;
+    return 0;
+}
+
+void qw__buf_append(QWBuf *b, const void *data, size_t len) {
+    qw__buf_reserve(b, len);
+    memcpy(b->data + b->len, data, len);
+    b->len += len;
+    b->data[b->len] = '\0';
+}
+
+void qw__buf_puts(QWBuf *b, const char *s) {
+    qw__buf_append(b, s, strlen(s));
+}
+
+void qw__buf_printf(QWBuf *b, const char *fmt, ...) {
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    CHECK(n >= 0);
+    qw__buf_reserve(b, (size_t)n);
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+void qw__buf_json_string(QWBuf *b, const char *s, size_t len) {
+    static const char hex[] = "0123456789abcdef";
+    size_t i;
+
+    /* Worst case every byte becomes \u00XX. */
+    qw__buf_reserve(b, len * 6 + 2);
+    b->data[b->len++] = '"';
+    for (i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        switch (c) {
+        case '"':
+            b->data[b->len++] = '\\';
+            b->data[b->len++] = '"';
+            break;
+        case '\\':
+            b->data[b->len++] = '\\';
+            b->data[b->len++] = '\\';
+            break;
+        case '\n':
+            b->data[b->len++] = '\\';
+            b->data[b->len++] = 'n';
+            break;
+        case '\r':
+            b->data[b->len++] = '\\';
+            b->data[b->len++] = 'r';
+            break;
+        case '\t':
+            b->data[b->len++] = '\\';
+            b->data[b->len++] = 't';
+            break;
+        default:
+            if (c < 0x20 || c == 0x7f) {
+                memcpy(b->data + b->len, "\\u00", 4);
+                b->len += 4;
+                b->data[b->len++] = hex[c >> 4];
+                b->data[b->len++] = hex[c & 15];
+            } else {
+                b->data[b->len++] = (char)c;
+            }
+        }
+    }
+    b->data[b->len++] = '"';
+    b->data[b->len] = '\0';
+}
+
+static const char b64_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+void qw__buf_base64(QWBuf *b, const uint8_t *in, size_t len) {
+    size_t i;
+    char *o;
+
+    qw__buf_reserve(b, (len + 2) / 3 * 4);
+    o = b->data + b->len;
+    for (i = 0; i + 2 < len; i += 3) {
+        uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+        *o++ = b64_alphabet[v >> 18];
+        *o++ = b64_alphabet[(v >> 12) & 63];
+        *o++ = b64_alphabet[(v >> 6) & 63];
+        *o++ = b64_alphabet[v & 63];
+    }
+    if (i < len) {
+        uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < len ? (uint32_t)in[i + 1] << 8 : 0);
+        *o++ = b64_alphabet[v >> 18];
+        *o++ = b64_alphabet[(v >> 12) & 63];
+        *o++ = i + 1 < len ? b64_alphabet[(v >> 6) & 63] : '=';
+        *o++ = '=';
+    }
+    b->len = (size_t)(o - b->data);
+    b->data[b->len] = '\0';
+}
+
+size_t qw__base64_decoded_max(size_t len) {
+    return len / 4 * 3 + 3;
+}
+
+static int b64_value(unsigned char c) {
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == '+' || c == '-')
+        return 62;
+    if (c == '/' || c == '_')
+        return 63;
+    return -1;
+}
+
+/* Accepts the standard and the URL-safe alphabet, padding optional. */
+int qw__base64_decode(const char *in, size_t len, uint8_t *out, size_t *out_len) {
+    uint32_t acc = 0;
+    int bits = 0;
+    size_t i, n = 0;
+
+    while (len > 0 && in[len - 1] == '=')
+        len--;
+    for (i = 0; i < len; i++) {
+        int v = b64_value((unsigned char)in[i]);
+        if (v < 0)
+            return -1;
+        acc = acc << 6 | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out[n++] = (uint8_t)(acc >> bits);
+        }
+    }
+    if (bits >= 6)
+        return -1;
+    *out_len = n;
+    return 0;
+}
+
+void qw__buf_free(QWBuf *b) {
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+/* ---- output ------------------------------------------------------------- */
+
+static void start_write(QWRuntime *qw);
+
+static void on_write(uv_write_t *req, int status) {
+    QWRuntime *qw = req->data;
+
+    qw->writing = false;
+    qw->out_inflight.len = 0;
+    if (status < 0) {
+        /* The host is gone; nothing more can be said to it. */
+        qw->out_pending.len = 0;
+        qw__on_eof(qw);
+        return;
+    }
+    if (qw->out_pending.len > 0)
+        start_write(qw);
+}
+
+static void start_write(QWRuntime *qw) {
+    QWBuf tmp;
+    uv_buf_t buf;
+    int r;
+
+    tmp = qw->out_inflight;
+    qw->out_inflight = qw->out_pending;
+    qw->out_pending = tmp;
+    qw->out_pending.len = 0;
+    buf = uv_buf_init(qw->out_inflight.data, (unsigned int)qw->out_inflight.len);
+    qw->write_req.data = qw;
+    r = uv_write(&qw->write_req, (uv_stream_t *)&qw->ipc, &buf, 1, on_write);
+    if (r < 0) {
+        qw->out_inflight.len = 0;
+        qw__on_eof(qw);
+        return;
+    }
+    qw->writing = true;
+}
+
+/* Sends one message; `line` holds the JSON without the newline. */
+void qw__send(QWRuntime *qw, QWBuf *line) {
+    uv_buf_t buf;
+    int n;
+
+    qw__buf_append(line, "\n", 1);
+    if (uv_is_closing((uv_handle_t *)&qw->ipc))
+        return;
+    if (!qw->writing && qw->out_pending.len == 0) {
+        buf = uv_buf_init(line->data, (unsigned int)line->len);
+        n = uv_try_write((uv_stream_t *)&qw->ipc, &buf, 1);
+        if (n == (int)line->len)
+            return;
+        if (n < 0)
+            n = 0;
+        qw__buf_append(&qw->out_pending, line->data + n, line->len - (size_t)n);
+        start_write(qw);
+        return;
+    }
+    qw__buf_append(&qw->out_pending, line->data, line->len);
+    if (!qw->writing)
+        start_write(qw);
+}
+
+size_t qw__ipc_queued(QWRuntime *qw) {
+    return qw->out_pending.len + (qw->writing ? qw->out_inflight.len : 0);
+}
+
+static void send_cstr_field(QWBuf *b, const char *name, const char *value) {
+    qw__buf_printf(b, ",\"%s\":", name);
+    if (value)
+        qw__buf_json_string(b, value, strlen(value));
+    else
+        qw__buf_puts(b, "null");
+}
+
+void qw__send_error(QWRuntime *qw, int64_t id, const char *code, const char *name, const char *message,
+                    const char *stack) {
+    QWBuf b = {0};
+
+    qw__buf_printf(&b, "{\"id\":%lld,\"type\":\"error\",\"payload\":{\"code\":", (long long)id);
+    qw__buf_json_string(&b, code, strlen(code));
+    send_cstr_field(&b, "name", name ? name : "Error");
+    send_cstr_field(&b, "message", message ? message : "");
+    if (stack && *stack)
+        send_cstr_field(&b, "stack", stack);
+    qw__buf_puts(&b, "}}");
+    qw__send(qw, &b);
+    qw__buf_free(&b);
+}
+
+void qw__send_denied(QWRuntime *qw, int64_t id, const char *capability, const char *target,
+                     const char *rule) {
+    QWBuf b = {0};
+
+    qw__buf_printf(&b, "{\"id\":%lld,\"type\":\"denied\",\"payload\":{\"capability\":", (long long)id);
+    qw__buf_json_string(&b, capability, strlen(capability));
+    send_cstr_field(&b, "target", target);
+    send_cstr_field(&b, "rule", rule);
+    qw__buf_puts(&b, "}}");
+    qw__send(qw, &b);
+    qw__buf_free(&b);
+}
+
+/* Cuts at most max bytes without splitting a UTF-8 sequence. */
+static size_t utf8_cut(const char *s, size_t len, size_t max) {
+    if (len <= max)
+        return len;
+    while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+        max--;
+    return max;
+}
+
+void qw__send_log(QWRuntime *qw, int64_t id, const char *level, const char *msg, size_t len) {
+    QWBuf b = {0};
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    len = utf8_cut(msg, len, qw->max_log_bytes);
+    qw__buf_printf(&b, "{\"id\":%lld,\"type\":\"log\",\"payload\":{\"level\":\"%s\",\"message\":", (long long)id,
+                   level);
+    qw__buf_json_string(&b, msg, len);
+    qw__buf_printf(&b, ",\"time\":%lld}}", (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+    qw__send(qw, &b);
+    qw__buf_free(&b);
+}
+
+/* ---- input -------------------------------------------------------------- */
+
+static void on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf) {
+    QWRuntime *qw = handle->data;
+
+    if (qw->rcap - qw->rlen < QW_READ_CHUNK) {
+        size_t cap = qw->rcap ? qw->rcap * 2 : QW_READ_CHUNK * 2;
+        char *p;
+        while (cap - qw->rlen < QW_READ_CHUNK)
+            cap *= 2;
+        p = realloc(qw->rbuf, cap);
+        CHECK(p != NULL);
+        qw->rbuf = p;
+        qw->rcap = cap;
+    }
+    *buf = uv_buf_init(qw->rbuf + qw->rlen, (unsigned int)(qw->rcap - qw->rlen - 1));
+}
+
+static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
+    QWRuntime *qw = stream->data;
+    size_t start = 0, scan;
+
+    if (nread < 0) {
+        qw__on_eof(qw);
+        return;
+    }
+    scan = qw->rlen;
+    qw->rlen += (size_t)nread;
+    while (!qw->exit_requested) {
+        char *nl = memchr(qw->rbuf + scan, '\n', qw->rlen - scan);
+        size_t len;
+        if (!nl)
+            break;
+        len = (size_t)(nl - (qw->rbuf + start));
+        *nl = '\0';
+        if (len > 0)
+            qw__on_message(qw, qw->rbuf + start, len);
+        start += len + 1;
+        scan = start;
+    }
+    if (start > 0) {
+        memmove(qw->rbuf, qw->rbuf + start, qw->rlen - start);
+        qw->rlen -= start;
+    }
+    /* Give back the memory of a large message once it has been handled. */
+    if (qw->rlen == 0 && qw->rcap > 4 * QW_READ_CHUNK) {
+        free(qw->rbuf);
+        qw->rbuf = NULL;
+        qw->rcap = 0;
+    }
+}
+
+int qw__ipc_start(QWRuntime *qw) {
+    int r = uv_pipe_init(&qw->loop, &qw->ipc, 0);
+
+    CHECK(r == 0);
+    qw->ipc.data = qw;
+    r = uv_pipe_open(&qw->ipc, QW_IPC_FD);
+    if (r < 0)
+        return r;
+    return uv_read_start((uv_stream_t *)&qw->ipc, on_alloc, on_read);
+}

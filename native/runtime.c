@@ -1,0 +1,1060 @@
+/*
+ * The runtime: one QWRuntime per process. It owns the libuv loop, the
+ * QuickJS-NG runtime and the user context, reads `init`, loads the handler
+ * module, dispatches protocol messages, enforces the engine-level limits and
+ * tears everything down in one documented order (QW_Run, at the bottom).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "private.h"
+
+#ifdef QW_HAVE_SANDBOX
+#include "sandbox.h"
+#endif
+
+/* ---- small helpers ------------------------------------------------------ */
+
+QWRuntime *qw__get(JSContext *ctx) {
+    return JS_GetRuntimeOpaque(JS_GetRuntime(ctx));
+}
+
+uint64_t qw__thread_cpu_ns(void) {
+    struct timespec ts;
+
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void qw__request_exit(QWRuntime *qw, int code) {
+    if (!qw->exit_requested) {
+        qw->exit_requested = true;
+        qw->exit_code = code;
+    }
+    uv_stop(&qw->loop);
+}
+
+static char *dup_prop_string(JSContext *ctx, JSValueConst obj, const char *name) {
+    JSValue v = JS_GetPropertyStr(ctx, obj, name);
+    const char *s;
+    char *copy = NULL;
+
+    if (JS_IsString(v)) {
+        s = JS_ToCString(ctx, v);
+        if (s) {
+            copy = strdup(s);
+            JS_FreeCString(ctx, s);
+        }
+    }
+    JS_FreeValue(ctx, v);
+    return copy;
+}
+
+/* Error details as C strings (owned by the caller, free()). */
+typedef struct QWErrorInfo {
+    char *name;
+    char *message;
+    char *stack;
+} QWErrorInfo;
+
+static void error_info(JSContext *ctx, JSValueConst err, QWErrorInfo *info) {
+    memset(info, 0, sizeof(*info));
+    if (JS_IsObject(err)) {
+        info->name = dup_prop_string(ctx, err, "name");
+        info->message = dup_prop_string(ctx, err, "message");
+        info->stack = dup_prop_string(ctx, err, "stack");
+    }
+    if (!info->message) {
+        const char *s = JS_ToCString(ctx, err);
+        info->message = strdup(s ? s : "(unprintable exception)");
+        if (s)
+            JS_FreeCString(ctx, s);
+        else
+            JS_FreeValue(ctx, JS_GetException(ctx));
+    }
+    if (!info->name)
+        info->name = strdup(JS_IsError(err) ? "Error" : "NonErrorThrown");
+}
+
+static void error_info_free(QWErrorInfo *info) {
+    free(info->name);
+    free(info->message);
+    free(info->stack);
+}
+
+bool qw__is_oom(JSContext *ctx, JSValueConst err) {
+    char *name, *message;
+    bool oom;
+
+    if (!JS_IsError(err))
+        return false;
+    name = dup_prop_string(ctx, err, "name");
+    message = dup_prop_string(ctx, err, "message");
+    oom = name && message && strcmp(name, "InternalError") == 0 && strcmp(message, "out of memory") == 0;
+    free(name);
+    free(message);
+    return oom;
+}
+
+/* ---- invocations -------------------------------------------------------- */
+
+int64_t qw__active_id(QWRuntime *qw) {
+    return qw->invocations ? qw->invocations->id : 0;
+}
+
+QWInvocation *qw__find_invocation(QWRuntime *qw, int64_t id) {
+    QWInvocation *inv;
+
+    for (inv = qw->invocations; inv; inv = inv->next)
+        if (inv->id == id)
+            return inv;
+    return NULL;
+}
+
+static void on_invocation_closed(uv_handle_t *handle) {
+    free(handle->data);
+}
+
+void qw__finish_invocation(QWRuntime *qw, QWInvocation *inv) {
+    QWInvocation **pp;
+
+    for (pp = &qw->invocations; *pp; pp = &(*pp)->next) {
+        if (*pp == inv) {
+            *pp = inv->next;
+            break;
+        }
+    }
+    uv_close((uv_handle_t *)&inv->timer, on_invocation_closed);
+    if (qw->shutting_down && !qw->invocations)
+        qw__request_exit(qw, QW_EXIT_OK);
+}
+
+void qw__fail_invocation(QWRuntime *qw, int64_t id, const char *code, JSValueConst err) {
+    QWInvocation *inv = id ? qw__find_invocation(qw, id) : NULL;
+    QWErrorInfo info;
+    bool oom = qw__is_oom(qw->ctx, err);
+
+    if (oom)
+        code = "MEMORY_LIMIT";
+    error_info(qw->ctx, err, &info);
+    if (inv || (id == 0 && oom)) {
+        if (oom) {
+            free(info.message);
+            info.message = strdup("The handler ran out of memory: it reached the maxMemory limit of the "
+                                  "capability profile. The worker exits because its heap can no longer be "
+                                  "trusted.");
+        }
+        qw__send_error(qw, id, code, info.name, info.message, info.stack);
+        if (inv)
+            qw__finish_invocation(qw, inv);
+    } else {
+        /* Nobody to answer: an error outside any invocation becomes a log. */
+        QWBuf b = {0};
+        qw__buf_printf(&b, "Uncaught %s: %s%s%s", info.name, info.message, info.stack ? "\n" : "",
+                       info.stack ? info.stack : "");
+        qw__send_log(qw, id, "error", b.data, b.len);
+        qw__buf_free(&b);
+    }
+    error_info_free(&info);
+    if (oom)
+        qw__request_exit(qw, QW_EXIT_MEMORY);
+}
+
+/* Takes the pending exception and reports it for invocation `id`. */
+void qw__report_exception(QWRuntime *qw, int64_t id) {
+    JSValue exc = JS_GetException(qw->ctx);
+
+    if (JS_IsUncatchableError(exc) && qw->interrupt_code) {
+        /* A limit fired: the invocation was answered by the interrupt handler. */
+    } else {
+        qw__fail_invocation(qw, id, "HANDLER_ERROR", exc);
+    }
+    JS_FreeValue(qw->ctx, exc);
+}
+
+/* Consumes `ret`, the result of a call into JS made on behalf of `id`. */
+void qw__check_after_call(QWRuntime *qw, JSValue ret, int64_t id) {
+    if (JS_IsException(ret))
+        qw__report_exception(qw, id);
+    else
+        JS_FreeValue(qw->ctx, ret);
+}
+
+static void on_wall_deadline(uv_timer_t *timer) {
+    QWInvocation *inv = timer->data;
+    QWRuntime *qw = inv->qw;
+    int64_t id = inv->id;
+    JSValue argv[1], ret;
+    char msg[160];
+
+    snprintf(msg, sizeof(msg), "The invocation did not finish within its timeout of %.0f ms (timeoutMs).",
+             (double)(inv->wall_deadline_ns ? (inv->wall_deadline_ns - inv->cpu_start_ns) : 0) / 1e6);
+    qw__send_error(qw, id, "TIMEOUT", "TimeoutError", msg, NULL);
+    qw__finish_invocation(qw, inv);
+    /* Let the handler's AbortSignal fire so it can stop pending work. */
+    argv[0] = JS_NewInt64(qw->ctx, id);
+    qw->current_id = id;
+    qw->interrupt_code = NULL;
+    ret = JS_Call(qw->ctx, qw->cb_cancel, JS_UNDEFINED, 1, argv);
+    qw__check_after_call(qw, ret, 0);
+}
+
+/* Runs every JS_INTERRUPT_COUNTER_INIT engine ticks. */
+static int on_interrupt(JSRuntime *rt, void *opaque) {
+    QWRuntime *qw = opaque;
+    QWInvocation *inv;
+    uint64_t now, cpu = 0;
+    char msg[200];
+
+    if (qw->interrupt_code)
+        return 1;
+    if (!qw->invocations)
+        return 0;
+    now = uv_hrtime();
+    for (inv = qw->invocations; inv; inv = inv->next) {
+        const char *code = NULL;
+        if (inv->wall_deadline_ns && now >= inv->wall_deadline_ns) {
+            code = "TIMEOUT";
+            snprintf(msg, sizeof(msg), "The invocation did not finish within its timeout (timeoutMs); it was "
+                                       "interrupted.");
+        } else if (inv->cpu_budget_ns) {
+            if (!cpu)
+                cpu = qw__thread_cpu_ns();
+            if (cpu - inv->cpu_start_ns >= inv->cpu_budget_ns) {
+                code = "CPU_LIMIT";
+                snprintf(msg, sizeof(msg),
+                         "The handler used more than %.0f ms of CPU time (the cpuMs/maxCpu limit); it was "
+                         "interrupted.",
+                         (double)inv->cpu_budget_ns / 1e6);
+            }
+        }
+        if (code) {
+            qw__send_error(qw, inv->id, code, code[0] == 'T' ? "TimeoutError" : "RangeError", msg, NULL);
+            qw__finish_invocation(qw, inv);
+            qw->interrupt_code = code;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Called at the start of every entry from the loop into JS. */
+static void enter_js(QWRuntime *qw, int64_t id) {
+    qw->current_id = id;
+    qw->interrupt_code = NULL;
+}
+
+/* ---- promise rejections and the job queue --------------------------------- */
+
+static void on_rejection(JSContext *ctx, JSValueConst promise, JSValueConst reason, bool is_handled,
+                         void *opaque) {
+    QWRuntime *qw = opaque;
+    QWRejection **pp, *r;
+
+    if (!is_handled) {
+        r = calloc(1, sizeof(*r));
+        CHECK(r != NULL);
+        r->id = qw->current_id;
+        r->promise = JS_DupValue(ctx, promise);
+        r->reason = JS_DupValue(ctx, reason);
+        r->next = qw->rejections;
+        qw->rejections = r;
+        return;
+    }
+    for (pp = &qw->rejections; *pp; pp = &(*pp)->next) {
+        r = *pp;
+        if (JS_VALUE_GET_PTR(r->promise) == JS_VALUE_GET_PTR(promise)) {
+            *pp = r->next;
+            JS_FreeValue(ctx, r->promise);
+            JS_FreeValue(ctx, r->reason);
+            free(r);
+            return;
+        }
+    }
+}
+
+static void free_rejections(QWRuntime *qw) {
+    while (qw->rejections) {
+        QWRejection *r = qw->rejections;
+        qw->rejections = r->next;
+        JS_FreeValue(qw->ctx, r->promise);
+        JS_FreeValue(qw->ctx, r->reason);
+        free(r);
+    }
+}
+
+/* Reported only after the drain: a handler may still have been attached. */
+static void report_rejections(QWRuntime *qw) {
+    while (qw->rejections && !qw->exit_requested) {
+        QWRejection *r = qw->rejections;
+        bool is_load = !JS_IsUndefined(qw->load_promise) &&
+                       JS_VALUE_GET_PTR(qw->load_promise) == JS_VALUE_GET_PTR(r->promise);
+        qw->rejections = r->next;
+        if (!is_load) {
+            int64_t id = r->id ? r->id : qw__active_id(qw);
+            if (!(JS_IsUncatchableError(r->reason)))
+                qw__fail_invocation(qw, qw__find_invocation(qw, id) ? id : 0, "HANDLER_ERROR", r->reason);
+        }
+        JS_FreeValue(qw->ctx, r->promise);
+        JS_FreeValue(qw->ctx, r->reason);
+        free(r);
+    }
+}
+
+static void settle_load(QWRuntime *qw);
+
+static void run_jobs(QWRuntime *qw) {
+    JSContext *ctx;
+    int r;
+
+    if (!qw->ctx)
+        return;
+    enter_js(qw, qw__active_id(qw));
+    while (!qw->exit_requested) {
+        r = JS_ExecutePendingJob(qw->rt, &ctx);
+        if (r == 0)
+            break;
+        if (r < 0)
+            qw__report_exception(qw, qw__active_id(qw));
+    }
+    qw->interrupt_code = NULL;
+    if (!qw->ready && !JS_IsUndefined(qw->load_promise))
+        settle_load(qw);
+    report_rejections(qw);
+}
+
+static void on_idle(uv_idle_t *handle) {
+    /* Only here to keep the loop from blocking while jobs are pending. */
+}
+
+static void on_check(uv_check_t *handle) {
+    QWRuntime *qw = handle->data;
+
+    run_jobs(qw);
+    if (qw->exit_requested)
+        return;
+    if (JS_IsJobPending(qw->rt))
+        uv_idle_start(&qw->idle, on_idle);
+    else
+        uv_idle_stop(&qw->idle);
+}
+
+/* ---- modules -------------------------------------------------------------- */
+
+static char *module_normalize(JSContext *ctx, const char *base, const char *name, void *opaque) {
+    /* Specifiers are names, never paths: nothing is resolved against the handler. */
+    return js_strdup(ctx, name);
+}
+
+static JSModuleDef *module_loader(JSContext *ctx, const char *name, void *opaque) {
+    QWRuntime *qw = opaque;
+
+    if (strcmp(name, "node:fs/promises") == 0 || strcmp(name, "fs/promises") == 0) {
+        if (!qw->caps.allow_fs) {
+            qw__send_denied(qw, qw->current_id, "filesystem", name, "allowFilesystem is false");
+            JS_ThrowTypeError(ctx,
+                              "Cannot import '%s': the capability profile does not allow the filesystem "
+                              "(allowFilesystem: false). [CAPABILITY_DENIED]",
+                              name);
+            return NULL;
+        }
+        return qw__fs_module(ctx, name);
+    }
+    JS_ThrowReferenceError(ctx,
+                           "Cannot find module '%s': a handler can import only 'node:fs/promises' (when the "
+                           "profile allows the filesystem). Bundle other dependencies into the handler source.",
+                           name);
+    return NULL;
+}
+
+/* ---- init --------------------------------------------------------------- */
+
+static void bad_settings(QWRuntime *qw, const char *fmt, const char *detail) {
+    fprintf(stderr, "bunbase-worker: unusable init message: ");
+    fprintf(stderr, fmt, detail ? detail : "");
+    fprintf(stderr, "\n");
+    qw__request_exit(qw, QW_EXIT_BAD_SETTINGS);
+}
+
+static int get_bool(JSContext *ctx, JSValueConst obj, const char *name, bool *out) {
+    JSValue v = JS_GetPropertyStr(ctx, obj, name);
+    int ok = JS_IsBool(v);
+
+    if (ok)
+        *out = JS_ToBool(ctx, v);
+    JS_FreeValue(ctx, v);
+    return ok ? 0 : -1;
+}
+
+static int get_number(JSContext *ctx, JSValueConst obj, const char *name, double *out) {
+    JSValue v = JS_GetPropertyStr(ctx, obj, name);
+    int ok = JS_IsNumber(v) && JS_ToFloat64(ctx, out, v) == 0 && *out >= 0;
+
+    JS_FreeValue(ctx, v);
+    return ok ? 0 : -1;
+}
+
+/* Absolute paths, canonicalised where they exist so later checks compare
+ * realpaths with realpaths. */
+static int get_paths(JSContext *ctx, JSValueConst obj, const char *name, char ***out, size_t *n) {
+    JSValue v = JS_GetPropertyStr(ctx, obj, name);
+    int64_t len = 0, i;
+    int rc = -1;
+
+    if (!JS_IsArray(v) || JS_GetLength(ctx, v, &len) < 0)
+        goto done;
+    *out = calloc((size_t)len + 1, sizeof(char *));
+    CHECK(*out != NULL);
+    for (i = 0; i < len; i++) {
+        JSValue e = JS_GetPropertyInt64(ctx, v, i);
+        const char *s = JS_IsString(e) ? JS_ToCString(ctx, e) : NULL;
+        char *real;
+        JS_FreeValue(ctx, e);
+        if (!s || s[0] != '/') {
+            if (s)
+                JS_FreeCString(ctx, s);
+            goto done;
+        }
+        real = realpath(s, NULL);
+        (*out)[(*n)++] = real ? real : strdup(s);
+        JS_FreeCString(ctx, s);
+    }
+    rc = 0;
+done:
+    JS_FreeValue(ctx, v);
+    return rc;
+}
+
+static const char *parse_caps(QWRuntime *qw, JSContext *ctx, JSValueConst caps) {
+    QWCaps *c = &qw->caps;
+
+    if (!JS_IsObject(caps))
+        return "capabilities";
+    c->project_id = dup_prop_string(ctx, caps, "projectId");
+    if (!c->project_id)
+        return "capabilities.projectId";
+    if (get_bool(ctx, caps, "allowFilesystem", &c->allow_fs))
+        return "capabilities.allowFilesystem";
+    if (get_bool(ctx, caps, "allowNetwork", &c->allow_net))
+        return "capabilities.allowNetwork";
+    if (get_bool(ctx, caps, "allowChildProcess", &c->allow_child))
+        return "capabilities.allowChildProcess";
+    if (get_bool(ctx, caps, "allowEval", &c->allow_eval))
+        return "capabilities.allowEval";
+    if (get_paths(ctx, caps, "allowedPaths", &c->allowed_paths, &c->n_allowed_paths))
+        return "capabilities.allowedPaths";
+    if (get_paths(ctx, caps, "readOnlyPaths", &c->read_only_paths, &c->n_read_only_paths))
+        return "capabilities.readOnlyPaths";
+    if (get_number(ctx, caps, "maxMemory", &c->max_memory))
+        return "capabilities.maxMemory";
+    if (get_number(ctx, caps, "maxCpu", &c->max_cpu_ms))
+        return "capabilities.maxCpu";
+    if (get_number(ctx, caps, "maxFileDescriptors", &c->max_fds))
+        return "capabilities.maxFileDescriptors";
+    return NULL;
+}
+
+static void free_caps(QWCaps *c) {
+    size_t i;
+
+    free(c->project_id);
+    for (i = 0; i < c->n_allowed_paths; i++)
+        free(c->allowed_paths[i]);
+    free(c->allowed_paths);
+    for (i = 0; i < c->n_read_only_paths; i++)
+        free(c->read_only_paths[i]);
+    free(c->read_only_paths);
+    memset(c, 0, sizeof(*c));
+}
+
+/* The handler may hold maxFileDescriptors descriptors beyond the runtime's
+ * own, so the limit is the highest descriptor open now plus the allowance. */
+static void apply_fd_limit(QWRuntime *qw) {
+    struct rlimit rl;
+    DIR *d;
+    struct dirent *e;
+    long highest = 2;
+
+    if (qw->caps.max_fds <= 0)
+        return;
+    d = opendir("/proc/self/fd");
+    if (d) {
+        while ((e = readdir(d)) != NULL) {
+            long fd = strtol(e->d_name, NULL, 10);
+            if (fd > highest)
+                highest = fd;
+        }
+        closedir(d);
+    }
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    rl.rlim_cur = (rlim_t)highest + 1 + (rlim_t)qw->caps.max_fds;
+    if (rl.rlim_max != RLIM_INFINITY && rl.rlim_cur > rl.rlim_max)
+        rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+static void send_exception_as(QWRuntime *qw, JSContext *ctx, int64_t id, const char *code) {
+    JSValue exc = JS_GetException(ctx);
+    QWErrorInfo info;
+
+    error_info(ctx, exc, &info);
+    qw__send_error(qw, id, code, info.name, info.message, info.stack);
+    error_info_free(&info);
+    JS_FreeValue(ctx, exc);
+}
+
+static void load_failed(QWRuntime *qw, const char *message) {
+    qw__send_error(qw, 0, "BUNDLE_LOAD_ERROR", "Error", message, NULL);
+    qw__request_exit(qw, QW_EXIT_OK);
+}
+
+static JSContext *new_user_context(QWRuntime *qw) {
+    JSContext *ctx = JS_NewContextRaw(qw->rt);
+
+    if (!ctx)
+        return NULL;
+    /* No JS_AddIntrinsicEval unless the profile allows it: without it the
+     * engine has no way to compile source at run time (eval, Function,
+     * AsyncFunction constructors all fail), whatever the handler does. */
+    if (JS_AddIntrinsicBaseObjects(ctx) || JS_AddIntrinsicDate(ctx) ||
+        (qw->caps.allow_eval && JS_AddIntrinsicEval(ctx)) || JS_AddIntrinsicRegExp(ctx) ||
+        JS_AddIntrinsicJSON(ctx) || JS_AddIntrinsicProxy(ctx) || JS_AddIntrinsicMapSet(ctx) ||
+        JS_AddIntrinsicTypedArrays(ctx) || JS_AddIntrinsicPromise(ctx) || JS_AddIntrinsicWeakRef(ctx) ||
+        JS_AddIntrinsicDOMException(ctx) || JS_AddIntrinsicAToB(ctx) || JS_AddPerformance(ctx)) {
+        JS_FreeContext(ctx);
+        return NULL;
+    }
+    JS_SetContextOpaque(ctx, qw);
+    return ctx;
+}
+
+static int load_prelude(QWRuntime *qw) {
+    JSContext *ctx = qw->ctx;
+    JSValue global = JS_GetGlobalObject(ctx);
+    JSValue ns = JS_NewObject(ctx);
+    JSValue fn, ret;
+
+    qw__mod_host_init(ctx, ns);
+    qw__mod_console_init(ctx, ns);
+    qw__mod_timers_init(ctx, ns);
+    qw__mod_encoding_init(ctx, ns);
+    qw__mod_crypto_init(ctx, ns);
+    qw__mod_clone_init(ctx, ns);
+    qw__mod_fetch_init(ctx, ns);
+    qw__mod_fs_init(ctx, ns);
+    JS_SetPropertyStr(ctx, ns, "env", JS_DupValue(ctx, qw->env));
+    JS_SetPropertyStr(ctx, ns, "allowFilesystem", JS_NewBool(ctx, qw->caps.allow_fs));
+    JS_SetPropertyStr(ctx, ns, "allowEval", JS_NewBool(ctx, qw->caps.allow_eval));
+    JS_SetPropertyStr(ctx, ns, "projectId", JS_NewString(ctx, qw->caps.project_id));
+    /* The prelude takes this object and deletes the global. */
+    JS_SetPropertyStr(ctx, global, "__qw", ns);
+    JS_FreeValue(ctx, global);
+
+    fn = JS_ReadObject(ctx, qw_prelude, qw_prelude_size, JS_READ_OBJ_BYTECODE);
+    if (JS_IsException(fn))
+        goto fail;
+    ret = JS_EvalFunction(ctx, fn);
+    if (JS_IsException(ret))
+        goto fail;
+    JS_FreeValue(ctx, ret);
+    return 0;
+fail:
+    send_exception_as(qw, ctx, 0, "BUNDLE_LOAD_ERROR");
+    return -1;
+}
+
+/* The handler is compiled in a throw-away context that has the compiler, so
+ * the user context never needs the eval intrinsic. Returns bytecode owned by
+ * the runtime (js_free_rt), or NULL after answering BUNDLE_LOAD_ERROR. */
+static uint8_t *compile_handler(QWRuntime *qw, JSContext *cctx, JSValueConst payload, size_t *size) {
+    JSValue src = JS_GetPropertyStr(cctx, payload, "source");
+    const char *code;
+    size_t len;
+    JSValue mod;
+    uint8_t *bc = NULL;
+
+    if (!JS_IsString(src)) {
+        JS_FreeValue(cctx, src);
+        bad_settings(qw, "payload.source must be a string%s", NULL);
+        return NULL;
+    }
+    code = JS_ToCStringLen(cctx, &len, src);
+    JS_FreeValue(cctx, src);
+    if (!code) {
+        send_exception_as(qw, cctx, 0, "BUNDLE_LOAD_ERROR");
+        qw__request_exit(qw, QW_EXIT_OK);
+        return NULL;
+    }
+    mod = JS_Eval(cctx, code, len, qw->filename, JS_EVAL_TYPE_MODULE | JS_EVAL_FLAG_COMPILE_ONLY);
+    JS_FreeCString(cctx, code);
+    if (JS_IsException(mod)) {
+        send_exception_as(qw, cctx, 0, "BUNDLE_LOAD_ERROR");
+        qw__request_exit(qw, QW_EXIT_OK);
+        return NULL;
+    }
+    bc = JS_WriteObject(cctx, size, mod, JS_WRITE_OBJ_BYTECODE);
+    JS_FreeValue(cctx, mod);
+    if (!bc) {
+        send_exception_as(qw, cctx, 0, "BUNDLE_LOAD_ERROR");
+        qw__request_exit(qw, QW_EXIT_OK);
+    }
+    return bc;
+}
+
+static void send_ready(QWRuntime *qw) {
+    QWBuf b = {0};
+    bool first = true;
+
+    qw__buf_printf(&b,
+                   "{\"id\":0,\"type\":\"ready\",\"payload\":{\"protocol\":%d,\"runtime\":\"quickjs-ng\","
+                   "\"version\":\"%s\",\"pid\":%d,\"features\":[",
+                   QW_PROTOCOL_VERSION, JS_GetVersion(), (int)getpid());
+#define FEATURE(cond, name)                          \
+    if (cond) {                                      \
+        qw__buf_puts(&b, first ? "\"" name "\"" : ",\"" name "\""); \
+        first = false;                               \
+    }
+    FEATURE(qw->caps.allow_net, "fetch")
+    FEATURE(qw->caps.allow_fs, "fs")
+    FEATURE(qw->caps.allow_eval, "eval")
+#undef FEATURE
+    /* The OS fence reports its layers here once it is wired in. */
+    qw__buf_puts(&b, "],\"sandbox\":{}}}");
+    qw__send(qw, &b);
+    qw__buf_free(&b);
+}
+
+static void settle_load(QWRuntime *qw) {
+    JSContext *ctx = qw->ctx;
+    JSPromiseStateEnum state = JS_PromiseState(ctx, qw->load_promise);
+    JSValue ns, ret, result;
+
+    if (state == JS_PROMISE_PENDING)
+        return;
+    if (state == JS_PROMISE_REJECTED) {
+        QWErrorInfo info;
+        result = JS_PromiseResult(ctx, qw->load_promise);
+        if (qw__is_oom(ctx, result)) {
+            qw__fail_invocation(qw, 0, "MEMORY_LIMIT", result);
+        } else {
+            error_info(ctx, result, &info);
+            qw__send_error(qw, 0, "BUNDLE_LOAD_ERROR", info.name, info.message, info.stack);
+            error_info_free(&info);
+            qw__request_exit(qw, QW_EXIT_OK);
+        }
+        JS_FreeValue(ctx, result);
+        JS_FreeValue(ctx, qw->load_promise);
+        qw->load_promise = JS_UNDEFINED;
+        return;
+    }
+    JS_FreeValue(ctx, qw->load_promise);
+    qw->load_promise = JS_UNDEFINED;
+    ns = JS_GetModuleNamespace(ctx, qw->handler_module);
+    if (JS_IsException(ns)) {
+        send_exception_as(qw, ctx, 0, "BUNDLE_LOAD_ERROR");
+        qw__request_exit(qw, QW_EXIT_OK);
+        return;
+    }
+    ret = JS_Call(ctx, qw->cb_set_handler, JS_UNDEFINED, 1, (JSValueConst *)&ns);
+    JS_FreeValue(ctx, ns);
+    if (JS_IsException(ret)) {
+        send_exception_as(qw, ctx, 0, "BUNDLE_LOAD_ERROR");
+        qw__request_exit(qw, QW_EXIT_OK);
+        return;
+    }
+    if (JS_IsString(ret)) {
+        const char *msg = JS_ToCString(ctx, ret);
+        load_failed(qw, msg ? msg : "no handler export");
+        JS_FreeCString(ctx, msg);
+        JS_FreeValue(ctx, ret);
+        return;
+    }
+    JS_FreeValue(ctx, ret);
+    qw->ready = true;
+    send_ready(qw);
+}
+
+static void handle_init(QWRuntime *qw, char *line, size_t len) {
+    JSContext *cctx = NULL;
+    JSValue msg = JS_UNDEFINED, payload = JS_UNDEFINED, v = JS_UNDEFINED, mod;
+    const char *bad, *env_json = NULL;
+    uint8_t *bc = NULL;
+    size_t bc_size = 0, env_len = 0;
+    double d;
+
+    qw->init_done = true;
+    cctx = JS_NewContextRaw(qw->rt);
+    CHECK(cctx != NULL);
+    CHECK(JS_AddIntrinsicBaseObjects(cctx) == 0 && JS_AddIntrinsicJSON(cctx) == 0 &&
+          JS_AddIntrinsicEval(cctx) == 0);
+    JS_AddIntrinsicRegExpCompiler(cctx);
+
+    msg = JS_ParseJSON(cctx, line, len, "init");
+    if (JS_IsException(msg)) {
+        JS_FreeValue(cctx, JS_GetException(cctx));
+        bad_settings(qw, "the first line on fd 3 is not JSON%s", NULL);
+        goto done;
+    }
+    v = JS_GetPropertyStr(cctx, msg, "type");
+    {
+        const char *type = JS_IsString(v) ? JS_ToCString(cctx, v) : NULL;
+        bool is_init = type && strcmp(type, "init") == 0;
+        if (type)
+            JS_FreeCString(cctx, type);
+        JS_FreeValue(cctx, v);
+        v = JS_UNDEFINED;
+        if (!is_init) {
+            bad_settings(qw, "the first message must be of type init%s", NULL);
+            goto done;
+        }
+    }
+    payload = JS_GetPropertyStr(cctx, msg, "payload");
+    if (!JS_IsObject(payload)) {
+        bad_settings(qw, "init has no payload object%s", NULL);
+        goto done;
+    }
+    v = JS_GetPropertyStr(cctx, payload, "capabilities");
+    bad = parse_caps(qw, cctx, v);
+    JS_FreeValue(cctx, v);
+    v = JS_UNDEFINED;
+    if (bad) {
+        bad_settings(qw, "%s is missing or has the wrong type", bad);
+        goto done;
+    }
+    v = JS_GetPropertyStr(cctx, payload, "limits");
+    qw->max_log_bytes = QW_DEFAULT_MAX_LOG_BYTES;
+    qw->max_body_bytes = QW_DEFAULT_MAX_BODY_BYTES;
+    if (JS_IsObject(v)) {
+        if (get_number(cctx, v, "maxLogBytes", &d) == 0 && d >= 1)
+            qw->max_log_bytes = (size_t)d;
+        if (get_number(cctx, v, "maxBodyBytes", &d) == 0)
+            qw->max_body_bytes = (size_t)d;
+    }
+    JS_FreeValue(cctx, v);
+    v = JS_UNDEFINED;
+    qw->filename = dup_prop_string(cctx, payload, "filename");
+    if (!qw->filename)
+        qw->filename = strdup("handler.js");
+
+    v = JS_GetPropertyStr(cctx, payload, "env");
+    if (!JS_IsUndefined(v) && !JS_IsNull(v)) {
+        JSValue s = JS_JSONStringify(cctx, v, JS_UNDEFINED, JS_UNDEFINED);
+        if (JS_IsString(s))
+            env_json = JS_ToCStringLen(cctx, &env_len, s);
+        JS_FreeValue(cctx, s);
+        if (!env_json) {
+            JS_FreeValue(cctx, JS_GetException(cctx));
+            bad_settings(qw, "payload.env must be a JSON object%s", NULL);
+            goto done;
+        }
+    }
+    JS_FreeValue(cctx, v);
+    v = JS_UNDEFINED;
+
+    bc = compile_handler(qw, cctx, payload, &bc_size);
+    if (!bc)
+        goto done;
+
+    /* The user context. */
+    qw->ctx = new_user_context(qw);
+    CHECK(qw->ctx != NULL);
+    qw->env = env_json ? JS_ParseJSON(qw->ctx, env_json, env_len, "env") : JS_NewObject(qw->ctx);
+    CHECK(!JS_IsException(qw->env));
+    if (load_prelude(qw) != 0) {
+        qw__request_exit(qw, QW_EXIT_FATAL);
+        goto done;
+    }
+    apply_fd_limit(qw);
+
+    /* ---- OS fence -----------------------------------------------------------
+     * This is the spot for the sandbox (Landlock, seccomp, rlimits, netns):
+     * init is parsed and the runtime is built, user code has not run yet.
+     * Wiring it in is a separate change (see native/sandbox.h). */
+
+    if (qw->caps.max_memory > 0)
+        JS_SetMemoryLimit(qw->rt, (size_t)qw->caps.max_memory);
+
+    enter_js(qw, 0);
+    mod = JS_ReadObject(qw->ctx, bc, bc_size, JS_READ_OBJ_BYTECODE);
+    if (JS_IsException(mod)) {
+        send_exception_as(qw, qw->ctx, 0, "BUNDLE_LOAD_ERROR");
+        qw__request_exit(qw, QW_EXIT_OK);
+        goto done;
+    }
+    qw->handler_module = JS_VALUE_GET_PTR(mod);
+    qw->load_promise = JS_EvalFunction(qw->ctx, mod);
+    if (JS_IsException(qw->load_promise)) {
+        qw->load_promise = JS_UNDEFINED;
+        send_exception_as(qw, qw->ctx, 0, "BUNDLE_LOAD_ERROR");
+        qw__request_exit(qw, QW_EXIT_OK);
+        goto done;
+    }
+    /* Ready as soon as possible: drain now instead of waiting for the check. */
+    run_jobs(qw);
+
+done:
+    if (env_json)
+        JS_FreeCString(cctx, env_json);
+    if (bc)
+        js_free_rt(qw->rt, bc);
+    JS_FreeValue(cctx, v);
+    JS_FreeValue(cctx, payload);
+    JS_FreeValue(cctx, msg);
+    JS_FreeContext(cctx);
+}
+
+/* ---- messages after init ------------------------------------------------- */
+
+static void handle_invoke(QWRuntime *qw, int64_t id, JSValue payload) {
+    JSContext *ctx = qw->ctx;
+    QWInvocation *inv;
+    JSValue body, argv[2], ret;
+    double cpu_ms = 0, timeout_ms = 0;
+
+    if (!qw->ready || qw__find_invocation(qw, id)) {
+        qw__send_error(qw, id, "HANDLER_ERROR", "Error",
+                       qw->ready ? "duplicate invocation id" : "invoke before ready", NULL);
+        return;
+    }
+    inv = calloc(1, sizeof(*inv));
+    CHECK(inv != NULL);
+    inv->qw = qw;
+    inv->id = id;
+    CHECK(uv_timer_init(&qw->loop, &inv->timer) == 0);
+    inv->timer.data = inv;
+    inv->next = qw->invocations;
+    qw->invocations = inv;
+    get_number(ctx, payload, "cpuMs", &cpu_ms);
+    get_number(ctx, payload, "timeoutMs", &timeout_ms);
+    inv->cpu_start_ns = qw__thread_cpu_ns();
+    inv->cpu_budget_ns = (uint64_t)(cpu_ms * 1e6);
+    if (timeout_ms > 0) {
+        uint64_t now = uv_hrtime();
+        inv->wall_deadline_ns = now + (uint64_t)(timeout_ms * 1e6);
+        uv_timer_start(&inv->timer, on_wall_deadline, (uint64_t)timeout_ms + 1, 0);
+    }
+
+    body = JS_GetPropertyStr(ctx, payload, "body");
+    if (JS_IsString(body)) {
+        size_t len, out_len = 0;
+        const char *s = JS_ToCStringLen(ctx, &len, body);
+        uint8_t *buf = s ? malloc(qw__base64_decoded_max(len)) : NULL;
+        int bad = !s || !buf || qw__base64_decode(s, len, buf, &out_len) != 0;
+        if (s)
+            JS_FreeCString(ctx, s);
+        if (bad) {
+            free(buf);
+            JS_FreeValue(ctx, body);
+            qw__send_error(qw, id, "HANDLER_ERROR", "TypeError", "the request body is not valid base64", NULL);
+            qw__finish_invocation(qw, inv);
+            return;
+        }
+        JS_SetPropertyStr(ctx, payload, "body", JS_NewUint8ArrayCopy(ctx, buf, out_len));
+        free(buf);
+    }
+    JS_FreeValue(ctx, body);
+
+    enter_js(qw, id);
+    argv[0] = JS_NewInt64(ctx, id);
+    argv[1] = payload;
+    ret = JS_Call(ctx, qw->cb_invoke, JS_UNDEFINED, 2, argv);
+    qw__check_after_call(qw, ret, id);
+}
+
+static void handle_cancel(QWRuntime *qw, int64_t id) {
+    QWInvocation *inv = qw__find_invocation(qw, id);
+    JSValue argv[1], ret;
+
+    if (!inv)
+        return;
+    qw__finish_invocation(qw, inv);
+    enter_js(qw, id);
+    argv[0] = JS_NewInt64(qw->ctx, id);
+    ret = JS_Call(qw->ctx, qw->cb_cancel, JS_UNDEFINED, 1, argv);
+    qw__check_after_call(qw, ret, 0);
+}
+
+void qw__on_message(QWRuntime *qw, char *line, size_t len) {
+    JSContext *ctx;
+    JSValue msg, v, payload;
+    const char *type;
+    int64_t id = 0;
+
+    if (!qw->init_done) {
+        handle_init(qw, line, len);
+        return;
+    }
+    if (!qw->ctx)
+        return;
+    ctx = qw->ctx;
+    msg = JS_ParseJSON(ctx, line, len, "ipc");
+    if (JS_IsException(msg)) {
+        JSValue exc = JS_GetException(ctx);
+        if (qw__is_oom(ctx, exc))
+            qw__request_exit(qw, QW_EXIT_MEMORY);
+        else
+            fprintf(stderr, "bunbase-worker: ignoring a malformed message from the host\n");
+        JS_FreeValue(ctx, exc);
+        return;
+    }
+    v = JS_GetPropertyStr(ctx, msg, "id");
+    if (JS_IsNumber(v))
+        JS_ToInt64(ctx, &id, v);
+    JS_FreeValue(ctx, v);
+    v = JS_GetPropertyStr(ctx, msg, "type");
+    type = JS_IsString(v) ? JS_ToCString(ctx, v) : NULL;
+    JS_FreeValue(ctx, v);
+    payload = JS_GetPropertyStr(ctx, msg, "payload");
+    if (!type) {
+        fprintf(stderr, "bunbase-worker: ignoring a message without a type\n");
+    } else if (strcmp(type, "invoke") == 0 && JS_IsObject(payload)) {
+        handle_invoke(qw, id, payload);
+    } else if (strcmp(type, "result") == 0 && JS_IsObject(payload)) {
+        enter_js(qw, id);
+        qw__fetch_on_result(qw, id, payload);
+    } else if (strcmp(type, "cancel") == 0) {
+        handle_cancel(qw, id);
+    } else if (strcmp(type, "shutdown") == 0) {
+        qw->shutting_down = true;
+        uv_read_stop((uv_stream_t *)&qw->ipc);
+        if (!qw->invocations)
+            qw__request_exit(qw, QW_EXIT_OK);
+    } else {
+        fprintf(stderr, "bunbase-worker: ignoring a message of type %s\n", type);
+    }
+    if (type)
+        JS_FreeCString(ctx, type);
+    JS_FreeValue(ctx, payload);
+    JS_FreeValue(ctx, msg);
+}
+
+void qw__on_eof(QWRuntime *qw) {
+    qw__request_exit(qw, QW_EXIT_OK);
+}
+
+/* ---- lifecycle ------------------------------------------------------------ */
+
+static void on_walk_close(uv_handle_t *handle, void *arg) {
+    QWRuntime *qw = arg;
+
+    if (handle == (uv_handle_t *)&qw->ipc || uv_is_closing(handle))
+        return;
+    /* Timers and invocations are closed by their owners; anything else
+     * left here is a bug. */
+    fprintf(stderr, "bunbase-worker: closing a stray handle of type %s\n", uv_handle_type_name(handle->type));
+    uv_close(handle, NULL);
+}
+
+static void run_until_settled(QWRuntime *qw) {
+    while (uv_run(&qw->loop, UV_RUN_DEFAULT) != 0) {
+    }
+}
+
+/*
+ * Teardown, in this order: stop input, close our handles (timers and
+ * invocation timers free their JS values in their close callbacks), run the
+ * loop so queued writes reach the host and close callbacks run, close fd 3,
+ * free the JS values we own, free the context and the runtime, close the loop.
+ * After MEMORY_LIMIT the JS heap is not trusted and is not freed.
+ */
+static void teardown(QWRuntime *qw, bool free_js) {
+    int r;
+
+    if (!uv_is_closing((uv_handle_t *)&qw->ipc))
+        uv_read_stop((uv_stream_t *)&qw->ipc);
+    uv_close((uv_handle_t *)&qw->check, NULL);
+    uv_close((uv_handle_t *)&qw->idle, NULL);
+    qw__timers_close_all(qw);
+    while (qw->invocations)
+        qw__finish_invocation(qw, qw->invocations);
+    qw->exit_requested = true;
+    run_until_settled(qw);
+    uv_walk(&qw->loop, on_walk_close, qw);
+    if (!uv_is_closing((uv_handle_t *)&qw->ipc))
+        uv_close((uv_handle_t *)&qw->ipc, NULL);
+    run_until_settled(qw);
+
+    if (free_js && qw->ctx) {
+        JSContext *ctx = qw->ctx;
+        qw__fetch_free_all(qw);
+        free_rejections(qw);
+        JS_FreeValue(ctx, qw->cb_invoke);
+        JS_FreeValue(ctx, qw->cb_cancel);
+        JS_FreeValue(ctx, qw->cb_set_handler);
+        JS_FreeValue(ctx, qw->fs_api);
+        JS_FreeValue(ctx, qw->env);
+        JS_FreeValue(ctx, qw->load_promise);
+        JS_FreeContext(ctx);
+        qw->ctx = NULL;
+    }
+    if (free_js) {
+        JS_FreeRuntime(qw->rt);
+        qw->rt = NULL;
+    }
+    r = uv_loop_close(&qw->loop);
+#ifdef QW_DEBUG
+    if (r != 0)
+        uv_print_all_handles(&qw->loop, stderr);
+    CHECK(r == 0);
+#else
+    (void)r;
+#endif
+    free_caps(&qw->caps);
+    free(qw->filename);
+    free(qw->rbuf);
+    qw__buf_free(&qw->out_pending);
+    qw__buf_free(&qw->out_inflight);
+}
+
+int QW_Run(void) {
+    QWRuntime *qw = calloc(1, sizeof(*qw));
+    int code, r;
+
+    CHECK(qw != NULL);
+    /* The host may vanish at any time; a write to a closed socket must fail,
+     * not kill the process. */
+    signal(SIGPIPE, SIG_IGN);
+    CHECK(uv_loop_init(&qw->loop) == 0);
+    qw->loop.data = qw;
+    qw->cb_invoke = qw->cb_cancel = qw->cb_set_handler = JS_UNDEFINED;
+    qw->fs_api = qw->env = qw->load_promise = JS_UNDEFINED;
+    qw->next_call = 1;
+    qw->next_timer_id = 1;
+
+    qw->rt = JS_NewRuntime();
+    CHECK(qw->rt != NULL);
+    JS_SetRuntimeOpaque(qw->rt, qw);
+    JS_SetMaxStackSize(qw->rt, QW_MAX_STACK_BYTES);
+    JS_SetModuleLoaderFunc(qw->rt, module_normalize, module_loader, qw);
+    JS_SetHostPromiseRejectionTracker(qw->rt, on_rejection, qw);
+    JS_SetInterruptHandler(qw->rt, on_interrupt, qw);
+    JS_SetCanBlock(qw->rt, false);
+
+    CHECK(uv_check_init(&qw->loop, &qw->check) == 0);
+    qw->check.data = qw;
+    CHECK(uv_check_start(&qw->check, on_check) == 0);
+    CHECK(uv_idle_init(&qw->loop, &qw->idle) == 0);
+    qw->idle.data = qw;
+
+    r = qw__ipc_start(qw);
+    if (r < 0) {
+        fprintf(stderr, "bunbase-worker: fd 3 is not a usable socket (%s). The worker is started by the host "
+                        "with fd 3 = the protocol channel.\n",
+                uv_strerror(r));
+        qw__request_exit(qw, QW_EXIT_BAD_SETTINGS);
+    } else {
+        uv_run(&qw->loop, UV_RUN_DEFAULT);
+    }
+    code = qw->exit_code;
+    teardown(qw, code != QW_EXIT_MEMORY);
+    free(qw);
+    if (code == QW_EXIT_MEMORY)
+        _exit(code);
+    return code;
+}
