@@ -284,7 +284,7 @@ export class Pool extends EventEmitter<PoolEvents> {
     clearTimeout(slot.idleTimer);
     clearTimeout(task.timer);
     const remaining = task.deadline === 0 ? 0 : Math.max(1, Math.ceil(task.deadline - performance.now()));
-    const { id, result } = slot.worker.invoke(task.request, { timeoutMs: remaining });
+    const { id, result } = slot.worker.invoke(task.request, { timeoutMs: remaining, deadlineMs: task.timeoutMs });
     task.worker = slot.worker;
     task.invocationId = id;
     result.then(

@@ -208,7 +208,7 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
         invocation.timer = setTimeout(() => {
           this.#kill(
             new TimeoutError(
-              `The handler did not answer within ${options.timeoutMs} ms (timeoutMs); its worker was killed and will be replaced`,
+              `The handler did not answer within its ${options.deadlineMs} ms deadline (timeoutMs, counted from invoke()); its worker was killed and will be replaced`,
             ),
             id,
           );

@@ -52,8 +52,10 @@ export interface WorkerResult {
 }
 
 export interface InvokeOptions {
-  /** Wall-clock budget in ms; 0 = none. */
+  /** Wall-clock budget left for this invocation in ms; 0 = none. */
   timeoutMs: number;
+  /** The caller's whole deadline (queueing and start-up included), for messages. */
+  deadlineMs: number;
 }
 
 export interface WorkerExit {

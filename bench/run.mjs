@@ -1,0 +1,53 @@
+// Benchmarks (not tests): cold start, warm round trip, throughput, idle memory,
+// QuickJS-NG and Bun side by side in one run.
+//   npm run bench                       both runtimes
+//   BENCH_RUNTIMES=bun npm run bench    one of them
+//   BENCH_QUICK=1 npm run bench         fewer iterations
+import { coldStart, idleRss, percentile, throughput, warmLatency } from './measure.mjs';
+
+const runtimes = (process.env.BENCH_RUNTIMES ?? 'quickjs-ng,bun').split(',');
+const quick = process.env.BENCH_QUICK === '1';
+const COLD_RUNS = quick ? 10 : 40;
+const WARM_CALLS = quick ? 2000 : 20000;
+const THROUGHPUT_CALLS = quick ? 5000 : 40000;
+
+const results = {};
+for (const runtime of runtimes) {
+  process.stderr.write(`measuring ${runtime}...\n`);
+  const cold = await coldStart(runtime, COLD_RUNS);
+  const warm = await warmLatency(runtime, WARM_CALLS, 1000);
+  const rps = await throughput(runtime, 2, THROUGHPUT_CALLS, 32);
+  const rss = await idleRss(runtime, 4);
+  results[runtime] = {
+    coldFirstResponseP50: percentile(cold.firstResponse, 0.5),
+    coldSpawnToReadyP50: percentile(cold.spawnToReady, 0.5),
+    warmP50Us: percentile(warm, 0.5) * 1000,
+    warmP99Us: percentile(warm, 0.99) * 1000,
+    throughput: rps,
+    idleRssMb: percentile(rss, 0.5) / (1024 * 1024),
+  };
+}
+
+const rows = [
+  ['cold start: new pool to first response, p50 (ms)', 'coldFirstResponseP50', 1],
+  ['cold start: spawn to ready, p50 (ms)', 'coldSpawnToReadyP50', 1],
+  ['warm pool.invoke round trip, p50 (µs)', 'warmP50Us', 0],
+  ['warm pool.invoke round trip, p99 (µs)', 'warmP99Us', 0],
+  ['throughput, 2 workers, 32 in flight (invocations/s)', 'throughput', 0],
+  ['idle RSS per worker, median of 4 (MB)', 'idleRssMb', 1],
+];
+const header = ['measure', ...runtimes];
+const both = runtimes.includes('quickjs-ng') && runtimes.includes('bun');
+if (both) header.push('bun / quickjs-ng');
+const table = [header];
+for (const [label, key, digits] of rows) {
+  const row = [label, ...runtimes.map((r) => results[r][key].toFixed(digits))];
+  if (both) row.push((results.bun[key] / results['quickjs-ng'][key]).toFixed(2) + 'x');
+  table.push(row);
+}
+const widths = header.map((_, i) => Math.max(...table.map((r) => r[i].length)));
+const line = (r) => '| ' + r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |';
+console.log(line(table[0]));
+console.log('|' + widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|') + '|');
+for (const r of table.slice(1)) console.log(line(r));
+console.log(`\n(${COLD_RUNS} cold starts, ${WARM_CALLS} warm calls, ${THROUGHPUT_CALLS} throughput calls per runtime; node ${process.version}, ${new Date().toISOString()})`);
