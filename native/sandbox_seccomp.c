@@ -144,6 +144,38 @@ static void allow_exec_pointer(QWBpf *b, const char *filename) {
     block_end(b, at);
 }
 
+/* Allow when argument `a` equals `value` and the low half of argument `c` is
+ * one of `values`; fail with EPERM otherwise. */
+static void allow_if_arg_eq_and_in(QWBpf *b, int nr, int a, uint32_t value, int c,
+                                   const uint32_t *values, size_t n) {
+    size_t at = block_begin(b, nr);
+    emit_load(b, QW_ARG_LO(a));
+    emit(b, BPF_JMP | BPF_JEQ | BPF_K, 0, (uint8_t)(n + 1), value);
+    emit_load(b, QW_ARG_LO(c));
+    for (size_t i = 0; i < n; i++)
+        emit(b, BPF_JMP | BPF_JEQ | BPF_K, (uint8_t)(n - i), 0, values[i]);
+    emit_ret(b, ret_errno(EPERM));
+    emit_ret(b, SECCOMP_RET_ALLOW);
+    block_end(b, at);
+}
+
+/* prlimit64(pid, resource, new, old): changing another process's limits needs
+ * nothing but the same uid, and would let a worker starve the host (say
+ * RLIMIT_NOFILE = 0). Reading them (new == NULL) is harmless. */
+static void prlimit_rule(QWBpf *b, uint32_t pid) {
+    size_t at = block_begin(b, __NR_prlimit64);
+    emit_load(b, QW_ARG_LO(0));
+    emit(b, BPF_JMP | BPF_JEQ | BPF_K, 6, 0, 0);
+    emit(b, BPF_JMP | BPF_JEQ | BPF_K, 5, 0, pid);
+    emit_load(b, QW_ARG_LO(2));
+    emit(b, BPF_JMP | BPF_JEQ | BPF_K, 0, 2, 0);
+    emit_load(b, QW_ARG_HI(2));
+    emit(b, BPF_JMP | BPF_JEQ | BPF_K, 1, 0, 0);
+    emit_ret(b, ret_errno(EPERM));
+    emit_ret(b, SECCOMP_RET_ALLOW);
+    block_end(b, at);
+}
+
 static void clone_rule(QWBpf *b, int allow_child) {
     size_t at = block_begin(b, __NR_clone);
     /* clone()'s flags are the low 32 bits of the first argument (the kernel
@@ -206,6 +238,24 @@ static void build(QWBpf *b, const QWSandboxPolicy *policy, const QWSandboxReport
         allow_if_arg_in(b, __NR_rt_tgsigqueueinfo, 0, self, 1, EPERM);
         /* A pidfd can name any process, and BPF cannot see what it names. */
         deny(b, __NR_pidfd_send_signal, EPERM);
+    }
+
+    /* Other processes of the same uid (the host, other tenants' workers, when
+     * they share our uid) can be reniced, re-pinned, moved or have their
+     * limits changed without any capability, and Landlock does not scope
+     * these calls. Only ourselves (pid 0 or our pid) here. Threads of our own
+     * cannot be targeted by tid either: runtimes treat that as best effort. */
+    {
+        const uint32_t me[] = {0, (uint32_t)getpid()};
+        prlimit_rule(b, me[1]);
+        allow_if_arg_eq_and_in(b, __NR_setpriority, 0, 0 /* PRIO_PROCESS */, 1, me, 2);
+        allow_if_arg_eq_and_in(b, __NR_ioprio_set, 0, 1 /* IOPRIO_WHO_PROCESS */, 1, me, 2);
+        const int own_pid_only[] = {__NR_sched_setaffinity, __NR_sched_setscheduler,
+                                    __NR_sched_setparam,    __NR_sched_setattr,
+                                    __NR_migrate_pages,     __NR_move_pages,
+                                    __NR_get_robust_list};
+        for (size_t i = 0; i < sizeof own_pid_only / sizeof own_pid_only[0]; i++)
+            allow_if_arg_in(b, own_pid_only[i], 0, me, 2, EPERM);
     }
 
     /* Sockets: the host channel is already open and network goes through the

@@ -165,6 +165,10 @@ check "fenced:  --allow-child: kill sleeper (Landlock scope)" refused \
 check "the sleeper survived all of it" escaped kill -0 "$SLEEPER_PID"
 check "fenced:  signal to self" escaped "${LAUNCH[@]}" -- "$A" kill-self
 attack setsid-group
+attack prlimit-parent
+attack renice-parent
+attack affinity-parent
+check "fenced:  own rlimits and priority" escaped "${LAUNCH[@]}" -- "$A" self-limits
 
 echo "== network (seccomp, netns, Landlock)"
 attack socket inet

@@ -29,6 +29,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -294,6 +295,41 @@ static int run(int argc, char **argv) {
         if (kill(getpid(), 0) != 0 || raise(0) != 0)
             return refused("kill self");
         return escaped("kill self");
+    }
+    /* Same-uid interference with the parent, each a harmless write (the value
+     * it already has), so the unfenced control changes nothing. */
+    if (!strcmp(name, "prlimit-parent")) {
+        struct rlimit cur;
+        if (prlimit(getppid(), RLIMIT_NOFILE, NULL, &cur) != 0)
+            return BROKEN;
+        if (prlimit(getppid(), RLIMIT_NOFILE, &cur, NULL) != 0)
+            return refused("prlimit(parent)");
+        return escaped("prlimit(parent)");
+    }
+    if (!strcmp(name, "renice-parent")) {
+        errno = 0;
+        int nice = getpriority(PRIO_PROCESS, (id_t)getppid());
+        if (errno)
+            return BROKEN;
+        if (setpriority(PRIO_PROCESS, (id_t)getppid(), nice) != 0)
+            return refused("setpriority(parent)");
+        return escaped("setpriority(parent)");
+    }
+    if (!strcmp(name, "affinity-parent")) {
+        cpu_set_t set;
+        if (sched_getaffinity(getppid(), sizeof set, &set) != 0)
+            return BROKEN;
+        if (sched_setaffinity(getppid(), sizeof set, &set) != 0)
+            return refused("sched_setaffinity(parent)");
+        return escaped("sched_setaffinity(parent)");
+    }
+    if (!strcmp(name, "self-limits")) { /* must keep working */
+        struct rlimit cur;
+        if (getrlimit(RLIMIT_NOFILE, &cur) != 0 || setrlimit(RLIMIT_NOFILE, &cur) != 0)
+            return refused("setrlimit(self)");
+        if (setpriority(PRIO_PROCESS, 0, 5) != 0)
+            return refused("setpriority(self)");
+        return escaped("own limits and priority");
     }
     if (!strcmp(name, "mount") && arg) {
         if (mount("none", arg, "tmpfs", 0, "size=1m") != 0)
