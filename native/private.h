@@ -76,6 +76,7 @@ typedef struct QWInvocation {
     uint64_t cpu_start_ns;
     uint64_t cpu_budget_ns;    /* 0 = none */
     uint64_t wall_deadline_ns; /* uv_hrtime() based, 0 = none */
+    double timeout_ms;
     uv_timer_t timer;
 } QWInvocation;
 

@@ -79,6 +79,14 @@ static void error_info(JSContext *ctx, JSValueConst err, QWErrorInfo *info) {
     }
     if (!info->name)
         info->name = strdup(JS_IsError(err) ? "Error" : "NonErrorThrown");
+    /* QuickJS stacks hold only the frames; lead with "Name: message" as V8
+     * and the protocol's example do. */
+    if (info->stack && strncmp(info->stack, "    at ", 7) == 0) {
+        QWBuf b = {0};
+        qw__buf_printf(&b, "%s: %s\n%s", info->name, info->message, info->stack);
+        free(info->stack);
+        info->stack = b.data;
+    }
 }
 
 static void error_info_free(QWErrorInfo *info) {
@@ -193,7 +201,7 @@ static void on_wall_deadline(uv_timer_t *timer) {
     char msg[160];
 
     snprintf(msg, sizeof(msg), "The invocation did not finish within its timeout of %.0f ms (timeoutMs).",
-             (double)(inv->wall_deadline_ns ? (inv->wall_deadline_ns - inv->cpu_start_ns) : 0) / 1e6);
+             inv->timeout_ms);
     qw__send_error(qw, id, "TIMEOUT", "TimeoutError", msg, NULL);
     qw__finish_invocation(qw, inv);
     /* Let the handler's AbortSignal fire so it can stop pending work. */
@@ -220,8 +228,10 @@ static int on_interrupt(JSRuntime *rt, void *opaque) {
         const char *code = NULL;
         if (inv->wall_deadline_ns && now >= inv->wall_deadline_ns) {
             code = "TIMEOUT";
-            snprintf(msg, sizeof(msg), "The invocation did not finish within its timeout (timeoutMs); it was "
-                                       "interrupted.");
+            snprintf(msg, sizeof(msg),
+                     "The invocation did not finish within its timeout of %.0f ms (timeoutMs); it was "
+                     "interrupted.",
+                     inv->timeout_ms);
         } else if (inv->cpu_budget_ns) {
             if (!cpu)
                 cpu = qw__thread_cpu_ns();
@@ -834,6 +844,7 @@ static void handle_invoke(QWRuntime *qw, int64_t id, JSValue payload) {
     get_number(ctx, payload, "timeoutMs", &timeout_ms);
     inv->cpu_start_ns = qw__thread_cpu_ns();
     inv->cpu_budget_ns = (uint64_t)(cpu_ms * 1e6);
+    inv->timeout_ms = timeout_ms;
     if (timeout_ms > 0) {
         uint64_t now = uv_hrtime();
         inv->wall_deadline_ns = now + (uint64_t)(timeout_ms * 1e6);

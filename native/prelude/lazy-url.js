@@ -7,6 +7,10 @@ let mod = null;
 
 export function loadUrl() {
   if (mod) return mod;
+  // core-js looks for a native URL first: remove the lazy getters so it does
+  // not re-enter this function.
+  delete globalThis.URL;
+  delete globalThis.URLSearchParams;
   native.loadUrl();
   mod = globalThis.__qw_url;
   delete globalThis.__qw_url;
