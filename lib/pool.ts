@@ -136,7 +136,15 @@ export class Pool extends EventEmitter<PoolEvents> {
         worker: undefined,
         invocationId: 0,
       };
-      if (timeoutMs > 0) {
+      if (options.signal !== undefined) {
+        const signal = options.signal;
+        task.onAbort = () => this.#abort(task, signal.reason);
+        signal.addEventListener('abort', task.onAbort, { once: true });
+      }
+      this.#counts.invocations++;
+      this.#queue.push(task);
+      this.#dispatch();
+      if (timeoutMs > 0 && task.worker === undefined && !task.settled) {
         // While queued the deadline is ours; once running, the worker enforces the rest of it.
         task.timer = setTimeout(() => {
           if (!this.#queue.remove(task)) return;
@@ -147,14 +155,6 @@ export class Pool extends EventEmitter<PoolEvents> {
           this.#checkDrained();
         }, timeoutMs);
       }
-      if (options.signal !== undefined) {
-        const signal = options.signal;
-        task.onAbort = () => this.#abort(task, signal.reason);
-        signal.addEventListener('abort', task.onAbort, { once: true });
-      }
-      this.#counts.invocations++;
-      this.#queue.push(task);
-      this.#dispatch();
     });
   }
 

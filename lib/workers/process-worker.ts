@@ -367,7 +367,7 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
     clearTimeout(invocation.timer);
     for (const call of invocation.calls) call.abort();
     this.#served++;
-    if (this.#invocations.size === 0) this.#watchdog?.pause();
+    if (this.#invocations.size === 0) this.#watchdog?.idle();
     // Let the pool reuse the slot once the caller has been answered below.
     queueMicrotask(() => this.emit('free'));
     if (!invocation.open) return undefined;
@@ -456,12 +456,12 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
         id,
       );
     });
-    this.#watchdog.resume();
+    this.#watchdog.busy();
   }
 
   #onExit(code: number | null, signal: NodeJS.Signals | null): void {
     this.#exited = true;
-    this.#watchdog?.pause();
+    this.#watchdog?.stop();
     this.#splitter.stop();
     this.#output.flush();
     const reason = this.#killReason;

@@ -1,15 +1,21 @@
 import { readFile } from 'node:fs/promises';
 
 const INTERVAL_MS = 50;
+/** Ticks without work before the watchdog stops polling. */
+const IDLE_TICKS = 20;
 const PAGE_SIZE = 4096;
 const CLOCK_TICKS_PER_SECOND = 100;
 
 /**
  * Watches a worker's CPU time and resident memory from outside, through
  * /proc. Runtimes without their own interrupt (Bun) rely on it for `maxCpu`
- * and `maxMemory`; for QuickJS-NG it is the backstop. CPU is measured from
- * `resume()`, i.e. per stretch of busy time, which is per invocation at the
- * default concurrency of 1.
+ * and `maxMemory`; for QuickJS-NG it is the backstop.
+ *
+ * It polls on a timer rather than at each invocation, so a warm call costs no
+ * system call here. CPU is added up over the ticks during which work was in
+ * flight and restarts at zero with each busy stretch (`busy()`), which is per
+ * invocation at the default concurrency of 1. The price is resolution: the
+ * limit is noticed within about one interval of being crossed.
  */
 export class Watchdog {
   readonly #pid: number;
@@ -17,8 +23,12 @@ export class Watchdog {
   readonly #maxMemoryBytes: number;
   readonly #onExceeded: (kind: 'cpu' | 'memory', detail: string) => void;
   #timer: NodeJS.Timeout | undefined;
-  #cpuAtResume = 0;
+  #lastCpuMs = -1;
+  #usedMs = 0;
+  #busy = false;
+  #idleTicks = 0;
   #reading = false;
+  #stopped = false;
 
   constructor(pid: number, maxCpuMs: number, maxMemoryBytes: number, onExceeded: (kind: 'cpu' | 'memory', detail: string) => void) {
     this.#pid = pid;
@@ -27,39 +37,51 @@ export class Watchdog {
     this.#onExceeded = onExceeded;
   }
 
-  resume(): void {
-    if (this.#timer !== undefined) return;
-    this.#cpuAtResume = -1;
-    void this.#sample();
-    this.#timer = setInterval(() => void this.#sample(), INTERVAL_MS);
-    this.#timer.unref();
+  /** A busy stretch starts: CPU is counted from zero again. */
+  busy(): void {
+    if (this.#stopped) return;
+    if (!this.#busy) this.#usedMs = 0;
+    this.#busy = true;
+    this.#idleTicks = 0;
+    if (this.#timer === undefined) {
+      this.#lastCpuMs = -1;
+      this.#timer = setInterval(() => void this.#sample(), INTERVAL_MS);
+      this.#timer.unref();
+    }
   }
 
-  pause(): void {
+  idle(): void {
+    this.#busy = false;
+  }
+
+  stop(): void {
+    this.#stopped = true;
     clearInterval(this.#timer);
     this.#timer = undefined;
   }
 
   async #sample(): Promise<void> {
     if (this.#reading) return;
+    if (!this.#busy && ++this.#idleTicks > IDLE_TICKS) {
+      clearInterval(this.#timer);
+      this.#timer = undefined;
+      return;
+    }
     this.#reading = true;
     try {
       const stat = await readFile(`/proc/${this.#pid}/stat`, 'utf8');
-      if (this.#timer === undefined && this.#cpuAtResume !== -1) return;
       // Fields after the command name, which is in parentheses and may contain spaces.
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const cpuMs = ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
       const rssBytes = Number(fields[21]) * PAGE_SIZE;
-      if (this.#cpuAtResume === -1) {
-        this.#cpuAtResume = cpuMs;
-        return;
-      }
-      const used = cpuMs - this.#cpuAtResume;
-      if (this.#maxCpuMs > 0 && used > this.#maxCpuMs) {
-        this.pause();
-        this.#onExceeded('cpu', `${Math.round(used)} ms used`);
+      if (this.#lastCpuMs >= 0 && this.#busy) this.#usedMs += cpuMs - this.#lastCpuMs;
+      this.#lastCpuMs = cpuMs;
+      if (this.#stopped) return;
+      if (this.#maxCpuMs > 0 && this.#usedMs > this.#maxCpuMs) {
+        this.stop();
+        this.#onExceeded('cpu', `${Math.round(this.#usedMs)} ms used`);
       } else if (this.#maxMemoryBytes > 0 && rssBytes > this.#maxMemoryBytes) {
-        this.pause();
+        this.stop();
         this.#onExceeded('memory', `resident size reached ${rssBytes} bytes`);
       }
     } catch {
