@@ -254,6 +254,36 @@ check "missing granted path exits 43" broken:43 "${LAUNCH[@]}" --read /nonexiste
 check "environment is clean" escaped \
   sh -c 'test "$("$@" -- /usr/bin/env | grep -v ^ASAN_OPTIONS= | tr "\n" " ")" = "A=1 "' sh "${LAUNCH[@]}" --exec /usr/bin/env --env A=1
 
+echo "== unprivileged (user namespace instead of CAP_SYS_ADMIN)"
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+  AS_NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+  chmod 755 "$T" "$T/bin" "$T/ro"
+  chmod 644 "$T/ro/file.txt"
+  mkdir -p "$T/nobody-rw" "$T/nobody-work"
+  chown 65534:65534 "$T/nobody-rw" "$T/nobody-work"
+  NOBODY=("${AS_NOBODY[@]}" "$OUT/bunbase-launcher" --fs-rw "$T/nobody-rw" --fs-ro "$T/ro"
+          --workdir "$T/nobody-work" "${RUNTIME[@]}" "${ENV[@]}" --max-fds 64)
+  check "nobody: report all on (netns via userns)" escaped \
+    sh -c '"$@" --report-fd 3 -- '"$A"' noop 3>&1 | grep -q "\"seccomp\":\"on\",\"rlimits\":\"on\",\"netns\":\"on\",\"noNewPrivs\":\"on\",\"capabilities\":\"on\"}"' \
+    sh "${NOBODY[@]}"
+  check "nobody control: read /etc/passwd" escaped "${AS_NOBODY[@]}" "$A" read /etc/passwd
+  check "nobody fenced:  read /etc/passwd" refused "${NOBODY[@]}" -- "$A" read /etc/passwd
+  check "nobody fenced:  read ro file" escaped "${NOBODY[@]}" -- "$A" read "$T/ro/file.txt"
+  check "nobody fenced:  write rw dir" escaped "${NOBODY[@]}" -- "$A" write "$T/nobody-rw/x"
+  check "nobody control: connect 127.0.0.1" escaped "${AS_NOBODY[@]}" "$A" connect4 "$PORT"
+  check "nobody fenced:  inet sockets on: connect" refused \
+    "${NOBODY[@]}" --allow-inet-sockets -- "$A" connect4 "$PORT"
+  check "nobody fenced:  caps (none, even in the userns)" refused "${NOBODY[@]}" -- "$A" caps
+  check "nobody fenced:  unshare" refused "${NOBODY[@]}" -- "$A" unshare
+  check "nobody fenced:  fork" refused "${NOBODY[@]}" -- "$A" fork
+  check "nobody fenced:  threads" escaped "${NOBODY[@]}" -- "$A" threads
+  check "nobody control: prlimit parent" escaped "${AS_NOBODY[@]}" sh -c '"$1" prlimit-parent' sh "$A"
+  check "nobody fenced:  prlimit parent" refused \
+    "${AS_NOBODY[@]}" sh -c '"$@" prlimit-parent' sh "${NOBODY[@]:${#AS_NOBODY[@]}}" -- "$A"
+else
+  check "unprivileged section needs root and setpriv" escaped false
+fi
+
 echo "== bun under the launcher"
 BUN=$(readlink -f "$ROOT/node_modules/.bin/bun" 2>/dev/null)
 if [ -z "$BUN" ] || [ ! -x "$BUN" ]; then
@@ -262,17 +292,24 @@ else
   PROBE_DIR="$T/bundle"
   mkdir -p "$PROBE_DIR"
   cp "$ROOT/test/sandbox-native/bun-probe.js" "$PROBE_DIR/"
+  # The least Bun needs: its binary and ELF interpreter (granted by the
+  # launcher), the exact shared libraries it links (no library directory),
+  # /proc/self/maps (glibc's pthread_getattr_np reads it to find the main
+  # thread's stack, and JSC aborts without it), the entry file and /dev/null.
+  LIBS=()
+  for lib in $(ldd "$BUN" | grep -o '/[^ ]*'); do LIBS+=(--read "$(readlink -f "$lib")"); done
+  LIBC=$(readlink -f "$(ldd "$BUN" | grep -o '/[^ ]*libc\.so\.6')")
   BUN_FENCE=("$OUT/bunbase-launcher" --fs-ro "$PROBE_DIR" --workdir "$T/work"
-             --read /usr/lib --read /usr/lib64 --read /etc/ld.so.cache
-             --write-file /dev/null --read /dev/urandom --read /dev/random
-             --read /proc/self/maps --read /sys/devices/system/cpu/online
-             --max-fds 256 --cpu-seconds 30 --env HOME="$T/work" --report-fd 3)
+             "${LIBS[@]}" --write-file /dev/null --read /proc/self/maps
+             "${ENV[@]}" --max-fds 256 --cpu-seconds 30 --env HOME="$T/work" --report-fd 3)
   check "bun: console.log(1+1) under the fence" escaped \
     sh -c 'test "$("$@" 3>/dev/null)" = 2' sh "${BUN_FENCE[@]}" -- "$BUN" -e 'console.log(1+1)'
-  out=$("${BUN_FENCE[@]}" -- "$BUN" "$PROBE_DIR/bun-probe.js" "$PORT" 3>"$T/bun-report.json" 2>"$T/bun-stderr.txt")
+  out=$("${BUN_FENCE[@]}" -- "$BUN" "$PROBE_DIR/bun-probe.js" "$PORT" "$LIBC" 3>"$T/bun-report.json" 2>"$T/bun-stderr.txt")
   echo "bun report: $(cat "$T/bun-report.json")"
   echo "bun probe:  $out"
-  ctl=$("$BUN" "$PROBE_DIR/bun-probe.js" "$PORT" 2>/dev/null)
+  mkdir -p "$T/control-cwd"
+  ctl=$(cd "$T/control-cwd" && "$BUN" "$PROBE_DIR/bun-probe.js" "$PORT" "$LIBC" 2>/dev/null)
+  rm -f /tmp/bunbase-fence-escape.txt  # written by the control's writeTmp probe
   echo "bun control: $ctl"
   verdict=$(node "$ROOT/test/sandbox-native/check-bun-probe.cjs" "$out" "$ctl" "$(cat "$T/bun-report.json")")
   printf '%s\n' "$verdict" | grep -v '^PASS='

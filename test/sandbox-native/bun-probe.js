@@ -71,6 +71,28 @@ await probe('worker', async () => {
   w.terminate();
   if (doubled !== 42) throw new Error(`worker said ${doubled}`);
 });
+// Native code through bun:ffi gets no further: the fence is below the runtime.
+const libc = (() => {
+  try {
+    const { dlopen, FFIType } = require('bun:ffi');
+    return dlopen(process.argv[3] || 'libc.so.6', {
+      socket: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+      kill: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+      close: { args: [FFIType.i32], returns: FFIType.i32 },
+    }).symbols;
+  } catch (err) {
+    results.ffiLoad = `denied: ${err.message}`;
+    return null;
+  }
+})();
+await probe('ffiSocketInet', () => {
+  const fd = libc.socket(2, 1, 0);
+  if (fd < 0) throw new Error('socket() returned -1');
+  libc.close(fd);
+});
+await probe('ffiKillInit', () => {
+  if (libc.kill(1, 0) !== 0) throw new Error('kill() returned -1');
+});
 await probe('envKeys', () => Object.keys(process.env).sort().join(',').slice(0, 200));
 
 console.log(JSON.stringify(results));

@@ -27,10 +27,11 @@ if (fenced && control) {
   }
   // Attacks: each must work without the fence (so the check can fail) and be denied inside.
   for (const k of ['bunFilePasswd', 'fsPasswd', 'procEnviron', 'writeTmp', 'bunSpawn', 'childProcess',
-                   'fetchLoopback', 'bunConnect', 'bunListen', 'killParent']) {
+                   'fetchLoopback', 'bunConnect', 'bunListen', 'killParent', 'ffiSocketInet', 'ffiKillInit']) {
     check(`${k} control succeeds`, !denied(control[k]), control[k]);
     check(`${k} denied inside`, denied(fenced[k]), fenced[k]);
   }
+  check('bun:ffi loads libc inside (the fence must hold anyway)', fenced.ffiLoad === undefined, fenced.ffiLoad);
   check('environment is only what the launcher passed', fenced.envKeys === 'HOME', fenced.envKeys);
 }
 console.log(`PASS=${pass} FAIL=${fail}`);
