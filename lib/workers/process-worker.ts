@@ -344,12 +344,16 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
       }
       return this.#violation(`an error with code ${payload.code} outside any invocation`);
     }
-    if (payload.code === 'MEMORY_LIMIT') {
-      // The worker's heap is exhausted and cannot be trusted: it exits, we make sure.
-      this.#kill(
-        new MemoryLimitError(`The handler exceeded its memory limit (maxMemory): ${payload.message}`, options),
-        id,
-      );
+    if (payload.code === 'MEMORY_LIMIT' || payload.code === 'CPU_LIMIT' || payload.code === 'TIMEOUT') {
+      // The worker interrupted the handler itself, mid-flight: whatever state the
+      // handler left behind cannot be trusted, so the worker is replaced.
+      const error =
+        payload.code === 'MEMORY_LIMIT'
+          ? new MemoryLimitError(`The handler exceeded its memory limit (maxMemory): ${payload.message}`, options)
+          : payload.code === 'CPU_LIMIT'
+            ? new CpuLimitError(`The handler exceeded its CPU time limit (maxCpu): ${payload.message}`, options)
+            : new TimeoutError(`The handler overran its deadline (timeoutMs): ${payload.message}`, options);
+      this.#kill(error, id);
       return;
     }
     const invocation = this.#settle(id);
