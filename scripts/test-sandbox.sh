@@ -304,6 +304,17 @@ else
              "${ENV[@]}" --max-fds 256 --cpu-seconds 30 --env HOME="$T/work" --report-fd 3)
   check "bun: console.log(1+1) under the fence" escaped \
     sh -c 'test "$("$@" 3>/dev/null)" = 2' sh "${BUN_FENCE[@]}" -- "$BUN" -e 'console.log(1+1)'
+  # Memory: JSC copes with RLIMIT_AS and RLIMIT_DATA (allocation failure is a
+  # catchable RangeError), from a start-up baseline of roughly 300 MB.
+  BOMB='const a=[];try{for(let i=0;i<100;i++)a.push(new Uint8Array(10<<20).fill(1));console.log("allocated")}catch(e){console.log("caught "+e.message)}'
+  check "bun: control allocates 1 GB" escaped \
+    sh -c 'test "$("$@")" = allocated' sh "$BUN" -e "$BOMB"
+  check "bun: --data-bytes 640M stops 1 GB (caught)" escaped \
+    sh -c 'test "$("$@" 3>/dev/null)" = "caught Out of memory"' sh "${BUN_FENCE[@]}" --data-bytes $((640 << 20)) -- "$BUN" -e "$BOMB"
+  check "bun: --as-bytes 768M stops 1 GB (caught)" escaped \
+    sh -c 'test "$("$@" 3>/dev/null)" = "caught Out of memory"' sh "${BUN_FENCE[@]}" --as-bytes $((768 << 20)) -- "$BUN" -e "$BOMB"
+  check "bun: --cpu-seconds 1 stops a spin" signal:XCPU \
+    "${BUN_FENCE[@]}" --cpu-seconds 1 -- "$BUN" -e 'for(;;){}'
   out=$("${BUN_FENCE[@]}" -- "$BUN" "$PROBE_DIR/bun-probe.js" "$PORT" "$LIBC" 3>"$T/bun-report.json" 2>"$T/bun-stderr.txt")
   echo "bun report: $(cat "$T/bun-report.json")"
   echo "bun probe:  $out"
