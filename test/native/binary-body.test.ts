@@ -1,0 +1,31 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { bodyBytes, NativeWorker, ready } from './worker.js';
+
+let w: NativeWorker | undefined;
+afterEach(() => w?.kill());
+
+describe('native worker: binary bodies', () => {
+  it('round-trips every byte value through request and response bodies', async () => {
+    w = await ready(`
+      export default async (req) => {
+        const bytes = await req.bytes();
+        const out = new Uint8Array(bytes.length);
+        for (let i = 0; i < bytes.length; i++) out[i] = bytes[bytes.length - 1 - i];
+        return new Response(out, { headers: { 'content-type': 'application/octet-stream', 'x-len': String(bytes.length) } });
+      }`);
+    const input = new Uint8Array(256 * 3 + 1).map((_, i) => (i * 7) & 255);
+    const res = await w.invoke({ method: 'POST', body: input });
+    expect(res.type).toBe('response');
+    expect(Array.from(bodyBytes(res))).toEqual(Array.from(input).reverse());
+    expect(res.payload['headers']).toEqual([
+      ['content-type', 'application/octet-stream'],
+      ['x-len', String(input.length)],
+    ]);
+  });
+
+  it('sends null for a response without a body', async () => {
+    w = await ready(`export default () => new Response(null, { status: 204 })`);
+    const res = await w.invoke();
+    expect(res.payload).toMatchObject({ status: 204, body: null });
+  });
+});

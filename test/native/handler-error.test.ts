@@ -1,0 +1,46 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { NativeWorker, ready } from './worker.js';
+
+let w: NativeWorker | undefined;
+afterEach(() => w?.kill());
+
+describe('native worker: handler errors', () => {
+  it('turns a throwing handler into HANDLER_ERROR with name, message and stack', async () => {
+    w = await ready(`function inner() { null.x } export default { fetch() { inner() } }`);
+    const m = await w.invoke();
+    expect(m.type).toBe('error');
+    expect(m.payload).toMatchObject({ code: 'HANDLER_ERROR', name: 'TypeError' });
+    expect(m.payload['message']).toMatch(/null/);
+    expect(m.payload['stack']).toMatch(/^TypeError: .*\n\s+at inner \(handler\.js:1/);
+    // The worker keeps serving.
+    const again = await w.invoke();
+    expect(again.payload['code']).toBe('HANDLER_ERROR');
+  });
+
+  it('reports an unhandled rejection during an invocation as HANDLER_ERROR', async () => {
+    w = await ready(`export default async () => { Promise.reject(new RangeError('floating')); await new Promise((r) => setTimeout(r, 20)); return new Response('late') }`);
+    const m = await w.invoke();
+    expect(m.payload).toMatchObject({ code: 'HANDLER_ERROR', name: 'RangeError', message: 'floating' });
+  });
+
+  it('reports an error thrown in a timer callback as HANDLER_ERROR', async () => {
+    w = await ready(`export default () => new Promise(() => { setTimeout(() => { throw new Error('in timer') }, 1) })`);
+    const m = await w.invoke();
+    expect(m.payload).toMatchObject({ code: 'HANDLER_ERROR', message: 'in timer' });
+  });
+
+  it('refuses a handler result that is not a Response', async () => {
+    w = await ready(`export default () => ({ status: 200 })`);
+    const m = await w.invoke();
+    expect(m.payload).toMatchObject({ code: 'HANDLER_ERROR', name: 'TypeError' });
+    expect(m.payload['message']).toMatch(/must return a Response/);
+  });
+
+  it('reports a syntax error as BUNDLE_LOAD_ERROR and exits 0', async () => {
+    w = new NativeWorker();
+    const m = await w.init('export default { fetch() { return 1 + } }');
+    expect(m).toMatchObject({ id: 0, type: 'error', payload: { code: 'BUNDLE_LOAD_ERROR', name: 'SyntaxError' } });
+    expect(m.payload['stack']).toMatch(/handler\.js:1/);
+    expect(await w.exited).toEqual({ code: 0, signal: null });
+  });
+});

@@ -1,0 +1,184 @@
+// Spawns the native worker binary directly and speaks the protocol of
+// docs/protocol.md with it. BUNBASE_QJS_WORKER overrides the binary (the
+// ASan build: build-asan/bunbase-worker).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Duplex } from 'node:stream';
+
+export const WORKER_PATH =
+  process.env['BUNBASE_QJS_WORKER'] ?? fileURLToPath(new URL('../../build/Release/bunbase-worker', import.meta.url));
+
+export interface Message {
+  id: number;
+  type: string;
+  payload: Record<string, any>;
+}
+
+export interface Capabilities {
+  projectId: string;
+  allowFilesystem: boolean;
+  allowedPaths: string[];
+  readOnlyPaths: string[];
+  allowNetwork: boolean;
+  allowedDomains: string[];
+  allowChildProcess: boolean;
+  allowEval: boolean;
+  maxMemory: number;
+  maxCpu: number;
+  maxFileDescriptors: number;
+}
+
+export const STRICT: Capabilities = {
+  projectId: 'native-test',
+  allowFilesystem: false,
+  allowedPaths: [],
+  readOnlyPaths: [],
+  allowNetwork: false,
+  allowedDomains: [],
+  allowChildProcess: false,
+  allowEval: false,
+  maxMemory: 100 * 1024 * 1024,
+  maxCpu: 30_000,
+  maxFileDescriptors: 10,
+};
+
+export interface InvokeOptions {
+  method?: string;
+  url?: string;
+  headers?: [string, string][];
+  body?: Uint8Array | string | null;
+  cpuMs?: number;
+  timeoutMs?: number;
+}
+
+export class NativeWorker {
+  readonly child: ChildProcess;
+  readonly messages: Message[] = [];
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stderr = '';
+  #ipc: Duplex;
+  #buffer = '';
+  #waiters: { match: (m: Message) => boolean; resolve: (m: Message) => void }[] = [];
+  #nextId = 1;
+  /** Answers `call` messages (host fetch) when set. */
+  onCall: ((m: Message) => unknown) | null = null;
+
+  constructor() {
+    if (!existsSync(WORKER_PATH)) {
+      throw new Error(`native worker not built at ${WORKER_PATH}: run scripts/fetch-deps.sh and scripts/build-native.sh`);
+    }
+    this.child = spawn(WORKER_PATH, [], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+    this.#ipc = this.child.stdio[3] as Duplex;
+    this.child.stderr!.on('data', (d) => (this.stderr += d));
+    this.child.stdout!.resume();
+    this.#ipc.on('error', () => {});
+    this.#ipc.on('data', (chunk: Buffer) => this.#onData(chunk));
+    this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })));
+  }
+
+  #onData(chunk: Buffer) {
+    this.#buffer += chunk.toString('utf8');
+    let i: number;
+    while ((i = this.#buffer.indexOf('\n')) >= 0) {
+      const line = this.#buffer.slice(0, i);
+      this.#buffer = this.#buffer.slice(i + 1);
+      const m = JSON.parse(line) as Message;
+      this.messages.push(m);
+      if (m.type === 'call' && this.onCall) {
+        const value = this.onCall(m);
+        Promise.resolve(value).then((payload) => this.send({ id: m.id, type: 'result', payload: { call: m.payload['call'], ...(payload as object) } }));
+      }
+      const w = this.#waiters.findIndex((x) => x.match(m));
+      if (w >= 0) this.#waiters.splice(w, 1)[0]!.resolve(m);
+    }
+  }
+
+  send(m: { id: number; type: string; payload: unknown }) {
+    this.#ipc.write(JSON.stringify(m) + '\n');
+  }
+
+  /** Resolves with the first message (already received or future) matching. */
+  waitFor(match: (m: Message) => boolean, timeoutMs = 10_000): Promise<Message> {
+    const seen = this.messages.find(match);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no matching message within ${timeoutMs} ms; got ${JSON.stringify(this.messages)}; stderr: ${this.stderr}`)), timeoutMs);
+      this.#waiters.push({
+        match,
+        resolve: (m) => {
+          clearTimeout(timer);
+          resolve(m);
+        },
+      });
+    });
+  }
+
+  init(source: string, capabilities: Partial<Capabilities> = {}, extra: Record<string, unknown> = {}) {
+    this.send({
+      id: 0,
+      type: 'init',
+      payload: {
+        protocol: 1,
+        source,
+        filename: 'handler.js',
+        env: { KEY: 'value' },
+        capabilities: { ...STRICT, ...capabilities },
+        limits: { maxBodyBytes: 1024 * 1024, maxLogBytes: 4096 },
+        ...extra,
+      },
+    });
+    return this.waitFor((m) => m.id === 0 && (m.type === 'ready' || m.type === 'error'));
+  }
+
+  /** Sends an invoke and resolves with its response or error message. */
+  invoke(opts: InvokeOptions = {}): Promise<Message> {
+    const id = this.#nextId++;
+    const body = opts.body == null ? null : Buffer.from(opts.body).toString('base64');
+    this.send({
+      id,
+      type: 'invoke',
+      payload: {
+        method: opts.method ?? 'GET',
+        url: opts.url ?? 'http://localhost/',
+        headers: opts.headers ?? [],
+        body,
+        cpuMs: opts.cpuMs ?? 30_000,
+        timeoutMs: opts.timeoutMs ?? 30_000,
+      },
+    });
+    return this.waitFor((m) => m.id === id && (m.type === 'response' || m.type === 'error'));
+  }
+
+  messagesFor(id: number, type?: string) {
+    return this.messages.filter((m) => m.id === id && (!type || m.type === type));
+  }
+
+  close() {
+    this.#ipc.end();
+    return this.exited;
+  }
+
+  kill() {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+  }
+}
+
+/** Starts a worker with `source` and asserts it became ready. */
+export async function ready(source: string, capabilities: Partial<Capabilities> = {}) {
+  const w = new NativeWorker();
+  const m = await w.init(source, capabilities);
+  if (m.type !== 'ready') {
+    w.kill();
+    throw new Error(`worker did not become ready: ${JSON.stringify(m)}`);
+  }
+  return w;
+}
+
+export function bodyText(m: Message): string {
+  return m.payload['body'] == null ? '' : Buffer.from(m.payload['body'], 'base64').toString('utf8');
+}
+
+export function bodyBytes(m: Message): Uint8Array {
+  return m.payload['body'] == null ? new Uint8Array(0) : new Uint8Array(Buffer.from(m.payload['body'], 'base64'));
+}
