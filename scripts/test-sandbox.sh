@@ -284,6 +284,23 @@ else
   check "unprivileged section needs root and setpriv" escaped false
 fi
 
+echo "== node under the launcher"
+NODE=$(readlink -f "$(command -v node)")
+NODE_LIBS=()
+for lib in $(ldd "$NODE" | grep -o '/[^ ]*'); do NODE_LIBS+=(--read "$(readlink -f "$lib")"); done
+NODE_FENCE=("$OUT/bunbase-launcher" --workdir "$T/work" "${NODE_LIBS[@]}" --write-file /dev/null
+            --read /proc/self/maps --read /etc/ssl/openssl.cnf "${ENV[@]}")
+check "node: console.log(1+1) under the fence" escaped \
+  sh -c 'test "$("$@")" = 2' sh "${NODE_FENCE[@]}" -- "$NODE" -e 'console.log(1+1)'
+NODE_ATTACKS='const r=[];try{require("fs").readFileSync("/etc/passwd");r.push("read")}catch{}
+try{require("child_process").execFileSync("/bin/true");r.push("spawn")}catch{}
+const s=require("net").connect('"$PORT"',"127.0.0.1");s.on("connect",()=>{r.push("net");s.destroy();done()});s.on("error",done);
+function done(){console.log(r.join(",")||"none")}'
+check "node: control: read, spawn, connect work" escaped \
+  sh -c 'test "$("$@")" = "read,spawn,net"' sh "$NODE" -e "$NODE_ATTACKS"
+check "node: fenced: read, spawn, connect all fail" escaped \
+  sh -c 'test "$("$@")" = none' sh "${NODE_FENCE[@]}" -- "$NODE" -e "$NODE_ATTACKS"
+
 echo "== bun under the launcher"
 BUN=$(readlink -f "$ROOT/node_modules/.bin/bun" 2>/dev/null)
 if [ -z "$BUN" ] || [ ! -x "$BUN" ]; then
