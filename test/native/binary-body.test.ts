@@ -2,7 +2,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { bodyBytes, NativeWorker, ready } from './worker.js';
 
 let w: NativeWorker | undefined;
-afterEach(() => w?.kill());
+afterEach(async () => {
+  const x = w;
+  w = undefined;
+  await x?.finish();
+});
 
 describe('native worker: binary bodies', () => {
   it('round-trips every byte value through request and response bodies', async () => {

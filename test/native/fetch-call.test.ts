@@ -2,7 +2,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { bodyText, NativeWorker, ready, type Message } from './worker.js';
 
 let w: NativeWorker | undefined;
-afterEach(() => w?.kill());
+afterEach(async () => {
+  const x = w;
+  w = undefined;
+  await x?.finish();
+});
 
 const HANDLER = `
   export default async (req) => {

@@ -5,7 +5,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { bodyText, NativeWorker, ready } from './worker.js';
 
 let w: NativeWorker | undefined;
-afterEach(() => w?.kill());
+afterEach(async () => {
+  const x = w;
+  w = undefined;
+  await x?.finish();
+});
 
 let root: string;
 let data: string;

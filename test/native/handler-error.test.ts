@@ -2,7 +2,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { NativeWorker, ready } from './worker.js';
 
 let w: NativeWorker | undefined;
-afterEach(() => w?.kill());
+afterEach(async () => {
+  const x = w;
+  w = undefined;
+  await x?.finish();
+});
 
 describe('native worker: handler errors', () => {
   it('turns a throwing handler into HANDLER_ERROR with name, message and stack', async () => {

@@ -2,7 +2,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { bodyText, NativeWorker, ready } from './worker.js';
 
 let w: NativeWorker | undefined;
-afterEach(() => w?.kill());
+afterEach(async () => {
+  const x = w;
+  w = undefined;
+  await x?.finish();
+});
 
 describe('native worker: hello', () => {
   it('answers ready, then a response with logs on the protocol channel', async () => {

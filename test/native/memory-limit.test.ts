@@ -2,7 +2,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { NativeWorker, ready } from './worker.js';
 
 let w: NativeWorker | undefined;
-afterEach(() => w?.kill());
+afterEach(async () => {
+  const x = w;
+  w = undefined;
+  await x?.finish();
+});
 
 describe('native worker: maxMemory', () => {
   it('ends a memory bomb with MEMORY_LIMIT and exits non-zero (not by a signal)', async () => {

@@ -2,7 +2,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { bodyText, NativeWorker, ready } from './worker.js';
 
 let w: NativeWorker | undefined;
-afterEach(() => w?.kill());
+afterEach(async () => {
+  const x = w;
+  w = undefined;
+  await x?.finish();
+});
 
 describe('native worker: imports', () => {
   it.each(['lodash', './local.js', 'std', 'os', 'qjs:std', 'node:child_process'])('refuses to import %s', async (specifier) => {

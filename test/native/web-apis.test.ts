@@ -2,7 +2,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { bodyText, NativeWorker, ready } from './worker.js';
 
 let w: NativeWorker | undefined;
-afterEach(() => w?.kill());
+afterEach(async () => {
+  const x = w;
+  w = undefined;
+  await x?.finish();
+});
 
 describe('native worker: Web API prelude', () => {
   it('provides the globals handlers expect', async () => {

@@ -74,7 +74,8 @@ export class NativeWorker {
     this.child.stdout!.resume();
     this.#ipc.on('error', () => {});
     this.#ipc.on('data', (chunk: Buffer) => this.#onData(chunk));
-    this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })));
+    // 'close' (not 'exit'): stderr has been read to the end by then.
+    this.exited = new Promise((resolve) => this.child.on('close', (code, signal) => resolve({ code, signal })));
   }
 
   #onData(chunk: Buffer) {
@@ -157,6 +158,25 @@ export class NativeWorker {
   close() {
     this.#ipc.end();
     return this.exited;
+  }
+
+  /**
+   * Ends the worker the normal way (end-of-file on fd 3) and fails if it does
+   * not exit 0, or if a sanitizer (ASan, UBSan, LeakSanitizer) said anything.
+   * A worker that already exited (a test expected that) is only checked for
+   * sanitizer reports.
+   */
+  async finish() {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      this.#ipc.end();
+      const timer = setTimeout(() => this.kill(), 5000);
+      const exit = await this.exited;
+      clearTimeout(timer);
+      if (exit.code !== 0) throw new Error(`worker exited ${JSON.stringify(exit)} on end-of-file; stderr:\n${this.stderr}`);
+    } else {
+      await this.exited;
+    }
+    if (/Sanitizer|runtime error:|CHECK\(/.test(this.stderr)) throw new Error(`sanitizer or CHECK report:\n${this.stderr}`);
   }
 
   kill() {
