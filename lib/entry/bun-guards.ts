@@ -103,6 +103,8 @@ function guardProcesses(deny: Deny): void {
   );
   const ffi = require('bun:ffi') as Patchable;
   replace(ffi, ['dlopen', 'cc', 'linkSymbols', 'CFunction', 'viewSource'], (name) => refuse(`bun:ffi.${name}`));
+  const childProcess = (cp['ChildProcess'] as { prototype: Patchable } | undefined)?.prototype;
+  if (childProcess !== undefined) replace(childProcess, ['spawn'], () => refuse('ChildProcess.spawn'));
   const worker = require('node:worker_threads') as Patchable;
   replace(worker, ['Worker'], () => refuse('worker_threads.Worker'));
 }
@@ -115,6 +117,8 @@ function guardSockets(deny: Deny): void {
     };
   const bun = (globalThis as unknown as { Bun: Patchable }).Bun;
   replace(bun, ['connect', 'listen', 'serve', 'udpSocket'], (name) => refuse(`Bun.${name}`));
+  // Bun.fetch is read-only and non-configurable: it cannot be routed through
+  // the host from here. Only the OS layer (no sockets, no network namespace) stops it.
   replace(globalThis as unknown as Patchable, ['WebSocket', 'EventSource'], (name) => refuse(name));
   const modules: [string, readonly string[]][] = [
     ['node:net', ['connect', 'createConnection', 'createServer', 'Socket', 'Server']],
@@ -180,9 +184,28 @@ function guardFiles(caps: Capabilities, deny: Deny): void {
   const bun = (globalThis as unknown as { Bun: Patchable }).Bun;
   const file = bun['file'] as Fn;
   const write = bun['write'] as Fn;
+  const mmap = bun['mmap'] as Fn | undefined;
+  if (mmap !== undefined) {
+    replace(bun, ['mmap'], () => (target: unknown, ...rest: unknown[]) => {
+      check(target, 'read');
+      return mmap.call(bun, target, ...rest);
+    });
+  }
   replace(bun, ['file'], () => (target: unknown, ...rest: unknown[]) => {
     check(target, 'read');
-    return file.call(bun, target, ...rest);
+    const handle = file.call(bun, target, ...rest) as Patchable;
+    // A BunFile can write itself; those methods need write access to the same path.
+    for (const method of ['write', 'writer', 'delete', 'unlink']) {
+      const original = handle[method];
+      if (typeof original !== 'function') continue;
+      Object.defineProperty(handle, method, {
+        value: (...args: unknown[]) => {
+          check(target, 'write');
+          return (original as Fn).apply(handle, args);
+        },
+      });
+    }
+    return handle;
   });
   replace(bun, ['write'], () => (dest: unknown, ...rest: unknown[]) => {
     const name = typeof dest === 'object' && dest !== null && 'name' in dest ? (dest as { name: unknown }).name : dest;

@@ -23,8 +23,11 @@ export function listen(maxLineBytes: number, onMessage: (message: HostMessageIn)
   // read on a thread pool and cost a thread hop per message (about 15 µs).
   void (async () => {
     try {
-      for await (const chunk of Bun.file(CHANNEL_FD).stream()) {
-        splitter.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      const reader = Bun.file(CHANNEL_FD).stream().getReader();
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        splitter.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
       }
     } finally {
       // The host closed the channel: nobody is left to answer to.
