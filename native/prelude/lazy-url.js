@@ -1,4 +1,4 @@
-// URL and URLSearchParams come from core-js (a separate bytecode blob). It
+// URL and URLSearchParams come from whatwg-url-minimum (a separate bytecode blob). It
 // is evaluated on first use only, so handlers that never touch URLs pay
 // nothing for it at start-up or in memory.
 import { native } from './native.js';
@@ -7,7 +7,7 @@ let mod = null;
 
 export function loadUrl() {
   if (mod) return mod;
-  // core-js looks for a native URL first: remove the lazy getters so it does
+  // A polyfill may look for a native URL first: remove the lazy getters so it does
   // not re-enter this function.
   delete globalThis.URL;
   delete globalThis.URLSearchParams;
