@@ -9,8 +9,25 @@ import type { WorkerContext } from './worker.js';
  */
 export class QuickJSWorker extends ProcessWorker {
   constructor(context: WorkerContext, binary: string) {
+    const env = sanitizerEnv();
     super('quickjs-ng', context, {
-      spawn: () => spawn(binary, [], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'], env: {} }),
+      spawn: () => spawn(binary, [], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'], env }),
     });
   }
+}
+
+/**
+ * The worker's environment is empty. The one exception is debugging: when
+ * BUNBASE_QJS_WORKER points at a sanitizer build, the host's sanitizer
+ * settings (where to write reports) are passed through. They configure the
+ * sanitizer runtime, never the handler, which has no access to the environment.
+ */
+function sanitizerEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  if (!process.env['BUNBASE_QJS_WORKER']) return env;
+  for (const name of ['ASAN_OPTIONS', 'UBSAN_OPTIONS', 'LSAN_OPTIONS']) {
+    const value = process.env[name];
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
 }

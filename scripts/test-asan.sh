@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs the QuickJS-NG tests against the AddressSanitizer + UBSan build of the
+# native worker, and fails if any sanitizer wrote a report (leaks included).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/build-native.sh --asan
+reports=$(mktemp -d)
+export BUNBASE_QJS_WORKER="$PWD/build-asan/bunbase-worker"
+export BUNBASE_TEST_RUNTIMES=quickjs-ng
+# The worker normally gets an empty environment; with BUNBASE_QJS_WORKER set,
+# lib/workers/quickjs-worker.ts passes these sanitizer settings through.
+export ASAN_OPTIONS="log_path=$reports/asan:detect_leaks=1:abort_on_error=0"
+export UBSAN_OPTIONS="log_path=$reports/ubsan:print_stacktrace=1:halt_on_error=0"
+export LSAN_OPTIONS="log_path=$reports/lsan"
+
+status=0
+node scripts/run-tests.mjs test/integration test/native || status=$?
+if compgen -G "$reports/*" > /dev/null; then
+  echo "Sanitizer reports from the native worker:" >&2
+  cat "$reports"/* >&2
+  status=1
+else
+  echo "No sanitizer reports from the native worker."
+fi
+rm -rf "$reports"
+exit "$status"
