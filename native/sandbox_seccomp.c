@@ -284,7 +284,36 @@ static void build(QWBpf *b, const QWSandboxPolicy *policy, const QWSandboxReport
     deny(b, __NR_io_uring_enter, ENOSYS);
     deny(b, __NR_io_uring_register, ENOSYS);
 
+    /* Metadata by path. Landlock (up to ABI 7) mediates opening, creating,
+     * removing, renaming and truncating, but not chmod, chown, utimes or
+     * extended attributes: a worker sharing the host's uid could chmod 000
+     * the host's files, or 0777 its secrets, anywhere on the system. The
+     * descriptor-based forms (fchmod, fchown, futimens, fsetxattr) stay:
+     * their descriptor already passed Landlock. */
+    {
+        const uint32_t null_path[] = {0};
+        size_t at = block_begin(b, __NR_utimensat); /* utimensat(fd, NULL, ...) is futimens */
+        emit_load(b, QW_ARG_LO(1));
+        emit(b, BPF_JMP | BPF_JEQ | BPF_K, 0, 2, null_path[0]);
+        emit_load(b, QW_ARG_HI(1));
+        emit(b, BPF_JMP | BPF_JEQ | BPF_K, 1, 0, 0);
+        emit_ret(b, ret_errno(EPERM));
+        emit_ret(b, SECCOMP_RET_ALLOW);
+        block_end(b, at);
+    }
+
     static const int denied[] = {
+        /* metadata by path (see above); fchmodat2 is 452 */
+        __NR_chmod, __NR_fchmodat, 452, __NR_chown, __NR_lchown, __NR_fchownat, __NR_utime,
+        __NR_utimes, __NR_futimesat, __NR_setxattr, __NR_lsetxattr, __NR_removexattr,
+        __NR_lremovexattr,
+        /* System V IPC and POSIX message queues: keyed by numbers and names,
+         * not paths, so Landlock never sees them, and shared with every
+         * process of the uid in the IPC namespace: a channel between tenants */
+        __NR_shmget, __NR_shmat, __NR_shmctl, __NR_semget, __NR_semop, __NR_semctl,
+        __NR_semtimedop, __NR_msgget, __NR_msgsnd, __NR_msgrcv, __NR_msgctl, __NR_mq_open,
+        __NR_mq_unlink, __NR_mq_timedsend, __NR_mq_timedreceive, __NR_mq_notify,
+        __NR_mq_getsetattr,
         /* other processes' memory and descriptors */
         __NR_ptrace, __NR_process_vm_readv, __NR_process_vm_writev, __NR_pidfd_getfd,
         __NR_process_madvise, __NR_kcmp,

@@ -123,6 +123,13 @@ attack write "$T/ro/file.txt"
 attack mkdir "$T/ro/dir"
 attack symlink-escape "$T/rw"
 attack dotdot-escape "$T/rw"
+echo "fence test file" > "$T/outside/meta.txt"
+attack chmod "$T/outside/meta.txt"
+attack utimes "$T/outside/meta.txt"
+attack setxattr "$T/outside/meta.txt"
+attack chmod "$T/rw"
+attack hardlink "$T/outside/secret.txt" "$T/rw/secret-link"
+check "fenced:  fchmod/futimens on a granted file" escaped "${LAUNCH[@]}" -- "$A" fchmod-own "$T/rw/own.txt"
 check "fenced:  read inside ro dir" escaped "${LAUNCH[@]}" -- "$A" read "$T/ro/file.txt"
 check "fenced:  write inside rw dir" escaped "${LAUNCH[@]}" -- "$A" write "$T/rw/new.txt"
 check "fenced:  write inside workdir" escaped "${LAUNCH[@]}" -- "$A" write "$T/work/new.txt"
@@ -200,6 +207,7 @@ check "fenced:  --allow-net: connect 127.0.0.1" escaped \
 
 echo "== kernel surface (seccomp)"
 attack ptrace
+attack sysv-shm
 attack process-vm-readv
 attack mount "$T/mnt"
 attack unshare

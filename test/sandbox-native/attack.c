@@ -29,6 +29,8 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/shm.h>
+#include <sys/xattr.h>
 #include <sys/resource.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
@@ -330,6 +332,51 @@ static int run(int argc, char **argv) {
         if (setpriority(PRIO_PROCESS, 0, 5) != 0)
             return refused("setpriority(self)");
         return escaped("own limits and priority");
+    }
+    if (!strcmp(name, "chmod") && arg) { /* harmless: sets the mode it already has */
+        struct stat st;
+        if (stat(arg, &st) != 0)
+            return BROKEN;
+        if (chmod(arg, st.st_mode & 07777) != 0)
+            return refused("chmod");
+        return escaped("chmod");
+    }
+    if (!strcmp(name, "utimes") && arg) { /* harmless: sets the times it already has */
+        struct stat st;
+        if (stat(arg, &st) != 0)
+            return BROKEN;
+        struct timespec ts[2] = {st.st_atim, st.st_mtim};
+        if (utimensat(AT_FDCWD, arg, ts, 0) != 0)
+            return refused("utimensat");
+        return escaped("utimensat");
+    }
+    if (!strcmp(name, "setxattr") && arg) {
+        if (setxattr(arg, "user.bunbase-fence-test", "x", 1, 0) != 0)
+            return refused("setxattr");
+        removexattr(arg, "user.bunbase-fence-test");
+        return escaped("setxattr");
+    }
+    if (!strcmp(name, "fchmod-own") && arg) { /* must keep working on a granted file */
+        int fd = open(arg, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0)
+            return refused("open");
+        int rc = fchmod(fd, 0640);
+        int rc2 = futimens(fd, NULL);
+        close(fd);
+        return rc == 0 && rc2 == 0 ? escaped("fchmod+futimens") : refused("fchmod/futimens");
+    }
+    if (!strcmp(name, "hardlink") && argc > 2) {
+        if (link(arg, argv[2]) != 0)
+            return refused("link");
+        unlink(argv[2]);
+        return escaped("link");
+    }
+    if (!strcmp(name, "sysv-shm")) {
+        int id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+        if (id < 0)
+            return refused("shmget");
+        shmctl(id, IPC_RMID, NULL);
+        return escaped("shmget");
     }
     if (!strcmp(name, "mount") && arg) {
         if (mount("none", arg, "tmpfs", 0, "size=1m") != 0)
