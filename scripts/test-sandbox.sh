@@ -297,7 +297,7 @@ NODE=$(readlink -f "$(command -v node)")
 NODE_LIBS=()
 for lib in $(ldd "$NODE" | grep -o '/[^ ]*'); do NODE_LIBS+=(--read "$(readlink -f "$lib")"); done
 NODE_FENCE=("$OUT/bunbase-launcher" --workdir "$T/work" "${NODE_LIBS[@]}" --write-file /dev/null
-            --read /proc/self/maps --read /etc/ssl/openssl.cnf "${ENV[@]}")
+            --read /proc/self/maps --read /etc/ssl/openssl.cnf)
 check "node: console.log(1+1) under the fence" escaped \
   sh -c 'test "$("$@")" = 2' sh "${NODE_FENCE[@]}" -- "$NODE" -e 'console.log(1+1)'
 NODE_ATTACKS='const r=[];try{require("fs").readFileSync("/etc/passwd");r.push("read")}catch{}
@@ -326,7 +326,7 @@ else
   LIBC=$(readlink -f "$(ldd "$BUN" | grep -o '/[^ ]*libc\.so\.6')")
   BUN_FENCE=("$OUT/bunbase-launcher" --fs-ro "$PROBE_DIR" --workdir "$T/work"
              "${LIBS[@]}" --write-file /dev/null --read /proc/self/maps
-             "${ENV[@]}" --max-fds 256 --cpu-seconds 30 --env HOME="$T/work" --report-fd 3)
+             --max-fds 256 --cpu-seconds 30 --env HOME="$T/work" --report-fd 3)
   check "bun: console.log(1+1) under the fence" escaped \
     sh -c 'test "$("$@" 3>/dev/null)" = 2' sh "${BUN_FENCE[@]}" -- "$BUN" -e 'console.log(1+1)'
   # Memory: JSC copes with RLIMIT_AS and RLIMIT_DATA (allocation failure is a
