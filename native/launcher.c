@@ -56,6 +56,7 @@ static const char USAGE[] =
     "                        LD_* refused)\n"
     "  --keep-fd N           keep descriptor N open across the exec (0-2 always are)\n"
     "  --report-fd N         write the report as one JSON line to N before the exec\n"
+    "  --report-env NAME     also pass the report to the program as NAME=<json>\n"
     "  --require             exit 43 unless every layer is on or off (nothing unavailable)\n"
     "  --landlock-audit      keep Landlock audit records for denials\n";
 
@@ -67,6 +68,8 @@ typedef struct QWLauncher {
     int *keep;
     size_t n_env, n_keep;
     int report_fd;
+    const char *report_env; /* NAME, or NULL */
+    char *report_env_entry; /* "NAME=<json>", heap, appended to env */
     int require;
     int auto_exec;
     char **program; /* argv of the program, NULL-terminated (inside our argv) */
@@ -201,6 +204,10 @@ static int parse_args(QWLauncher *l, int argc, char **argv) {
                 if (parse_fd(v, &l->keep[l->n_keep]) != 0)
                     return bad("--keep-fd wants a descriptor number, got: %s", v);
                 l->n_keep++;
+            } else if (!strcmp(a, "--report-env")) {
+                if (!v[0] || strchr(v, '='))
+                    return bad("--report-env wants a variable name, got: %s", v);
+                l->report_env = v;
             } else if (!strcmp(a, "--report-fd")) {
                 if (parse_fd(v, &l->report_fd) != 0)
                     return bad("--report-fd wants a descriptor number, got: %s", v);
@@ -301,6 +308,16 @@ static int run(QWLauncher *l) {
         return EXIT_FENCE_FAILED;
     }
 
+    if (l->report_env) {
+        /* The env array has room: it holds at most one entry per argument. */
+        size_t len = strlen(l->report_env) + 1 + (size_t)n;
+        l->report_env_entry = malloc(len);
+        if (!l->report_env_entry)
+            return EXIT_FENCE_FAILED;
+        snprintf(l->report_env_entry, len, "%s=%.*s", l->report_env, n - 1, json);
+        l->env[l->n_env++] = l->report_env_entry;
+    }
+
     execve(prog, l->program, l->env);
     fprintf(stderr, "bunbase-launcher: exec %s: %s\n", prog, strerror(errno));
     return EXIT_EXEC_FAILED;
@@ -334,5 +351,6 @@ int main(int argc, char **argv) {
     free(l.runtime);
     free(l.env);
     free(l.keep);
+    free(l.report_env_entry);
     return rc;
 }

@@ -149,8 +149,8 @@ struct QWRuntime {
 
     /* Interrupt state: after a limit fired, every JS frame is interrupted
      * until control is back in the loop. */
-    bool interrupting;
     const char *interrupt_code;
+    uint64_t entry_cpu_ns; /* thread CPU time at the first interrupt tick after entering JS */
 
     bool init_done;
     bool shutting_down;
@@ -170,6 +170,7 @@ QWInvocation *qw__find_invocation(QWRuntime *qw, int64_t id);
 void qw__finish_invocation(QWRuntime *qw, QWInvocation *inv);
 void qw__report_exception(QWRuntime *qw, int64_t id);
 void qw__check_after_call(QWRuntime *qw, JSValue ret, int64_t id);
+void qw__run_jobs(QWRuntime *qw, int64_t id);
 bool qw__is_oom(JSContext *ctx, JSValueConst err);
 uint64_t qw__thread_cpu_ns(void);
 void qw__fail_invocation(QWRuntime *qw, int64_t id, const char *code, JSValueConst err);

@@ -185,12 +185,14 @@ void qw__report_exception(QWRuntime *qw, int64_t id) {
     JS_FreeValue(qw->ctx, exc);
 }
 
-/* Consumes `ret`, the result of a call into JS made on behalf of `id`. */
+/* Consumes `ret`, the result of a call into JS made on behalf of `id`, and
+ * runs the promise jobs that call started. */
 void qw__check_after_call(QWRuntime *qw, JSValue ret, int64_t id) {
     if (JS_IsException(ret))
         qw__report_exception(qw, id);
     else
         JS_FreeValue(qw->ctx, ret);
+    qw__run_jobs(qw, id);
 }
 
 static void on_wall_deadline(uv_timer_t *timer) {
@@ -209,7 +211,7 @@ static void on_wall_deadline(uv_timer_t *timer) {
     qw->current_id = id;
     qw->interrupt_code = NULL;
     ret = JS_Call(qw->ctx, qw->cb_cancel, JS_UNDEFINED, 1, argv);
-    qw__check_after_call(qw, ret, 0);
+    qw__check_after_call(qw, ret, id);
 }
 
 /* Runs every JS_INTERRUPT_COUNTER_INIT engine ticks. */
@@ -221,6 +223,18 @@ static int on_interrupt(JSRuntime *rt, void *opaque) {
 
     if (qw->interrupt_code)
         return 1;
+    /* Code of an invocation that has already been answered (a timer or a
+     * promise chain left behind) gets the profile's CPU budget per entry,
+     * then it is stopped: nobody is waiting for it. */
+    if (qw->current_id && qw->caps.max_cpu_ms > 0 && !qw__find_invocation(qw, qw->current_id)) {
+        cpu = qw__thread_cpu_ns();
+        if (!qw->entry_cpu_ns)
+            qw->entry_cpu_ns = cpu;
+        else if (cpu - qw->entry_cpu_ns >= (uint64_t)(qw->caps.max_cpu_ms * 1e6)) {
+            qw->interrupt_code = "CPU_LIMIT";
+            return 1;
+        }
+    }
     if (!qw->invocations)
         return 0;
     now = uv_hrtime();
@@ -257,6 +271,7 @@ static int on_interrupt(JSRuntime *rt, void *opaque) {
 static void enter_js(QWRuntime *qw, int64_t id) {
     qw->current_id = id;
     qw->interrupt_code = NULL;
+    qw->entry_cpu_ns = 0;
 }
 
 /* ---- promise rejections and the job queue --------------------------------- */
@@ -318,19 +333,29 @@ static void report_rejections(QWRuntime *qw) {
 
 static void settle_load(QWRuntime *qw);
 
-static void run_jobs(QWRuntime *qw) {
+/*
+ * Drains the job queue on behalf of invocation `id`. Every entry from the
+ * loop into JS drains right after its call, as Node runs microtasks after
+ * each macrotask: the promise jobs a timer, fs or host-call callback started
+ * then run (and log, and fail) under that callback's invocation, which keeps
+ * attribution right with several invocations in flight.
+ */
+void qw__run_jobs(QWRuntime *qw, int64_t id) {
     JSContext *ctx;
     int r;
 
     if (!qw->ctx)
         return;
-    enter_js(qw, qw__active_id(qw));
+    /* A limit that fires in one job also stops the jobs after it in this
+     * drain: they are the rest of the chain that was interrupted. */
+    enter_js(qw, id);
     while (!qw->exit_requested) {
+        qw->current_id = id;
         r = JS_ExecutePendingJob(qw->rt, &ctx);
         if (r == 0)
             break;
         if (r < 0)
-            qw__report_exception(qw, qw__active_id(qw));
+            qw__report_exception(qw, id);
     }
     qw->interrupt_code = NULL;
     if (!qw->ready && !JS_IsUndefined(qw->load_promise))
@@ -345,7 +370,7 @@ static void on_idle(uv_idle_t *handle) {
 static void on_check(uv_check_t *handle) {
     QWRuntime *qw = handle->data;
 
-    run_jobs(qw);
+    qw__run_jobs(qw, qw__active_id(qw));
     if (qw->exit_requested)
         return;
     if (JS_IsJobPending(qw->rt))
@@ -806,7 +831,7 @@ static void handle_init(QWRuntime *qw, char *line, size_t len) {
         goto done;
     }
     /* Ready as soon as possible: drain now instead of waiting for the check. */
-    run_jobs(qw);
+    qw__run_jobs(qw, 0);
 
 done:
     if (env_json)
@@ -878,17 +903,17 @@ static void handle_invoke(QWRuntime *qw, int64_t id, JSValue payload) {
     qw__check_after_call(qw, ret, id);
 }
 
+/* The handler's AbortSignal fires; the invocation stays open and still
+ * answers (the host ignores the answer but frees the slot on it). */
 static void handle_cancel(QWRuntime *qw, int64_t id) {
-    QWInvocation *inv = qw__find_invocation(qw, id);
     JSValue argv[1], ret;
 
-    if (!inv)
+    if (!qw__find_invocation(qw, id))
         return;
-    qw__finish_invocation(qw, inv);
     enter_js(qw, id);
     argv[0] = JS_NewInt64(qw->ctx, id);
     ret = JS_Call(qw->ctx, qw->cb_cancel, JS_UNDEFINED, 1, argv);
-    qw__check_after_call(qw, ret, 0);
+    qw__check_after_call(qw, ret, id);
 }
 
 void qw__on_message(QWRuntime *qw, char *line, size_t len) {
