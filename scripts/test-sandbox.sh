@@ -326,7 +326,8 @@ else
   LIBC=$(readlink -f "$(ldd "$BUN" | grep -o '/[^ ]*libc\.so\.6')")
   BUN_FENCE=("$OUT/bunbase-launcher" --fs-ro "$PROBE_DIR" --workdir "$T/work"
              "${LIBS[@]}" --write-file /dev/null --read /proc/self/maps
-             --max-fds 256 --cpu-seconds 30 --env HOME="$T/work" --report-fd 3)
+             --max-fds 256 --cpu-seconds 30 --env HOME="$T/work" --report-fd 3
+             --report-env BUNBASE_SANDBOX)
   check "bun: console.log(1+1) under the fence" escaped \
     sh -c 'test "$("$@" 3>/dev/null)" = 2' sh "${BUN_FENCE[@]}" -- "$BUN" -e 'console.log(1+1)'
   # Memory: JSC copes with RLIMIT_AS and RLIMIT_DATA (allocation failure is a

@@ -93,6 +93,11 @@ await probe('ffiSocketInet', () => {
 await probe('ffiKillInit', () => {
   if (libc.kill(1, 0) !== 0) throw new Error('kill() returned -1');
 });
+await probe('reportEnv', () => {
+  const r = JSON.parse(process.env.BUNBASE_SANDBOX ?? 'null');
+  if (!r || r.landlock !== 'on' || r.seccomp !== 'on') throw new Error(`report: ${process.env.BUNBASE_SANDBOX}`);
+  delete process.env.BUNBASE_SANDBOX;
+});
 await probe('envKeys', () => Object.keys(process.env).sort().join(',').slice(0, 200));
 
 console.log(JSON.stringify(results));

@@ -31,6 +31,7 @@ if (fenced && control) {
     check(`${k} control succeeds`, !denied(control[k]), control[k]);
     check(`${k} denied inside`, denied(fenced[k]), fenced[k]);
   }
+  check('report passed in BUNBASE_SANDBOX (--report-env)', isOk(fenced.reportEnv), fenced.reportEnv);
   check('bun:ffi loads libc inside (the fence must hold anyway)', fenced.ffiLoad === undefined, fenced.ffiLoad);
   check('environment is only what the launcher passed', fenced.envKeys === 'HOME', fenced.envKeys);
 }
