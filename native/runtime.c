@@ -210,7 +210,7 @@ static void on_wall_deadline(uv_timer_t *timer) {
     argv[0] = JS_NewInt64(qw->ctx, id);
     qw->current_id = id;
     qw->interrupt_code = NULL;
-    ret = JS_Call(qw->ctx, qw->cb_cancel, JS_UNDEFINED, 1, argv);
+    ret = JS_Call(qw->ctx, qw->cb_cancel, JS_UNDEFINED, 1, (JSValueConst *)argv);
     qw__check_after_call(qw, ret, id);
 }
 
@@ -899,7 +899,7 @@ static void handle_invoke(QWRuntime *qw, int64_t id, JSValue payload) {
     enter_js(qw, id);
     argv[0] = JS_NewInt64(ctx, id);
     argv[1] = payload;
-    ret = JS_Call(ctx, qw->cb_invoke, JS_UNDEFINED, 2, argv);
+    ret = JS_Call(ctx, qw->cb_invoke, JS_UNDEFINED, 2, (JSValueConst *)argv);
     qw__check_after_call(qw, ret, id);
 }
 
@@ -912,7 +912,7 @@ static void handle_cancel(QWRuntime *qw, int64_t id) {
         return;
     enter_js(qw, id);
     argv[0] = JS_NewInt64(qw->ctx, id);
-    ret = JS_Call(qw->ctx, qw->cb_cancel, JS_UNDEFINED, 1, argv);
+    ret = JS_Call(qw->ctx, qw->cb_cancel, JS_UNDEFINED, 1, (JSValueConst *)argv);
     qw__check_after_call(qw, ret, id);
 }
 
