@@ -163,6 +163,12 @@ check "control: kill sleeper 0" escaped "$A" kill "$SLEEPER_PID" 0
 check "fenced:  kill sleeper SIGTERM" refused "${LAUNCH[@]}" -- "$A" kill "$SLEEPER_PID" 15
 attack kill -1 0
 attack kill-parent
+# The parent is a disposable sh: if the fence failed, sh dies of SIGTERM and
+# the outcome is signal:TERM, not refused.
+check "fenced:  kill(getppid(), SIGTERM)" refused \
+  sh -c '"$@"; exit $?' sh "${LAUNCH[@]}" -- "$A" kill-parent 15
+check "control: kill(getppid(), SIGTERM)" signal:TERM \
+  sh -c '"$@"; exit $?' sh "$A" kill-parent 15
 attack kill-hibits
 attack tgkill-init
 check "fenced:  --allow-child: kill 1 0 (Landlock scope)" refused \
@@ -221,6 +227,8 @@ attack name-to-handle
 attack tiocsti
 check "control: x32 syscall" escaped "$A" x32
 check "fenced:  x32 syscall kills" signal:SYS "${LAUNCH[@]}" -- "$A" x32
+check "control: int 0x80 (i386 ABI)" escaped "$A" int80
+check "fenced:  int 0x80 (i386 ABI) kills" signal:SYS "${LAUNCH[@]}" -- "$A" int80
 
 echo "== privileges and limits"
 attack caps

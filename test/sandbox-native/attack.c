@@ -276,10 +276,10 @@ static int run(int argc, char **argv) {
             return refused("kill");
         return escaped("kill");
     }
-    if (!strcmp(name, "kill-parent")) {
-        if (kill(getppid(), 0) != 0)
-            return refused("kill(getppid(), 0)");
-        return escaped("kill(getppid(), 0)");
+    if (!strcmp(name, "kill-parent")) { /* kill-parent [SIG], default 0 */
+        if (kill(getppid(), arg ? atoi(arg) : 0) != 0)
+            return refused("kill(getppid())");
+        return escaped("kill(getppid())");
     }
     if (!strcmp(name, "kill-hibits")) {
         /* kill(1, 0) with the pid's upper half set: must not slip through a
@@ -461,6 +461,12 @@ static int run(int argc, char **argv) {
     if (!strcmp(name, "x32")) { /* expected: killed by SIGSYS inside the fence */
         long r = syscall(0x40000000L | SYS_getpid);
         printf("x32 getpid returned %ld (%s)\n", r, r < 0 ? strerror(errno) : "ok");
+        return ESCAPED;
+    }
+    if (!strcmp(name, "int80")) { /* i386 ABI from a 64-bit process: killed inside */
+        long r;
+        __asm__ volatile("int $0x80" : "=a"(r) : "a"(20L /* i386 getpid */) : "memory");
+        printf("int 0x80 getpid returned %ld\n", r);
         return ESCAPED;
     }
     if (!strcmp(name, "fds") && arg) { /* escape = hold more than N descriptors */
