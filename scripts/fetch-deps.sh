@@ -58,7 +58,12 @@ fetch_quickjs() {
     return
   fi
   if sources_present; then
-    log "QuickJS-NG $(cat "$DEST/.qjs-src-version") already in native/deps/quickjs-ng"
+    local have
+    have=$(cat "$DEST/.qjs-src-version")
+    log "QuickJS-NG $have already in native/deps/quickjs-ng"
+    if [ "$have" != "$QJS_SRC_VERSION" ]; then
+      log "WARNING: that is not the pinned $QJS_SRC_VERSION (native/deps.lock); rm -rf native/deps to fetch again"
+    fi
     return
   fi
 
