@@ -521,6 +521,8 @@ static void apply_fd_limit(QWRuntime *qw) {
     if (d) {
         while ((e = readdir(d)) != NULL) {
             long fd = strtol(e->d_name, NULL, 10);
+            if (fd == dirfd(d))
+                continue;
             if (fd > highest)
                 highest = fd;
         }
