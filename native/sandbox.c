@@ -107,9 +107,10 @@ static QWSandboxState apply_netns(QWSandboxReport *report) {
      * CAP_SYS_ADMIN, and leaves the user namespace alone. */
     if (unshare(CLONE_NEWNET) == 0)
         return QW_SANDBOX_ON;
-    if (errno != EPERM) {
-        qw__sandbox_note(report, "netns: %s", strerror(errno));
-        return errno == EINVAL || errno == ENOSYS ? QW_SANDBOX_UNAVAILABLE : QW_SANDBOX_ERROR;
+    int err = errno;
+    if (err != EPERM) {
+        qw__sandbox_note(report, "netns: %s", strerror(err));
+        return err == EINVAL || err == ENOSYS ? QW_SANDBOX_UNAVAILABLE : QW_SANDBOX_ERROR;
     }
     uid_t uid = geteuid();
     gid_t gid = getegid();
@@ -117,7 +118,7 @@ static QWSandboxState apply_netns(QWSandboxReport *report) {
         map_ids(report, uid, gid);
         return QW_SANDBOX_ON;
     }
-    int err = errno;
+    err = errno;
     /* EPERM/ENOSPC: user namespaces disabled or exhausted; EINVAL: the kernel
      * lacks them (or we have threads, checked earlier). */
     qw__sandbox_note(report, "netns: user namespace: %s", strerror(err));
@@ -154,9 +155,9 @@ static QWSandboxState drop_capabilities(QWSandboxReport *report) {
     return QW_SANDBOX_ON;
 }
 
-/* Lower a limit to `value` (soft and hard, or soft only for RLIMIT_CPU where
- * the hard limit is one second later so SIGXCPU comes first). Never raises:
- * an inherited lower hard limit wins. */
+/* Set a limit to `value`, soft and hard (for RLIMIT_CPU the hard limit is one
+ * second later, so SIGXCPU comes before SIGKILL). The hard limit is never
+ * raised: an inherited lower one wins, and the soft limit follows it. */
 static int lower_limit(int resource, uint64_t value, int cpu) {
     struct rlimit cur;
     if (getrlimit(resource, &cur) != 0)

@@ -112,6 +112,22 @@ check "launcher writes the report" escaped \
   sh "${LAUNCH[@]}"
 "${LAUNCH[@]}" --report-fd 1 -- "$A" noop | head -1
 
+# A kernel without Landlock (landlock_create_ruleset -> ENOSYS) or without
+# namespaces (unshare -> EPERM): reported as unavailable, never silent, and
+# --require refuses to start.
+NO_LANDLOCK=("$A" --without 444 38)
+NO_UNSHARE=("$A" --without 272 1)
+check "no Landlock: reported unavailable" escaped \
+  sh -c '"$@" --report-fd 3 -- '"$A"' noop 3>&1 | grep -q "\"landlock\":\"unavailable\",\"landlockAbi\":0"' \
+  sh "${NO_LANDLOCK[@]}" "${LAUNCH[@]}"
+check "no Landlock: still fenced by seccomp" refused "${NO_LANDLOCK[@]}" "${LAUNCH[@]}" -- "$A" fork
+check "no Landlock: --require exits 43" broken:43 "${NO_LANDLOCK[@]}" "${LAUNCH[@]}" --require -- "$A" noop
+check "no namespaces: netns reported unavailable" escaped \
+  sh -c '"$@" --report-fd 3 -- '"$A"' noop 3>&1 | grep -q "\"netns\":\"unavailable\""' \
+  sh "${NO_UNSHARE[@]}" "${LAUNCH[@]}"
+check "no namespaces: --require exits 43" broken:43 "${NO_UNSHARE[@]}" "${LAUNCH[@]}" --require -- "$A" noop
+check "all layers present: --require starts" escaped "${LAUNCH[@]}" --require -- "$A" noop
+
 echo "== filesystem (Landlock)"
 attack read /etc/passwd
 attack read "$T/outside/secret.txt"

@@ -14,6 +14,9 @@
 #include "../../native/sandbox.h"
 
 #include <arpa/inet.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
@@ -530,8 +533,32 @@ static int run(int argc, char **argv) {
     return BROKEN;
 }
 
+/* `attack --without NR ERRNO PROGRAM ARGS...`: make one system call fail with
+ * ERRNO, then exec PROGRAM. Simulates a kernel that lacks a feature (Landlock,
+ * namespaces) so the launcher's report can be checked for "unavailable". */
+static int without_syscall(int argc, char **argv) {
+    if (argc < 5)
+        return BROKEN;
+    unsigned nr = (unsigned)atoi(argv[2]);
+    unsigned err = (unsigned)atoi(argv[3]);
+    struct sock_filter insn[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | err),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = {sizeof insn / sizeof insn[0], insn};
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+        prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) != 0)
+        return BROKEN;
+    execv(argv[4], argv + 4);
+    return BROKEN;
+}
+
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IONBF, 0);
+    if (argc > 1 && !strcmp(argv[1], "--without"))
+        return without_syscall(argc, argv);
     if (argc > 5 && !strcmp(argv[1], "--fence-self")) {
         const char *rw[] = {argv[2]}, *ro[] = {argv[3]};
         char self[4096];
