@@ -291,10 +291,9 @@ static void build(QWBpf *b, const QWSandboxPolicy *policy, const QWSandboxReport
      * descriptor-based forms (fchmod, fchown, futimens, fsetxattr) stay:
      * their descriptor already passed Landlock. */
     {
-        const uint32_t null_path[] = {0};
         size_t at = block_begin(b, __NR_utimensat); /* utimensat(fd, NULL, ...) is futimens */
         emit_load(b, QW_ARG_LO(1));
-        emit(b, BPF_JMP | BPF_JEQ | BPF_K, 0, 2, null_path[0]);
+        emit(b, BPF_JMP | BPF_JEQ | BPF_K, 0, 2, 0);
         emit_load(b, QW_ARG_HI(1));
         emit(b, BPF_JMP | BPF_JEQ | BPF_K, 1, 0, 0);
         emit_ret(b, ret_errno(EPERM));
