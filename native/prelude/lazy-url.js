@@ -14,6 +14,35 @@ export function loadUrl() {
   native.loadUrl();
   mod = globalThis.__qw_url;
   delete globalThis.__qw_url;
+  // Newer statics the polyfill predates.
+  const { URL } = mod;
+  if (typeof URL.canParse !== 'function') {
+    Object.defineProperty(URL, 'canParse', {
+      value: function canParse(url, base = undefined) {
+        try {
+          new URL(url, base);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      writable: true,
+      configurable: true,
+    });
+  }
+  if (typeof URL.parse !== 'function') {
+    Object.defineProperty(URL, 'parse', {
+      value: function parse(url, base = undefined) {
+        try {
+          return new URL(url, base);
+        } catch {
+          return null;
+        }
+      },
+      writable: true,
+      configurable: true,
+    });
+  }
   for (const name of ['URL', 'URLSearchParams']) {
     Object.defineProperty(globalThis, name, { value: mod[name], writable: true, configurable: true, enumerable: false });
   }
