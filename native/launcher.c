@@ -117,8 +117,7 @@ static int read_interp(const char *path, char *out, size_t cap) {
         goto done;
     for (unsigned i = 0; i < eh.e_phnum; i++) {
         Elf64_Phdr ph;
-        if (pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff + (uint64_t)i * sizeof ph)) !=
-            (ssize_t)sizeof ph)
+        if (pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff + (uint64_t)i * sizeof ph)) != (ssize_t)sizeof ph)
             break;
         if (ph.p_type != PT_INTERP)
             continue;
@@ -190,8 +189,7 @@ static int parse_args(QWLauncher *l, int argc, char **argv) {
             } else if (!strcmp(a, "--exec")) {
                 l->runtime[p->n_runtime_paths++] = (QWSandboxPath){v, QW_SANDBOX_EXEC};
             } else if (!strcmp(a, "--write-file")) {
-                l->runtime[p->n_runtime_paths++] =
-                    (QWSandboxPath){v, QW_SANDBOX_READ | QW_SANDBOX_WRITE};
+                l->runtime[p->n_runtime_paths++] = (QWSandboxPath){v, QW_SANDBOX_READ | QW_SANDBOX_WRITE};
             } else if (!strcmp(a, "--workdir")) {
                 p->workdir = v;
             } else if (!strcmp(a, "--env")) {
@@ -303,8 +301,7 @@ static int run(QWLauncher *l) {
     if (l->report_fd >= 0)
         write_all(l->report_fd, json, (size_t)n);
     if (failed || (l->require && !qw_sandbox_report_complete(&report))) {
-        fprintf(stderr, "bunbase-launcher: the OS fence is incomplete, not starting %s: %.*s",
-                prog, n, json);
+        fprintf(stderr, "bunbase-launcher: the OS fence is incomplete, not starting %s: %.*s", prog, n, json);
         return EXIT_FENCE_FAILED;
     }
 

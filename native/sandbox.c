@@ -123,7 +123,7 @@ static QWSandboxState apply_netns(QWSandboxReport *report) {
      * lacks them (or we have threads, checked earlier). */
     qw__sandbox_note(report, "netns: user namespace: %s", strerror(err));
     return err == EPERM || err == ENOSPC || err == EINVAL || err == ENOSYS ? QW_SANDBOX_UNAVAILABLE
-                                                                          : QW_SANDBOX_ERROR;
+                                                                           : QW_SANDBOX_ERROR;
 }
 
 /* Empty every capability set, ambient and bounding included, so that neither
@@ -178,12 +178,9 @@ static QWSandboxState apply_rlimits(const QWSandboxPolicy *p, QWSandboxReport *r
         uint64_t value;
         const char *name;
     } limits[] = {
-        {RLIMIT_NOFILE, p->max_fds, "RLIMIT_NOFILE"},
-        {RLIMIT_CPU, p->cpu_seconds, "RLIMIT_CPU"},
-        {RLIMIT_AS, p->address_space_bytes, "RLIMIT_AS"},
-        {RLIMIT_DATA, p->data_bytes, "RLIMIT_DATA"},
-        {RLIMIT_FSIZE, p->file_size_bytes, "RLIMIT_FSIZE"},
-        {RLIMIT_NPROC, p->max_processes, "RLIMIT_NPROC"},
+        {RLIMIT_NOFILE, p->max_fds, "RLIMIT_NOFILE"},       {RLIMIT_CPU, p->cpu_seconds, "RLIMIT_CPU"},
+        {RLIMIT_AS, p->address_space_bytes, "RLIMIT_AS"},   {RLIMIT_DATA, p->data_bytes, "RLIMIT_DATA"},
+        {RLIMIT_FSIZE, p->file_size_bytes, "RLIMIT_FSIZE"}, {RLIMIT_NPROC, p->max_processes, "RLIMIT_NPROC"},
     };
     QWSandboxState state = QW_SANDBOX_OFF;
     struct rlimit no_core = {0, 0};
@@ -208,12 +205,11 @@ int qw_sandbox_apply(const QWSandboxPolicy *policy, QWSandboxReport *report) {
     int threads = count_threads();
     if (threads != 1) {
         if (threads > 1)
-            qw__sandbox_note(report, "called with %d threads; call before any thread starts",
-                             threads);
+            qw__sandbox_note(report, "called with %d threads; call before any thread starts", threads);
         else
             qw__sandbox_note(report, "cannot count threads in /proc/self/task");
-        report->netns = report->rlimits = report->capabilities = report->no_new_privs =
-            report->landlock = report->seccomp = QW_SANDBOX_ERROR;
+        report->netns = report->rlimits = report->capabilities = report->no_new_privs = report->landlock =
+            report->seccomp = QW_SANDBOX_ERROR;
         return -1;
     }
 
@@ -242,9 +238,8 @@ int qw_sandbox_apply(const QWSandboxPolicy *policy, QWSandboxReport *report) {
     report->rlimits = apply_rlimits(policy, report);
     report->seccomp = qw__sandbox_seccomp(policy, report);
 
-    const QWSandboxState *all[] = {&report->netns,        &report->rlimits,
-                                   &report->capabilities, &report->no_new_privs,
-                                   &report->landlock,     &report->seccomp};
+    const QWSandboxState *all[] = {&report->netns,        &report->rlimits,  &report->capabilities,
+                                   &report->no_new_privs, &report->landlock, &report->seccomp};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if (*all[i] == QW_SANDBOX_ERROR)
             failed = 1;
@@ -294,11 +289,10 @@ int qw_sandbox_report_json(const QWSandboxReport *r, char *buf, size_t len) {
                      "{\"landlock\":\"%s\",\"landlockAbi\":%d,\"seccomp\":\"%s\","
                      "\"rlimits\":\"%s\",\"netns\":\"%s\",\"noNewPrivs\":\"%s\","
                      "\"capabilities\":\"%s\"%s%s%s}",
-                     qw_sandbox_state_name(r->landlock), r->landlock_abi,
-                     qw_sandbox_state_name(r->seccomp), qw_sandbox_state_name(r->rlimits),
-                     qw_sandbox_state_name(r->netns), qw_sandbox_state_name(r->no_new_privs),
-                     qw_sandbox_state_name(r->capabilities), reason[0] ? ",\"reason\":\"" : "",
-                     reason, reason[0] ? "\"" : "");
+                     qw_sandbox_state_name(r->landlock), r->landlock_abi, qw_sandbox_state_name(r->seccomp),
+                     qw_sandbox_state_name(r->rlimits), qw_sandbox_state_name(r->netns),
+                     qw_sandbox_state_name(r->no_new_privs), qw_sandbox_state_name(r->capabilities),
+                     reason[0] ? ",\"reason\":\"" : "", reason, reason[0] ? "\"" : "");
     if (n < 0 || (size_t)n >= len)
         return -1;
     return n;

@@ -117,7 +117,7 @@ typedef struct QWSandboxReport {
     QWSandboxState no_new_privs;
     QWSandboxState landlock;
     QWSandboxState seccomp;
-    int landlock_abi;  /* 0 when Landlock is unavailable */
+    int landlock_abi;    /* 0 when Landlock is unavailable */
     int landlock_scoped; /* signal and abstract-socket scoping in force (ABI >= 6) */
     /* Short human-readable notes, "; "-separated, truncated to fit. Empty when
      * every layer is on. */
@@ -160,7 +160,6 @@ int qw_sandbox_report_complete(const QWSandboxReport *report);
  */
 QWSandboxState qw__sandbox_landlock(const QWSandboxPolicy *policy, QWSandboxReport *report);
 QWSandboxState qw__sandbox_seccomp(const QWSandboxPolicy *policy, QWSandboxReport *report);
-void qw__sandbox_note(QWSandboxReport *report, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void qw__sandbox_note(QWSandboxReport *report, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif /* QW_SANDBOX_H */

@@ -56,9 +56,8 @@
 
 /* Rights that make sense on a non-directory; the kernel rejects a rule on a
  * file that names any other. */
-#define QW_LL_FS_FILE_RIGHTS                                                        \
-    (QW_LL_FS_EXECUTE | QW_LL_FS_WRITE_FILE | QW_LL_FS_READ_FILE | QW_LL_FS_TRUNCATE | \
-     QW_LL_FS_IOCTL_DEV)
+#define QW_LL_FS_FILE_RIGHTS \
+    (QW_LL_FS_EXECUTE | QW_LL_FS_WRITE_FILE | QW_LL_FS_READ_FILE | QW_LL_FS_TRUNCATE | QW_LL_FS_IOCTL_DEV)
 
 typedef struct QWLandlockRulesetAttr {
     uint64_t handled_access_fs;

@@ -40,9 +40,9 @@
 
 #define QW_X32_SYSCALL_BIT 0x40000000U
 
-#define QW_CLONE_NAMESPACES                                                            \
-    (CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER |    \
-     CLONE_NEWPID | CLONE_NEWNET)
+#define QW_CLONE_NAMESPACES                                                                       \
+    (CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | \
+     CLONE_NEWNET)
 
 #define QW_PROG_MAX 512
 
@@ -65,13 +65,17 @@ static void emit(QWBpf *b, uint16_t code, uint8_t jt, uint8_t jf, uint32_t k) {
     b->insn[b->len++] = (struct sock_filter){code, jt, jf, k};
 }
 
-static void emit_ret(QWBpf *b, uint32_t action) { emit(b, BPF_RET | BPF_K, 0, 0, action); }
+static void emit_ret(QWBpf *b, uint32_t action) {
+    emit(b, BPF_RET | BPF_K, 0, 0, action);
+}
 
 static void emit_load(QWBpf *b, uint32_t offset) {
     emit(b, BPF_LD | BPF_W | BPF_ABS, 0, 0, offset);
 }
 
-static uint32_t ret_errno(int err) { return SECCOMP_RET_ERRNO | ((uint32_t)err & SECCOMP_RET_DATA); }
+static uint32_t ret_errno(int err) {
+    return SECCOMP_RET_ERRNO | ((uint32_t)err & SECCOMP_RET_DATA);
+}
 
 /* A block handles one syscall number and always ends in a return; when the
  * number does not match, the conditional jump skips the whole block with the
@@ -146,8 +150,8 @@ static void allow_exec_pointer(QWBpf *b, const char *filename) {
 
 /* Allow when argument `a` equals `value` and the low half of argument `c` is
  * one of `values`; fail with EPERM otherwise. */
-static void allow_if_arg_eq_and_in(QWBpf *b, int nr, int a, uint32_t value, int c,
-                                   const uint32_t *values, size_t n) {
+static void allow_if_arg_eq_and_in(QWBpf *b, int nr, int a, uint32_t value, int c, const uint32_t *values,
+                                   size_t n) {
     size_t at = block_begin(b, nr);
     emit_load(b, QW_ARG_LO(a));
     emit(b, BPF_JMP | BPF_JEQ | BPF_K, 0, (uint8_t)(n + 1), value);
@@ -250,9 +254,8 @@ static void build(QWBpf *b, const QWSandboxPolicy *policy, const QWSandboxReport
         prlimit_rule(b, me[1]);
         allow_if_arg_eq_and_in(b, __NR_setpriority, 0, 0 /* PRIO_PROCESS */, 1, me, 2);
         allow_if_arg_eq_and_in(b, __NR_ioprio_set, 0, 1 /* IOPRIO_WHO_PROCESS */, 1, me, 2);
-        const int own_pid_only[] = {__NR_sched_setaffinity, __NR_sched_setscheduler,
-                                    __NR_sched_setparam,    __NR_sched_setattr,
-                                    __NR_migrate_pages,     __NR_move_pages,
+        const int own_pid_only[] = {__NR_sched_setaffinity, __NR_sched_setscheduler, __NR_sched_setparam,
+                                    __NR_sched_setattr,     __NR_migrate_pages,      __NR_move_pages,
                                     __NR_get_robust_list};
         for (size_t i = 0; i < sizeof own_pid_only / sizeof own_pid_only[0]; i++)
             allow_if_arg_in(b, own_pid_only[i], 0, me, 2, EPERM);
@@ -301,6 +304,8 @@ static void build(QWBpf *b, const QWSandboxPolicy *policy, const QWSandboxReport
         block_end(b, at);
     }
 
+    /* Grouped by reason, so clang-format is kept off the table. */
+    /* clang-format off */
     static const int denied[] = {
         /* metadata by path (see above); fchmodat2 is 452 */
         __NR_chmod, __NR_fchmodat, 452, __NR_chown, __NR_lchown, __NR_fchownat, __NR_utime,
@@ -329,6 +334,7 @@ static void build(QWBpf *b, const QWSandboxPolicy *policy, const QWSandboxReport
         __NR_swapoff, __NR_syslog, __NR_acct, __NR_quotactl, __NR_quotactl_fd, __NR_iopl,
         __NR_ioperm, __NR_uselib, __NR_vhangup, __NR_lookup_dcookie,
     };
+    /* clang-format on */
     for (size_t i = 0; i < sizeof denied / sizeof denied[0]; i++)
         deny(b, denied[i], EPERM);
 

@@ -88,7 +88,9 @@ static int wait_child(pid_t pid) {
     return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? ESCAPED : REFUSED;
 }
 
-static void *thread_main(void *arg) { return arg; }
+static void *thread_main(void *arg) {
+    return arg;
+}
 
 static int connect_tcp(int family, const char *addr, int port) {
     int s = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -199,11 +201,11 @@ static int run(int argc, char **argv) {
         return escaped("8 threads");
     }
     if (!strcmp(name, "socket") && arg) {
-        int family = !strcmp(arg, "inet")    ? AF_INET
-                     : !strcmp(arg, "inet6") ? AF_INET6
-                     : !strcmp(arg, "unix")  ? AF_UNIX
+        int family = !strcmp(arg, "inet")      ? AF_INET
+                     : !strcmp(arg, "inet6")   ? AF_INET6
+                     : !strcmp(arg, "unix")    ? AF_UNIX
                      : !strcmp(arg, "netlink") ? AF_NETLINK
-                     : !strcmp(arg, "packet") ? AF_PACKET
+                     : !strcmp(arg, "packet")  ? AF_PACKET
                                                : -1;
         if (family < 0)
             return BROKEN;
@@ -527,7 +529,7 @@ static int run(int argc, char **argv) {
     }
     if (!strcmp(name, "setsid-group")) { /* escape = we share a group with our parent */
         return getpgid(getppid()) == getpgrp() ? escaped("shares parent's group")
-                                                : refused("own process group");
+                                               : refused("own process group");
     }
     fprintf(stderr, "attack: unknown attack or missing argument: %s\n", name);
     return BROKEN;
@@ -566,7 +568,8 @@ int main(int argc, char **argv) {
         if (n < 0)
             return BROKEN;
         self[n] = '\0';
-        QWSandboxPath runtime[] = {{self, QW_SANDBOX_EXEC}, {"/dev/null", QW_SANDBOX_READ | QW_SANDBOX_WRITE}};
+        QWSandboxPath runtime[] = {{self, QW_SANDBOX_EXEC},
+                                   {"/dev/null", QW_SANDBOX_READ | QW_SANDBOX_WRITE}};
         QWSandboxPolicy policy = {
             .allow_filesystem = 1,
             .rw_paths = rw,
