@@ -851,7 +851,7 @@ done:
 static void handle_invoke(QWRuntime *qw, int64_t id, JSValue payload) {
     JSContext *ctx = qw->ctx;
     QWInvocation *inv;
-    JSValue body, argv[2], ret;
+    JSValue body, u8, argv[2], ret;
     double cpu_ms = 0, timeout_ms = 0;
 
     if (!qw->ready || qw__find_invocation(qw, id)) {
@@ -893,8 +893,18 @@ static void handle_invoke(QWRuntime *qw, int64_t id, JSValue payload) {
             qw__finish_invocation(qw, inv);
             return;
         }
-        JS_SetPropertyStr(ctx, payload, "body", JS_NewUint8ArrayCopy(ctx, buf, out_len));
+        /* Drop the base64 string before the bytes are allocated, so only
+         * the decoded body counts against maxMemory. */
+        JS_FreeValue(ctx, body);
+        body = JS_UNDEFINED;
+        JS_SetPropertyStr(ctx, payload, "body", JS_NULL);
+        u8 = JS_NewUint8ArrayCopy(ctx, buf, out_len);
         free(buf);
+        if (JS_IsException(u8)) {
+            qw__report_exception(qw, id);
+            return;
+        }
+        JS_SetPropertyStr(ctx, payload, "body", u8);
     }
     JS_FreeValue(ctx, body);
 
@@ -931,7 +941,14 @@ void qw__on_message(QWRuntime *qw, char *line, size_t len) {
     if (!qw->ctx)
         return;
     ctx = qw->ctx;
+    /* The host's message is not the handler's allocation: parse it outside
+     * maxMemory (a body near maxBodyBytes arrives as a base64 string a third
+     * larger). What the handler gets from it, the decoded body, does count. */
+    if (qw->caps.max_memory > 0)
+        JS_SetMemoryLimit(qw->rt, 0);
     msg = JS_ParseJSON(ctx, line, len, "ipc");
+    if (qw->caps.max_memory > 0)
+        JS_SetMemoryLimit(qw->rt, (size_t)qw->caps.max_memory);
     if (JS_IsException(msg)) {
         JSValue exc = JS_GetException(ctx);
         if (qw__is_oom(ctx, exc))

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { bodyBytes, NativeWorker, ready } from './worker.js';
+import { bodyBytes, bodyText, NativeWorker, ready } from './worker.js';
 
 let w: NativeWorker | undefined;
 afterEach(async () => {
@@ -31,5 +31,11 @@ describe('native worker: binary bodies', () => {
     w = await ready(`export default () => new Response(null, { status: 204 })`);
     const res = await w.invoke();
     expect(res.payload).toMatchObject({ status: 204, body: null });
+  });
+
+  it('does not count the base64 form of a request body against maxMemory', async () => {
+    w = await ready(`export default async (req) => new Response(String((await req.bytes()).length))`, { maxMemory: 16 * 1024 * 1024 });
+    const res = await w.invoke({ method: 'POST', body: new Uint8Array(5 * 1024 * 1024).fill(97) });
+    expect(bodyText(res)).toBe(String(5 * 1024 * 1024));
   });
 });
