@@ -37,8 +37,9 @@ static JSValue js_get_random_values(JSContext *ctx, JSValueConst this_val, int a
     data = JS_GetArrayBuffer(ctx, &size, buffer);
     JS_FreeValue(ctx, buffer);
     if (length > 65536)
-        return JS_ThrowRangeError(ctx, "crypto.getRandomValues: %zu bytes requested, at most 65536 are "
-                                       "allowed (QuotaExceededError)",
+        return JS_ThrowRangeError(ctx,
+                                  "crypto.getRandomValues: %zu bytes requested, at most 65536 are "
+                                  "allowed (QuotaExceededError)",
                                   length);
     if (length > 0 && (!data || offset + length > size))
         return JS_ThrowTypeError(ctx, "crypto.getRandomValues: detached buffer");

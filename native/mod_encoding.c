@@ -36,7 +36,8 @@ static bool utf8_valid(const uint8_t *s, size_t len) {
                 return false;
             cp = cp << 6 | (s[i + k] & 0x3f);
         }
-        if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
+        if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+            (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
             return false;
         i += n + 1;
     }

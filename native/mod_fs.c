@@ -41,7 +41,7 @@ typedef struct QWFsReq {
     int flags;      /* writeFile: O_APPEND or O_TRUNC */
     uint8_t *data;  /* writeFile input, readFile output (malloc) */
     size_t len;
-    char *names;    /* readdir: NUL-separated */
+    char *names; /* readdir: NUL-separated */
     size_t names_len;
     size_t names_count;
     struct stat st;
@@ -176,7 +176,7 @@ int qw__fs_check_path(QWRuntime *qw, const char *path, bool write, char **resolv
     if (!write && inside_any(real, c->read_only_paths, c->n_read_only_paths))
         return 0;
     *rule = write && inside_any(real, c->read_only_paths, c->n_read_only_paths) ? "inside readOnlyPaths"
-                                                                                  : "outside allowedPaths";
+                                                                                : "outside allowedPaths";
     return -1;
 }
 

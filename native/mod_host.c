@@ -152,10 +152,8 @@ static JSValue js_load_url(JSContext *ctx, JSValueConst this_val, int argc, JSVa
 }
 
 static const JSCFunctionListEntry host_funcs[] = {
-    JS_CFUNC_DEF("setup", 1, js_setup),
-    JS_CFUNC_DEF("respond", 5, js_respond),
-    JS_CFUNC_DEF("fail", 2, js_fail),
-    JS_CFUNC_DEF("currentId", 0, js_current_id),
+    JS_CFUNC_DEF("setup", 1, js_setup),      JS_CFUNC_DEF("respond", 5, js_respond),
+    JS_CFUNC_DEF("fail", 2, js_fail),        JS_CFUNC_DEF("currentId", 0, js_current_id),
     JS_CFUNC_DEF("loadUrl", 0, js_load_url),
 };
 

@@ -32,12 +32,12 @@
 #define QW_DEFAULT_MAX_BODY_BYTES (32 * 1024 * 1024)
 #define QW_MAX_STACK_BYTES (1024 * 1024)
 
-#define CHECK(expr)                                                                    \
-    do {                                                                               \
-        if (!(expr)) {                                                                 \
+#define CHECK(expr)                                                                  \
+    do {                                                                             \
+        if (!(expr)) {                                                               \
             fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #expr); \
-            abort();                                                                   \
-        }                                                                              \
+            abort();                                                                 \
+        }                                                                            \
     } while (0)
 
 #define QW_COUNTOF(a) (sizeof(a) / sizeof((a)[0]))
@@ -101,9 +101,9 @@ typedef struct QWTimer QWTimer;
 
 struct QWRuntime {
     uv_loop_t loop;
-    uv_pipe_t ipc;      /* fd 3, the protocol channel */
-    uv_check_t check;   /* drains the job queue after each loop turn */
-    uv_idle_t idle;     /* runs only while jobs are pending, so the loop does not block */
+    uv_pipe_t ipc;    /* fd 3, the protocol channel */
+    uv_check_t check; /* drains the job queue after each loop turn */
+    uv_idle_t idle;   /* runs only while jobs are pending, so the loop does not block */
 
     JSRuntime *rt;
     JSContext *ctx;
@@ -188,8 +188,7 @@ size_t qw__base64_decoded_max(size_t len);
 void qw__send(QWRuntime *qw, QWBuf *line);
 void qw__send_error(QWRuntime *qw, int64_t id, const char *code, const char *name, const char *message,
                     const char *stack);
-void qw__send_denied(QWRuntime *qw, int64_t id, const char *capability, const char *target,
-                     const char *rule);
+void qw__send_denied(QWRuntime *qw, int64_t id, const char *capability, const char *target, const char *rule);
 void qw__send_log(QWRuntime *qw, int64_t id, const char *level, const char *msg, size_t len);
 int qw__ipc_start(QWRuntime *qw);
 size_t qw__ipc_queued(QWRuntime *qw);

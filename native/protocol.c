@@ -294,8 +294,8 @@ void qw__send_log(QWRuntime *qw, int64_t id, const char *level, const char *msg,
 
     clock_gettime(CLOCK_REALTIME, &ts);
     len = utf8_cut(msg, len, qw->max_log_bytes);
-    qw__buf_printf(&b, "{\"id\":%lld,\"type\":\"log\",\"payload\":{\"level\":\"%s\",\"message\":", (long long)id,
-                   level);
+    qw__buf_printf(
+        &b, "{\"id\":%lld,\"type\":\"log\",\"payload\":{\"level\":\"%s\",\"message\":", (long long)id, level);
     qw__buf_json_string(&b, msg, len);
     qw__buf_printf(&b, ",\"time\":%lld}}", (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
     qw__send(qw, &b);

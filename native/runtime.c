@@ -400,10 +400,11 @@ static JSModuleDef *module_loader(JSContext *ctx, const char *name, void *opaque
         }
         return qw__fs_module(ctx, name);
     }
-    JS_ThrowReferenceError(ctx,
-                           "Cannot find module '%s': a handler can import only 'node:fs/promises' (when the "
-                           "profile allows the filesystem). Bundle other dependencies into the handler source.",
-                           name);
+    JS_ThrowReferenceError(
+        ctx,
+        "Cannot find module '%s': a handler can import only 'node:fs/promises' (when the "
+        "profile allows the filesystem). Bundle other dependencies into the handler source.",
+        name);
     return NULL;
 }
 
@@ -652,10 +653,10 @@ static void send_ready(QWRuntime *qw) {
                    "{\"id\":0,\"type\":\"ready\",\"payload\":{\"protocol\":%d,\"runtime\":\"quickjs-ng\","
                    "\"version\":\"%s\",\"pid\":%d,\"features\":[",
                    QW_PROTOCOL_VERSION, JS_GetVersion(), (int)getpid());
-#define FEATURE(cond, name)                          \
-    if (cond) {                                      \
+#define FEATURE(cond, name)                                         \
+    if (cond) {                                                     \
         qw__buf_puts(&b, first ? "\"" name "\"" : ",\"" name "\""); \
-        first = false;                               \
+        first = false;                                              \
     }
     FEATURE(qw->caps.allow_net, "fetch")
     FEATURE(qw->caps.allow_fs, "fs")
@@ -889,7 +890,8 @@ static void handle_invoke(QWRuntime *qw, int64_t id, JSValue payload) {
         if (bad) {
             free(buf);
             JS_FreeValue(ctx, body);
-            qw__send_error(qw, id, "HANDLER_ERROR", "TypeError", "the request body is not valid base64", NULL);
+            qw__send_error(qw, id, "HANDLER_ERROR", "TypeError", "the request body is not valid base64",
+                           NULL);
             qw__finish_invocation(qw, inv);
             return;
         }
@@ -1099,8 +1101,9 @@ int QW_Run(void) {
 
     r = qw__ipc_start(qw);
     if (r < 0) {
-        fprintf(stderr, "bunbase-worker: fd 3 is not a usable socket (%s). The worker is started by the host "
-                        "with fd 3 = the protocol channel.\n",
+        fprintf(stderr,
+                "bunbase-worker: fd 3 is not a usable socket (%s). The worker is started by the host "
+                "with fd 3 = the protocol channel.\n",
                 uv_strerror(r));
         qw__request_exit(qw, QW_EXIT_BAD_SETTINGS);
     } else {

@@ -60,8 +60,7 @@ static int emit(JSContext *ctx, FILE *out, const char *name, const char *path) {
         return -1;
     }
     base = base ? base + 1 : path;
-    fn = JS_Eval(ctx, src, len, base,
-                 JS_EVAL_TYPE_GLOBAL | JS_EVAL_FLAG_STRICT | JS_EVAL_FLAG_COMPILE_ONLY);
+    fn = JS_Eval(ctx, src, len, base, JS_EVAL_TYPE_GLOBAL | JS_EVAL_FLAG_STRICT | JS_EVAL_FLAG_COMPILE_ONLY);
     free(src);
     if (JS_IsException(fn)) {
         print_exception(ctx, path);
