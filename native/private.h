@@ -135,6 +135,7 @@ struct QWRuntime {
     /* Module loading state between init and ready. */
     JSValue load_promise; /* JS_UNDEFINED once settled */
     JSModuleDef *handler_module;
+    uint64_t load_cpu_start_ns; /* top-level code gets maxCpu too */
     bool ready;
 
     QWInvocation *invocations; /* most recent first */

@@ -235,6 +235,16 @@ static int on_interrupt(JSRuntime *rt, void *opaque) {
             return 1;
         }
     }
+    if (!qw->ready && qw->load_cpu_start_ns && qw->caps.max_cpu_ms > 0 &&
+        qw__thread_cpu_ns() - qw->load_cpu_start_ns >= (uint64_t)(qw->caps.max_cpu_ms * 1e6)) {
+        snprintf(msg, sizeof(msg),
+                 "The module's top-level code used more than %.0f ms of CPU time (maxCpu); it was interrupted.",
+                 qw->caps.max_cpu_ms);
+        qw__send_error(qw, 0, "BUNDLE_LOAD_ERROR", "RangeError", msg, NULL);
+        qw__request_exit(qw, QW_EXIT_OK);
+        qw->interrupt_code = "CPU_LIMIT";
+        return 1;
+    }
     if (!qw->invocations)
         return 0;
     now = uv_hrtime();
@@ -673,7 +683,8 @@ static void settle_load(QWRuntime *qw) {
     JSPromiseStateEnum state = JS_PromiseState(ctx, qw->load_promise);
     JSValue ns, ret, result;
 
-    if (state == JS_PROMISE_PENDING)
+    /* Already answered (the top-level code hit maxCpu) or still running. */
+    if (qw->exit_requested || state == JS_PROMISE_PENDING)
         return;
     if (state == JS_PROMISE_REJECTED) {
         QWErrorInfo info;
@@ -819,6 +830,7 @@ static void handle_init(QWRuntime *qw, char *line, size_t len) {
         JS_SetMemoryLimit(qw->rt, (size_t)qw->caps.max_memory);
 
     enter_js(qw, 0);
+    qw->load_cpu_start_ns = qw__thread_cpu_ns();
     mod = JS_ReadObject(qw->ctx, bc, bc_size, JS_READ_OBJ_BYTECODE);
     if (JS_IsException(mod)) {
         send_exception_as(qw, qw->ctx, 0, "BUNDLE_LOAD_ERROR");
@@ -829,7 +841,10 @@ static void handle_init(QWRuntime *qw, char *line, size_t len) {
     qw->load_promise = JS_EvalFunction(qw->ctx, mod);
     if (JS_IsException(qw->load_promise)) {
         qw->load_promise = JS_UNDEFINED;
-        send_exception_as(qw, qw->ctx, 0, "BUNDLE_LOAD_ERROR");
+        if (qw->exit_requested)
+            JS_FreeValue(qw->ctx, JS_GetException(qw->ctx));
+        else
+            send_exception_as(qw, qw->ctx, 0, "BUNDLE_LOAD_ERROR");
         qw__request_exit(qw, QW_EXIT_OK);
         goto done;
     }

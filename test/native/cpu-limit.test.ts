@@ -38,4 +38,13 @@ describe('native worker: CPU and wall-clock limits', () => {
     const log = await w.waitFor((x) => x.type === 'log' && x.id === m.id);
     expect(log.payload['message']).toBe('aborted:AbortError');
   });
+
+  it('stops top-level code that spins past maxCpu with BUNDLE_LOAD_ERROR', async () => {
+    w = new NativeWorker();
+    const m = await w.init('for (;;) {} export default () => new Response()', { maxCpu: 100 });
+    expect(m).toMatchObject({ id: 0, type: 'error', payload: { code: 'BUNDLE_LOAD_ERROR' } });
+    expect(m.payload['message']).toMatch(/maxCpu/);
+    expect(w.messages.filter((x) => x.type === 'error')).toHaveLength(1);
+    expect(await w.exited).toEqual({ code: 0, signal: null });
+  });
 });
