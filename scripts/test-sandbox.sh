@@ -387,6 +387,24 @@ else
   [ "${f:-1}" = 0 ] || { echo "bun stderr:"; sed 's/^/     | /' "$T/bun-stderr.txt" | tail -n 20; }
 fi
 
+echo "== the real Bun worker entry under the launcher"
+ENTRY="$ROOT/dist/entry/bun.js"
+[ -f "$ENTRY" ] || (cd "$ROOT" && node scripts/build-bun-entry.mjs >/dev/null 2>&1)
+if [ -z "${BUN:-}" ] || [ ! -f "$ENTRY" ]; then
+  check "bun entry present (npm run build)" escaped false
+else
+  mkdir -p "$T/entry-work"
+  ENTRY_LIBS=()
+  for lib in $(ldd "$BUN" | grep -o '/[^ ]*'); do ENTRY_LIBS+=("$(readlink -f "$lib")"); done
+  verdict=$(timeout 60 node "$ROOT/test/sandbox-native/bun-entry.mjs" "$OUT/bunbase-launcher" "$BUN" \
+    "$ENTRY" "$T/entry-work" "${ENTRY_LIBS[@]}" 2>&1)
+  rc=$?
+  printf '%s\n' "$verdict"
+  ok=$(printf '%s\n' "$verdict" | grep -c '^ok')
+  PASS=$((PASS + ok))
+  if [ "$rc" != 0 ] || [ "$ok" = 0 ]; then FAIL=$((FAIL + (rc > 0 ? rc : 1))); fi
+fi
+
 echo
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" = 0 ]

@@ -1,0 +1,107 @@
+// The real Bun worker entry (dist/entry/bun.js) under bunbase-launcher, driven
+// over the protocol descriptor the way BunWorker drives it: init -> ready,
+// then invocations of a handler that attacks from inside. Prints one
+// "ok"/"FAIL" line per check and exits with the number of failures.
+//
+//   node bun-entry.mjs LAUNCHER BUN ENTRY WORKDIR LIB...
+import { spawn } from 'node:child_process';
+import { dirname } from 'node:path';
+
+const [launcher, bun, entry, workdir, ...libs] = process.argv.slice(2);
+const grants = libs.flatMap((lib) => ['--read', lib]);
+const args = [
+  '--workdir', workdir, '--read', dirname(entry), ...grants, '--read', '/proc/self/maps',
+  '--write-file', '/dev/null', '--keep-fd', '3', '--max-fds', '64', '--data-bytes', String(1 << 30),
+  '--cpu-seconds', '60', '--env', `HOME=${workdir}`, '--report-env', 'BUNBASE_SANDBOX', '--require',
+  '--', bun, '--smol', entry,
+];
+
+const source = `
+export default {
+  async fetch(req) {
+    const what = new URL(req.url).pathname.slice(1);
+    const tries = {
+      hello: () => 'hi',
+      passwd: () => require('node:fs').readFileSync('/etc/passwd', 'utf8'),
+      spawn: () => Bun.spawnSync(['/bin/true']).exitCode,
+      connect: () => Bun.connect({ hostname: '127.0.0.1', port: 9, socket: { data() {} } }),
+      ffi: () => require('bun:ffi').dlopen('${libs.find((l) => l.includes('libc.so')) ?? 'libc.so.6'}', { getppid: { returns: 'int' }, kill: { args: ['int', 'int'], returns: 'int' } }).symbols.kill(1, 0),
+    };
+    try {
+      const value = await tries[what]();
+      return new Response('allowed ' + String(value).slice(0, 40));
+    } catch (err) {
+      return new Response('denied ' + (err.code || err.name));
+    }
+  },
+};`;
+
+const child = spawn(launcher, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+const channel = child.stdio[3];
+let stderr = '';
+child.stderr.on('data', (d) => (stderr += d));
+channel.on('error', () => {});
+child.on('exit', (code, signal) => {
+  if (!readyMsg) check('worker exited before ready', false, { code, signal, stderr: stderr.slice(-1500) });
+  process.exit(failures || 1);
+});
+let readyMsg;
+let failures = 0;
+const pending = new Map();
+let buffered = '';
+let ready;
+const readyPromise = new Promise((resolve) => (ready = resolve));
+channel.on('data', (chunk) => {
+  buffered += chunk;
+  let nl;
+  while ((nl = buffered.indexOf('\n')) >= 0) {
+    const msg = JSON.parse(buffered.slice(0, nl));
+    buffered = buffered.slice(nl + 1);
+    if (msg.type === 'ready' || (msg.id === 0 && msg.type === 'error')) ready(msg);
+    else if (pending.has(msg.id) && (msg.type === 'response' || msg.type === 'error')) {
+      pending.get(msg.id)(msg);
+      pending.delete(msg.id);
+    }
+  }
+});
+const send = (m) => channel.write(JSON.stringify(m) + '\n');
+const profile = {
+  projectId: 'fence', allowFilesystem: false, allowedPaths: [], readOnlyPaths: [], allowNetwork: false,
+  allowedDomains: [], allowChildProcess: false, allowEval: false, maxMemory: 104857600, maxCpu: 30000,
+  maxFileDescriptors: 10,
+};
+send({ id: 0, type: 'init', payload: { protocol: 1, source, filename: 'attack.js', env: {}, capabilities: profile,
+  limits: { maxBodyBytes: 1 << 20, maxLogBytes: 1 << 16 } } });
+
+
+const check = (name, ok, detail) => {
+  if (!ok) failures++;
+  console.log(`${ok ? 'ok  ' : 'FAIL'} bun entry: ${name.padEnd(36)} ${JSON.stringify(detail).slice(0, 160)}`);
+};
+const timeout = setTimeout(() => {
+  check('answered within 20 s', false, stderr.slice(-800));
+  child.kill('SIGKILL');
+  process.exit(failures);
+}, 20000);
+
+readyMsg = await readyPromise;
+check('ready under the fence', readyMsg.type === 'ready', readyMsg);
+let id = 1;
+const invoke = (path) =>
+  new Promise((resolve) => {
+    const n = id++;
+    pending.set(n, resolve);
+    send({ id: n, type: 'invoke', payload: { method: 'GET', url: `http://fn/${path}`, headers: [], body: null, cpuMs: 0, timeoutMs: 0 } });
+  });
+const text = (msg) => (msg.type === 'response' && msg.payload.body ? Buffer.from(msg.payload.body, 'base64').toString() : JSON.stringify(msg.payload));
+if (readyMsg.type === 'ready') {
+  check('hello', text(await invoke('hello')) === 'allowed hi', text(await invoke('hello')));
+  for (const attack of ['passwd', 'spawn', 'connect', 'ffi']) {
+    const out = text(await invoke(attack));
+    check(`${attack} denied`, !out.startsWith('allowed') || out === 'allowed -1', out);
+  }
+}
+clearTimeout(timeout);
+channel.end();
+child.kill('SIGTERM');
+process.exit(failures);
