@@ -396,8 +396,28 @@ else
   mkdir -p "$T/entry-work"
   ENTRY_LIBS=()
   for lib in $(ldd "$BUN" | grep -o '/[^ ]*'); do ENTRY_LIBS+=("$(readlink -f "$lib")"); done
-  verdict=$(timeout 60 node "$ROOT/test/sandbox-native/bun-entry.mjs" "$OUT/bunbase-launcher" "$BUN" \
-    "$ENTRY" "$T/entry-work" "${ENTRY_LIBS[@]}" 2>&1)
+  verdict=$(timeout 60 node "$ROOT/test/sandbox-native/worker-entry.mjs" bun "$OUT/bunbase-launcher" \
+    "$T/entry-work" "$BUN" "$ENTRY" "${ENTRY_LIBS[@]}" 2>&1)
+  rc=$?
+  printf '%s\n' "$verdict"
+  ok=$(printf '%s\n' "$verdict" | grep -c '^ok')
+  PASS=$((PASS + ok))
+  if [ "$rc" != 0 ] || [ "$ok" = 0 ]; then FAIL=$((FAIL + (rc > 0 ? rc : 1))); fi
+fi
+
+echo "== the QuickJS-NG worker under the launcher (static: no file grants at all)"
+WORKER=${BUNBASE_WORKER_BIN:-$ROOT/build/Release/bunbase-worker}
+if [ ! -x "$WORKER" ]; then
+  WORKER="$ROOT/build-sandbox-cmake/Release/bunbase-worker"
+  (cmake -S "$ROOT" -B "$ROOT/build-sandbox-cmake" -DCMAKE_BUILD_TYPE=Release >/dev/null &&
+    cmake --build "$ROOT/build-sandbox-cmake" --target bunbase-worker -j2 >/dev/null) 2>&1 | tail -5
+fi
+if [ ! -x "$WORKER" ]; then
+  check "bunbase-worker built (scripts/setup.sh fetches its sources)" escaped false
+else
+  mkdir -p "$T/qjs-work"
+  verdict=$(timeout 60 node "$ROOT/test/sandbox-native/worker-entry.mjs" quickjs "$OUT/bunbase-launcher" \
+    "$T/qjs-work" "$WORKER" 2>&1)
   rc=$?
   printf '%s\n' "$verdict"
   ok=$(printf '%s\n' "$verdict" | grep -c '^ok')

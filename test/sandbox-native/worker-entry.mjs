@@ -1,20 +1,25 @@
-// The real Bun worker entry (dist/entry/bun.js) under bunbase-launcher, driven
-// over the protocol descriptor the way BunWorker drives it: init -> ready,
-// then invocations of a handler that attacks from inside. Prints one
-// "ok"/"FAIL" line per check and exits with the number of failures.
+// A real worker under bunbase-launcher, driven over the protocol descriptor
+// the way the pool drives it: init -> ready, then invocations of a handler
+// that attacks from inside. Prints one "ok"/"FAIL" line per check and exits
+// with the number of failures.
 //
-//   node bun-entry.mjs LAUNCHER BUN ENTRY WORKDIR LIB...
+//   node worker-entry.mjs bun LAUNCHER WORKDIR BUN ENTRY LIB...   (dist/entry/bun.js)
+//   node worker-entry.mjs quickjs LAUNCHER WORKDIR WORKER         (bunbase-worker, static)
 import { spawn } from 'node:child_process';
 import { dirname } from 'node:path';
 
-const [launcher, bun, entry, workdir, ...libs] = process.argv.slice(2);
-const grants = libs.flatMap((lib) => ['--read', lib]);
-const args = [
-  '--workdir', workdir, '--read', dirname(entry), ...grants, '--read', '/proc/self/maps',
-  '--write-file', '/dev/null', '--keep-fd', '3', '--max-fds', '64', '--data-bytes', String(1 << 30),
-  '--cpu-seconds', '60', '--env', `HOME=${workdir}`, '--report-env', 'BUNBASE_SANDBOX', '--require',
-  '--', bun, '--smol', entry,
+const [kind, launcher, workdir, program, entry, ...libs] = process.argv.slice(2);
+const label = `${kind} worker`;
+const common = [
+  '--workdir', workdir, '--write-file', '/dev/null', '--keep-fd', '3', '--max-fds', '64',
+  '--data-bytes', String(1 << 30), '--cpu-seconds', '60', '--env', `HOME=${workdir}`,
+  '--report-env', 'BUNBASE_SANDBOX', '--require',
 ];
+const args =
+  kind === 'bun'
+    ? [...common, '--read', dirname(entry), ...libs.flatMap((lib) => ['--read', lib]),
+       '--read', '/proc/self/maps', '--', program, '--smol', entry]
+    : [...common, '--', program];
 
 const source = `
 export default {
@@ -76,7 +81,7 @@ send({ id: 0, type: 'init', payload: { protocol: 1, source, filename: 'attack.js
 
 const check = (name, ok, detail) => {
   if (!ok) failures++;
-  console.log(`${ok ? 'ok  ' : 'FAIL'} bun entry: ${name.padEnd(36)} ${JSON.stringify(detail).slice(0, 160)}`);
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${label}: ${name.padEnd(36)} ${JSON.stringify(detail).slice(0, 160)}`);
 };
 const timeout = setTimeout(() => {
   check('answered within 20 s', false, stderr.slice(-800));
