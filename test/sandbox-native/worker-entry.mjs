@@ -12,7 +12,7 @@ const [kind, launcher, workdir, program, entry, ...libs] = process.argv.slice(2)
 const label = `${kind} worker`;
 const common = [
   '--workdir', workdir, '--write-file', '/dev/null', '--keep-fd', '3', '--max-fds', '64',
-  '--data-bytes', String(1 << 30), '--cpu-seconds', '60', '--env', `HOME=${workdir}`,
+  '--cpu-seconds', '60', '--env', `HOME=${workdir}`,
   '--report-env', 'BUNBASE_SANDBOX', '--require',
 ];
 const args =
