@@ -367,6 +367,14 @@ else
     check "bun: --as-bytes 768M stops 1 GB (caught)" escaped \
       sh -c 'test "$("$@" 3>/dev/null)" = "caught Out of memory"' sh "${BUN_FENCE[@]}" --as-bytes $((768 << 20)) -- "$BUN" -e "$BOMB"
   fi
+  # With children allowed, the worker can run and signal its own children (the
+  # Landlock signal scope replaces the seccomp kill rule), and they inherit the fence.
+  CHILDREN='const p=Bun.spawn(["/bin/sleep","10"]);setTimeout(()=>p.kill(),200);await p.exited;
+const q=Bun.spawnSync(["/bin/sh","-c","kill -0 1 && echo ESCAPED; cat /etc/passwd >/dev/null 2>&1 && echo ESCAPED; echo done"]);
+console.log(p.signalCode, q.stdout.toString().trim())'
+  check "bun: --allow-child: spawn, kill own child; child fenced" escaped \
+    sh -c 'test "$("$@" 3>/dev/null)" = "SIGTERM done"' sh "${BUN_FENCE[@]}" --allow-child \
+    --exec /usr/bin --read /usr/lib -- "$BUN" -e "$CHILDREN"
   check "bun: --cpu-seconds 1 stops a spin" signal:XCPU \
     "${BUN_FENCE[@]}" --cpu-seconds 1 -- "$BUN" -e 'for(;;){}'
   out=$("${BUN_FENCE[@]}" -- "$BUN" "$PROBE_DIR/bun-probe.js" "$PORT" "$LIBC" 3>"$T/bun-report.json" 2>"$T/bun-stderr.txt")
