@@ -40,10 +40,12 @@ typedef struct QWSandboxPath {
  * silently skipped rule.
  */
 typedef struct QWSandboxPolicy {
-    /* Filesystem (Landlock). Without allow_filesystem only runtime_paths and
-     * workdir are reachable. With allow_filesystem and n_rw_paths == 0 every
-     * top-level directory except /proc, /sys and /dev is read-write (the
-     * original semantics); otherwise only rw_paths are read-write. */
+    /* Filesystem (Landlock). rw_paths, ro_paths, runtime_paths and workdir
+     * are granted as listed, whatever allow_filesystem says; nothing else is
+     * reachable. allow_filesystem with n_rw_paths == 0 adds every top-level
+     * entry except /proc, /sys and /dev, read-write (the original "all paths"
+     * semantics). The host passes no rw/ro paths when the profile forbids
+     * files. */
     int allow_filesystem;
     const char *const *rw_paths; /* directories: read, write, create, remove */
     size_t n_rw_paths;
@@ -68,9 +70,10 @@ typedef struct QWSandboxPolicy {
     /* Network. false: a private network namespace (only a down loopback) and
      * Landlock TCP bind/connect denied (ABI >= 4). */
     int allow_network;
-    /* Sockets. socket() is refused for every family but AF_UNIX regardless of
-     * allow_network, because network goes through the host; set this to allow
-     * every family. socketpair() is always allowed. */
+    /* Sockets. socket() is refused for every family, whatever allow_network
+     * says, because network goes through the host; set this to allow every
+     * family (the namespace and Landlock still apply). socketpair() is always
+     * allowed. */
     int allow_inet_sockets;
     /* socket(AF_UNIX) itself. Off by default: Landlock (up to ABI 7) does not
      * cover connect() to a pathname socket, so /run/docker.sock and friends are
