@@ -105,6 +105,7 @@ static JSValue js_respond(JSContext *ctx, JSValueConst this_val, int argc, JSVal
     qw__send(qw, &b);
     qw__buf_free(&b);
     qw__finish_invocation(qw, inv);
+    qw__spin_after_answer(qw);
     return JS_UNDEFINED;
 fail:
     qw__buf_free(&b);

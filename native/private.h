@@ -31,6 +31,9 @@
 #define QW_DEFAULT_MAX_LOG_BYTES (1024 * 1024)
 #define QW_DEFAULT_MAX_BODY_BYTES (32 * 1024 * 1024)
 #define QW_MAX_STACK_BYTES (1024 * 1024)
+#ifndef QW_SPIN_NS
+#define QW_SPIN_NS (200 * 1000)
+#endif
 
 #define CHECK(expr)                                                                  \
     do {                                                                             \
@@ -158,6 +161,7 @@ struct QWRuntime {
     bool exit_requested;
     int exit_code;
     int pending_fs; /* uv_fs requests in flight */
+    uint64_t spin_until_ns; /* see qw__spin_after_answer */
 };
 
 /* runtime.c */
@@ -172,6 +176,7 @@ void qw__finish_invocation(QWRuntime *qw, QWInvocation *inv);
 void qw__report_exception(QWRuntime *qw, int64_t id);
 void qw__check_after_call(QWRuntime *qw, JSValue ret, int64_t id);
 void qw__run_jobs(QWRuntime *qw, int64_t id);
+void qw__spin_after_answer(QWRuntime *qw);
 bool qw__is_oom(JSContext *ctx, JSValueConst err);
 uint64_t qw__thread_cpu_ns(void);
 void qw__fail_invocation(QWRuntime *qw, int64_t id, const char *code, JSValueConst err);

@@ -6,6 +6,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -333,7 +334,7 @@ static void report_rejections(QWRuntime *qw) {
         if (!is_load) {
             int64_t id = r->id ? r->id : qw__active_id(qw);
             if (!(JS_IsUncatchableError(r->reason)))
-                qw__fail_invocation(qw, qw__find_invocation(qw, id) ? id : 0, "HANDLER_ERROR", r->reason);
+                qw__fail_invocation(qw, id, "HANDLER_ERROR", r->reason);
         }
         JS_FreeValue(qw->ctx, r->promise);
         JS_FreeValue(qw->ctx, r->reason);
@@ -374,7 +375,36 @@ void qw__run_jobs(QWRuntime *qw, int64_t id) {
 }
 
 static void on_idle(uv_idle_t *handle) {
-    /* Only here to keep the loop from blocking while jobs are pending. */
+    QWRuntime *qw = handle->data;
+
+    /* Only here to keep the loop from blocking: while jobs are pending, and
+     * for a short while after an answer (see qw__spin_after_answer). While
+     * spinning, give the core to anything else that is runnable (the host). */
+    if (qw->spin_until_ns)
+        sched_yield();
+}
+
+static void update_idle(QWRuntime *qw) {
+    if (JS_IsJobPending(qw->rt) || (qw->spin_until_ns && uv_hrtime() < qw->spin_until_ns)) {
+        uv_idle_start(&qw->idle, on_idle);
+    } else {
+        qw->spin_until_ns = 0;
+        uv_idle_stop(&qw->idle);
+    }
+}
+
+/*
+ * After answering, the loop polls without sleeping for QW_SPIN_NS. On a
+ * two-core machine waking a sleeping process on the other core costs tens of
+ * microseconds; a host that sends the next invocation right away (a busy
+ * worker) finds this one awake. An idle worker stops spinning after the
+ * window and sleeps in epoll_wait as usual.
+ */
+void qw__spin_after_answer(QWRuntime *qw) {
+    if (QW_SPIN_NS == 0 || qw->exit_requested)
+        return;
+    qw->spin_until_ns = uv_hrtime() + QW_SPIN_NS;
+    uv_idle_start(&qw->idle, on_idle);
 }
 
 static void on_check(uv_check_t *handle) {
@@ -383,10 +413,7 @@ static void on_check(uv_check_t *handle) {
     qw__run_jobs(qw, qw__active_id(qw));
     if (qw->exit_requested)
         return;
-    if (JS_IsJobPending(qw->rt))
-        uv_idle_start(&qw->idle, on_idle);
-    else
-        uv_idle_stop(&qw->idle);
+    update_idle(qw);
 }
 
 /* ---- modules -------------------------------------------------------------- */

@@ -91,11 +91,27 @@ function setHandler(ns) {
 
 const controllers = new Map();
 
+// The AbortController of an invocation exists only once the handler looks
+// at request.signal; a cancel before that leaves a flag for it.
+class Invocation {
+  controller = null;
+  aborted = false;
+  signal() {
+    this.controller ??= new AbortController();
+    if (this.aborted) this.controller.abort();
+    return this.controller.signal;
+  }
+  abort() {
+    this.aborted = true;
+    this.controller?.abort();
+  }
+}
+
 async function invoke(id, p) {
-  const controller = new AbortController();
-  controllers.set(id, controller);
+  const invocation = new Invocation();
+  controllers.set(id, invocation);
   try {
-    const request = createRequest(p.url, p.method, p.headers ?? [], p.body ?? null, controller.signal);
+    const request = createRequest(p.url, p.method, p.headers ?? [], p.body ?? null, () => invocation.signal());
     const ctx = {
       waitUntil(promise) {
         Promise.resolve(promise).catch(() => {});

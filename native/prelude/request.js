@@ -59,7 +59,7 @@ export class Request {
       s.bytes = null;
     }
     if (src && s.bytes !== null && init.body === undefined) src.used = true;
-    const signal = init.signal !== undefined ? init.signal : src ? src.signal : null;
+    const signal = init.signal !== undefined ? init.signal : src ? input.signal : null;
     s.signal = signal ?? new AbortController().signal;
     if (!(s.signal instanceof AbortSignal)) throw new TypeError("Failed to construct 'Request': member signal is not of type AbortSignal.");
     this.#s = s;
@@ -75,7 +75,10 @@ export class Request {
     return this.#s.headers;
   }
   get signal() {
-    return this.#s.signal;
+    const s = this.#s;
+    // Requests from the runtime create their signal on first use.
+    if (typeof s.signal === 'function') s.signal = s.signal();
+    return s.signal;
   }
   get redirect() {
     return this.#s.redirect;
@@ -104,7 +107,7 @@ export class Request {
 
   clone() {
     if (this.#s.used) throw new TypeError('Request.clone: Body has already been consumed.');
-    return new Request(TRUSTED, { ...this.#s, headers: new Headers(this.#s.headers), stream: undefined });
+    return new Request(TRUSTED, { ...this.#s, headers: new Headers(this.#s.headers), signal: this.signal, stream: undefined });
   }
 
   get [Symbol.toStringTag]() {

@@ -29,7 +29,7 @@ export class Response {
       throw new RangeError(`Failed to construct 'Response': The status provided (${init.status}) is outside the range [200, 599].`);
     }
     const statusText = init.statusText === undefined ? '' : String(init.statusText);
-    if (!REASON.test(statusText)) throw new TypeError('Invalid statusText');
+    if (statusText !== '' && !REASON.test(statusText)) throw new TypeError('Invalid statusText');
     const headers = new Headers(init.headers);
     let bytes = null;
     if (body !== null && body !== undefined) {
@@ -114,6 +114,6 @@ export function createFetchResponse(v) {
 export function takeResponse(r) {
   const s = stateOf(r);
   if (s.used) throw new TypeError('The handler returned a Response whose body has already been consumed.');
-  s.used = true;
+  if (s.bytes !== null) s.used = true;
   return s;
 }
