@@ -111,6 +111,9 @@ check "launcher writes the report" escaped \
   sh -c '"$@" --report-fd 3 -- '"$A"' noop 3>&1 | grep -q "\"landlock\":\"on\",\"landlockAbi\":[0-9]*,\"seccomp\":\"on\",\"rlimits\":\"on\",\"netns\":\"on\",\"noNewPrivs\":\"on\"" && exit 0 || exit 1' \
   sh "${LAUNCH[@]}"
 "${LAUNCH[@]}" --report-fd 1 -- "$A" noop | head -1
+check "report JSON escapes and truncates the reason" escaped \
+  sh -c '"$1" report-json | node -e "const r=JSON.parse(require(\"fs\").readFileSync(0,\"utf8\"));
+    process.exit(r.landlock===\"unavailable\"&&r.seccomp===\"error\"&&r.reason.startsWith(\"quote \\\" backslash\")?0:1)"' sh "$A"
 
 # A kernel without Landlock (landlock_create_ruleset -> ENOSYS) or without
 # namespaces (unshare -> EPERM): reported as unavailable, never silent, and

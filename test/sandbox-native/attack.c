@@ -531,6 +531,24 @@ static int run(int argc, char **argv) {
         return getpgid(getppid()) == getpgrp() ? escaped("shares parent's group")
                                                : refused("own process group");
     }
+    if (!strcmp(name, "report-json")) { /* the report renderer, with a hostile reason */
+        QWSandboxReport r;
+        memset(&r, 0, sizeof r);
+        r.landlock = QW_SANDBOX_UNAVAILABLE;
+        r.seccomp = QW_SANDBOX_ERROR;
+        qw__sandbox_note(&r, "quote \" backslash \\ newline \n tab \t bell \a");
+        for (int i = 0; i < 100; i++) /* overflow: must truncate, not overrun */
+            qw__sandbox_note(&r, "note %d \"\x01", i);
+        char json[QW_SANDBOX_JSON_MAX];
+        int n = qw_sandbox_report_json(&r, json, sizeof json);
+        if (n < 0 || (size_t)n != strlen(json))
+            return BROKEN;
+        char tiny[16];
+        if (qw_sandbox_report_json(&r, tiny, sizeof tiny) != -1)
+            return BROKEN;
+        puts(json);
+        return ESCAPED;
+    }
     fprintf(stderr, "attack: unknown attack or missing argument: %s\n", name);
     return BROKEN;
 }
