@@ -152,10 +152,23 @@ static JSValue js_load_url(JSContext *ctx, JSValueConst this_val, int argc, JSVa
     return JS_EvalFunction(ctx, fn);
 }
 
+/* denyEval(what): reports a refused eval/Function to the host. */
+static JSValue js_deny_eval(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+    QWRuntime *qw = qw__get(ctx);
+    const char *what = JS_ToCString(ctx, argv[0]);
+
+    if (!what)
+        return JS_EXCEPTION;
+    qw__send_denied(qw, qw->current_id, "eval", what, "allowEval is false");
+    JS_FreeCString(ctx, what);
+    return JS_UNDEFINED;
+}
+
 static const JSCFunctionListEntry host_funcs[] = {
     JS_CFUNC_DEF("setup", 1, js_setup),      JS_CFUNC_DEF("respond", 5, js_respond),
     JS_CFUNC_DEF("fail", 2, js_fail),        JS_CFUNC_DEF("currentId", 0, js_current_id),
     JS_CFUNC_DEF("loadUrl", 0, js_load_url),
+    JS_CFUNC_DEF("denyEval", 1, js_deny_eval),
 };
 
 void qw__mod_host_init(JSContext *ctx, JSValue ns) {

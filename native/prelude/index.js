@@ -57,11 +57,31 @@ define('crypto', crypto);
 define('self', globalThis);
 installLazyUrl();
 
-if (!native.allowEval && typeof globalThis.eval === 'function') {
-  // The engine has no compiler in this context; this only gives the error a
-  // clear message. Function and AsyncFunction constructors fail in the engine.
+if (!native.allowEval) {
+  // The engine has no compiler in this context (no eval intrinsic), so every
+  // road to run-time compilation already fails. These wrappers only give the
+  // failure a clear EvalError and report the denial to the host; a handler
+  // that removes them gets the engine's own TypeError, never a compiler.
+  const deny = (what) => {
+    native.denyEval(what);
+    return new EvalError(`${what} is disabled: the capability profile does not allow it (allowEval: false).`);
+  };
+  const wrap = (proto, name) => {
+    const original = proto.constructor;
+    const wrapper = function () {
+      throw deny(name);
+    };
+    Object.defineProperty(wrapper, 'name', { value: original.name });
+    wrapper.prototype = proto;
+    Object.defineProperty(proto, 'constructor', { value: wrapper, writable: true, configurable: true, enumerable: false });
+    return wrapper;
+  };
+  define('Function', wrap(Function.prototype, 'Function'));
+  wrap(Object.getPrototypeOf(async function () {}), 'AsyncFunction');
+  wrap(Object.getPrototypeOf(function* () {}), 'GeneratorFunction');
+  wrap(Object.getPrototypeOf(async function* () {}), 'AsyncGeneratorFunction');
   define('eval', function evalDisabled() {
-    throw new EvalError('eval is disabled: the capability profile does not allow it (allowEval: false).');
+    throw deny('eval');
   });
 }
 

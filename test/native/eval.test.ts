@@ -28,8 +28,36 @@ const PROBE = `
 describe('native worker: eval capability', () => {
   it('has no compiler at run time without allowEval, whatever the handler tries', async () => {
     w = await ready(PROBE, { allowEval: false });
-    const out = JSON.parse(bodyText(await w.invoke()));
-    for (const k of ['eval', 'indirect', 'Function', 'ctor', 'async', 'generator']) expect(out[k]).toMatch(/^denied:/);
+    const res = await w.invoke();
+    const out = JSON.parse(bodyText(res));
+    for (const k of ['eval', 'indirect', 'Function', 'ctor', 'async', 'generator']) expect(out[k]).toBe('denied:EvalError');
+    const denied = w.messagesFor(res.id, 'denied').map((m) => m.payload);
+    expect(denied).toHaveLength(6);
+    expect(denied[0]).toEqual({ capability: 'eval', target: 'eval', rule: 'allowEval is false' });
+    expect(denied.map((d) => d.target)).toEqual(['eval', 'eval', 'Function', 'Function', 'AsyncFunction', 'GeneratorFunction']);
+  });
+
+  it('still has no compiler once the handler strips the wrappers that report denials', async () => {
+    w = await ready(`
+      export default () => {
+        const protos = [function () {}, async function () {}, function* () {}].map(Object.getPrototypeOf);
+        for (const p of protos) delete p.constructor;
+        delete globalThis.Function;
+        delete globalThis.eval;
+        const out = [];
+        for (const p of protos) {
+          let c = p.constructor;
+          try { out.push(typeof c === 'function' ? String(c('return 1')) : 'none') } catch (e) { out.push(e.name) }
+        }
+        return Response.json(out);
+      }`);
+    const out = JSON.parse(bodyText(await w.invoke())) as string[];
+    for (const r of out) expect(r).not.toMatch(/^function|^1$/);
+  });
+
+  it('keeps Function identities intact for ordinary code', async () => {
+    w = await ready(`export default () => Response.json([(function () {}).constructor === Function, (() => 1) instanceof Function, Function.prototype.constructor === Function, Function.name, typeof Function.prototype.call])`);
+    expect(JSON.parse(bodyText(await w.invoke()))).toEqual([true, true, true, 'Function', 'function']);
   });
 
   it('cannot get the compiler back by restoring eval from another realm-ish path', async () => {
