@@ -378,6 +378,10 @@ console.log(p.signalCode, q.stdout.toString().trim())'
   check "bun: --allow-child: spawn, kill own child; child fenced" escaped \
     sh -c 'test "$("$@" 3>/dev/null)" = "SIGTERM done"' sh "${BUN_FENCE[@]}" --allow-child \
     --exec /usr/bin --read /usr/lib -- "$BUN" -e "$CHILDREN"
+  FDS='const fs=require("fs");const a=[];try{for(let i=0;i<64;i++)a.push(fs.openSync("/dev/null","r"))}catch(e){console.log(e.code)}'
+  check "bun: control opens 64 files" escaped sh -c 'test -z "$("$@")"' sh "$BUN" -e "$FDS"
+  check "bun: --max-fds 32 stops at EMFILE" escaped \
+    sh -c 'test "$("$@" 3>/dev/null)" = EMFILE' sh "${BUN_FENCE[@]}" --max-fds 32 -- "$BUN" -e "$FDS"
   check "bun: --cpu-seconds 1 stops a spin" signal:XCPU \
     "${BUN_FENCE[@]}" --cpu-seconds 1 -- "$BUN" -e 'for(;;){}'
   out=$("${BUN_FENCE[@]}" -- "$BUN" "$PROBE_DIR/bun-probe.js" "$PORT" "$LIBC" 3>"$T/bun-report.json" 2>"$T/bun-stderr.txt")
