@@ -1,6 +1,8 @@
 // Body handling shared by Request and Response. Bodies are buffered: the
 // worker receives and sends whole bodies, so a body is one Uint8Array.
 import { native } from './native.js';
+import { SimpleStream } from './stream.js';
+import { Blob, blobBytes } from './blob.js';
 
 const { utf8Encode, utf8Decode } = native;
 
@@ -20,33 +22,8 @@ export function extractBody(init) {
     return { bytes: utf8Encode(String(init)), type: 'application/x-www-form-urlencoded;charset=UTF-8' };
   }
   if (init instanceof SimpleStream) return { bytes: init._bytes, type: null };
+  if (init instanceof Blob) return { bytes: blobBytes(init), type: init.type || null };
   return { bytes: utf8Encode(String(init)), type: 'text/plain;charset=UTF-8' };
-}
-
-// A minimal stand-in for ReadableStream: the whole body as one chunk.
-export class SimpleStream {
-  constructor(bytes, onRead) {
-    this._bytes = bytes;
-    this._onRead = onRead;
-  }
-  get locked() {
-    return false;
-  }
-  getReader() {
-    let done = false;
-    const read = async () => {
-      if (done) return { done: true, value: undefined };
-      done = true;
-      this._onRead();
-      return { done: false, value: this._bytes };
-    };
-    return { read, releaseLock() {}, cancel: async () => {}, closed: Promise.resolve(undefined) };
-  }
-  async cancel() {}
-  [Symbol.asyncIterator]() {
-    const reader = this.getReader();
-    return { next: reader.read, return: async () => ({ done: true, value: undefined }) };
-  }
 }
 
 export function decodeText(bytes) {
@@ -106,6 +83,14 @@ export function mixinBody(cls, getState) {
     json: {
       async value() {
         return JSON.parse(decodeText(consume(this)));
+      },
+      writable: true,
+      configurable: true,
+    },
+    blob: {
+      async value() {
+        const b = consume(this);
+        return new Blob(b ? [b] : [], { type: getState(this).headers.get('content-type') ?? '' });
       },
       writable: true,
       configurable: true,

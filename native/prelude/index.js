@@ -11,6 +11,7 @@ import { createConsole } from './console.js';
 import { fetch } from './fetch.js';
 import { createFs } from './fs.js';
 import { installLazyUrl } from './lazy-url.js';
+import { Blob, File } from './blob.js';
 
 const env = native.env;
 
@@ -37,6 +38,8 @@ const crypto = Object.freeze({
 });
 
 define('Headers', Headers);
+define('Blob', Blob);
+define('File', File);
 define('Request', Request);
 define('Response', Response);
 define('AbortController', AbortController);

@@ -31,6 +31,8 @@ describe('native worker: Web API prelude', () => {
         out.abort = [ac.signal.aborted, ac.signal.reason.name];
         out.request = await new Request('https://x.test/', { method: 'post', body: 'b' }).text();
         out.types = [typeof performance.now(), typeof setInterval, typeof queueMicrotask, typeof DOMException];
+        const blob = new Blob(['ab', new Uint8Array([99])], { type: 'Text/Plain' });
+        out.blob = [blob.size, blob.type, await blob.text(), new Response(blob).headers.get('content-type'), await (await new Response('hey').blob()).text(), new File(['x'], 'f.txt').name];
         return Response.json(out);
       }`);
     const res = await w.invoke({ url: 'http://localhost/x?y=1', headers: [['x-in', 'yes']] });
@@ -47,6 +49,7 @@ describe('native worker: Web API prelude', () => {
       abort: [true, 'AbortError'],
       request: 'b',
       types: ['number', 'function', 'function', 'function'],
+      blob: [3, 'text/plain', 'abc', 'text/plain', 'hey', 'f.txt'],
     });
   });
 
