@@ -164,8 +164,10 @@ void qw__fail_invocation(QWRuntime *qw, int64_t id, const char *code, JSValueCon
     } else {
         /* Nobody to answer: an error outside any invocation becomes a log. */
         QWBuf b = {0};
-        qw__buf_printf(&b, "Uncaught %s: %s%s%s", info.name, info.message, info.stack ? "\n" : "",
-                       info.stack ? info.stack : "");
+        if (info.stack)
+            qw__buf_printf(&b, "Uncaught %s", info.stack);
+        else
+            qw__buf_printf(&b, "Uncaught %s: %s", info.name, info.message);
         qw__send_log(qw, id, "error", b.data, b.len);
         qw__buf_free(&b);
     }
@@ -218,7 +220,7 @@ static void on_wall_deadline(uv_timer_t *timer) {
 /* Runs every JS_INTERRUPT_COUNTER_INIT engine ticks. */
 static int on_interrupt(JSRuntime *rt, void *opaque) {
     QWRuntime *qw = opaque;
-    QWInvocation *inv;
+    QWInvocation *inv, *current;
     uint64_t now, cpu = 0;
     char msg[200];
 
@@ -248,8 +250,12 @@ static int on_interrupt(JSRuntime *rt, void *opaque) {
     }
     if (!qw->invocations)
         return 0;
+    /* Stop only the code that is running: the invocation it belongs to when
+     * known, otherwise any that is over its limits. Another invocation's
+     * expired wall clock is answered by its own timer once this code yields. */
+    current = qw->current_id ? qw__find_invocation(qw, qw->current_id) : NULL;
     now = uv_hrtime();
-    for (inv = qw->invocations; inv; inv = inv->next) {
+    for (inv = current ? current : qw->invocations; inv; inv = current ? NULL : inv->next) {
         const char *code = NULL;
         if (inv->wall_deadline_ns && now >= inv->wall_deadline_ns) {
             code = "TIMEOUT";
