@@ -38,4 +38,12 @@ describe('native worker: binary bodies', () => {
     const res = await w.invoke({ method: 'POST', body: new Uint8Array(5 * 1024 * 1024).fill(97) });
     expect(bodyText(res)).toBe(String(5 * 1024 * 1024));
   });
+
+  it('answers RESPONSE_TOO_LARGE past limits.maxBodyBytes and keeps serving', async () => {
+    w = await ready(`export default (req) => new Response(new Uint8Array(req.method === 'POST' ? 2 * 1024 * 1024 : 3))`);
+    const big = await w.invoke({ method: 'POST', body: 'x' });
+    expect(big.payload).toMatchObject({ code: 'RESPONSE_TOO_LARGE' });
+    expect(big.payload['message']).toMatch(/maxBodyBytes/);
+    expect(bodyBytes(await w.invoke())).toHaveLength(3);
+  });
 });
