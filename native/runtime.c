@@ -403,14 +403,26 @@ static void update_idle(QWRuntime *qw) {
  * After answering, the loop polls without sleeping for QW_SPIN_NS. On a
  * two-core machine waking a sleeping process on the other core costs tens of
  * microseconds; a host that sends the next invocation right away (a busy
- * worker) finds this one awake. An idle worker stops spinning after the
- * window and sleeps in epoll_wait as usual.
+ * worker) finds this one awake. It only spins while traffic is back to back
+ * (the last invocation came within the window after the answer before it),
+ * so a worker with sporadic traffic burns no CPU on it, and an idle one stops
+ * after the window and sleeps in epoll_wait as usual.
  */
 void qw__spin_after_answer(QWRuntime *qw) {
+    uint64_t now;
+
     if (QW_SPIN_NS == 0 || qw->exit_requested)
         return;
-    qw->spin_until_ns = uv_hrtime() + QW_SPIN_NS;
+    now = uv_hrtime();
+    qw->last_answer_ns = now;
+    if (!qw->traffic_hot)
+        return;
+    qw->spin_until_ns = now + QW_SPIN_NS;
     uv_idle_start(&qw->idle, on_idle);
+}
+
+static void note_invoke_arrival(QWRuntime *qw) {
+    qw->traffic_hot = qw->last_answer_ns && uv_hrtime() - qw->last_answer_ns < QW_SPIN_NS;
 }
 
 static void on_check(uv_check_t *handle) {
@@ -908,6 +920,7 @@ static void handle_invoke(QWRuntime *qw, int64_t id, JSValue payload) {
                        qw->ready ? "duplicate invocation id" : "invoke before ready", NULL);
         return;
     }
+    note_invoke_arrival(qw);
     inv = calloc(1, sizeof(*inv));
     CHECK(inv != NULL);
     inv->qw = qw;
