@@ -39,12 +39,4 @@ describe('native worker: handler errors', () => {
     expect(m.payload).toMatchObject({ code: 'HANDLER_ERROR', name: 'TypeError' });
     expect(m.payload['message']).toMatch(/must return a Response/);
   });
-
-  it('reports a syntax error as BUNDLE_LOAD_ERROR and exits 0', async () => {
-    w = new NativeWorker();
-    const m = await w.init('export default { fetch() { return 1 + } }');
-    expect(m).toMatchObject({ id: 0, type: 'error', payload: { code: 'BUNDLE_LOAD_ERROR', name: 'SyntaxError' } });
-    expect(m.payload['stack']).toMatch(/handler\.js:1/);
-    expect(await w.exited).toEqual({ code: 0, signal: null });
-  });
 });
