@@ -6,7 +6,7 @@ import { createHostCallHandler } from './host-fetch.js';
 import { validateOptions, type PoolOptions } from './options.js';
 import { Pool } from './pool.js';
 import { BunWorker } from './workers/bun-worker.js';
-import { bunEntryPath, findBunBinary, findQuickJSBinary } from './workers/binary-path.js';
+import { bunEntryPath, findBunBinary, findLauncherBinary, findQuickJSBinary } from './workers/binary-path.js';
 import { QuickJSWorker } from './workers/quickjs-worker.js';
 import type { WorkerContext, Worker } from './workers/worker.js';
 
@@ -38,7 +38,11 @@ export function createPool(options: PoolOptions): Pool {
   let createWorker: (context: WorkerContext) => Worker;
   // The one place a runtime is chosen.
   if (resolved.runtime === 'bun') {
-    const paths = { bun: findBunBinary(), entry: bunEntryPath() };
+    const paths = {
+      bun: findBunBinary(),
+      entry: bunEntryPath(),
+      launcher: resolved.osSandbox ? findLauncherBinary() : undefined,
+    };
     createWorker = (context) => new BunWorker(context, paths);
   } else {
     const binary = findQuickJSBinary();

@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'POOL_CLOSED'
   | 'PROTOCOL_ERROR'
   | 'RUNTIME_UNAVAILABLE'
+  | 'SANDBOX_UNAVAILABLE'
   | 'ABORTED'
   | 'BODY_TOO_LARGE'
   | 'RESPONSE_TOO_LARGE';
@@ -153,6 +154,13 @@ export class RuntimeUnavailableError extends FunctionsError {
   }
 }
 
+export class SandboxUnavailableError extends FunctionsError {
+  constructor(message: string, options?: FunctionsErrorOptions) {
+    super('SANDBOX_UNAVAILABLE', message, options);
+    this.name = 'SandboxUnavailableError';
+  }
+}
+
 export class AbortedError extends FunctionsError {
   constructor(message: string, options?: FunctionsErrorOptions) {
     super('ABORTED', message, options);
@@ -197,6 +205,7 @@ const CONSTRUCTORS: Record<ErrorCode, new (message: string, options?: FunctionsE
   POOL_CLOSED: PoolClosedError,
   PROTOCOL_ERROR: ProtocolError,
   RUNTIME_UNAVAILABLE: RuntimeUnavailableError,
+  SANDBOX_UNAVAILABLE: SandboxUnavailableError,
   ABORTED: AbortedError,
   BODY_TOO_LARGE: BodyTooLargeError,
   RESPONSE_TOO_LARGE: ResponseTooLargeError,

@@ -69,12 +69,24 @@ export const PoolOptionsSchema = v.pipe(
     maxLogBytes: v.optional(PositiveInt, MB),
     /** Largest protocol line a worker may send. Default: enough for a base64 `maxBodyBytes` body plus 1 MiB. */
     maxMessageBytes: v.optional(PositiveInt),
+    /**
+     * Fence every worker at the OS level (Landlock, seccomp, rlimits, network
+     * namespace). Default true. `false` is for debugging only: the API layer
+     * alone is then all that stands between the handler and the machine.
+     */
+    osSandbox: v.optional(v.boolean(), true),
+    /** Refuse to start a worker whose OS fence lacks a layer (`SANDBOX_UNAVAILABLE`). Default false. */
+    requireOsSandbox: v.optional(v.boolean(), false),
     /** Grace period for a worker to exit after `shutdown` before it is killed. Default 2000 ms. */
     shutdownTimeoutMs: v.optional(NonNegativeInt, 2000),
   }),
   v.forward(
     v.check((o) => o.minWorkers <= o.maxWorkers, 'minWorkers must not exceed maxWorkers'),
     ['minWorkers'],
+  ),
+  v.forward(
+    v.check((o) => o.osSandbox || !o.requireOsSandbox, 'requireOsSandbox needs osSandbox'),
+    ['requireOsSandbox'],
   ),
 );
 

@@ -28,6 +28,18 @@ interface Invocation {
   controller: AbortController;
 }
 
+// The launcher's report of the OS fence, read before init replaces the environment.
+const sandboxReport = parseSandboxReport(process.env['BUNBASE_SANDBOX']);
+
+function parseSandboxReport(text: string | undefined): Record<string, string | number | boolean> {
+  if (text === undefined) return {};
+  try {
+    return JSON.parse(text) as Record<string, string | number | boolean>;
+  } catch {
+    return { error: 'unreadable fence report' };
+  }
+}
+
 const context = new AsyncLocalStorage<number>();
 const inFlight = new Map<number, Invocation>();
 let handler: Handler | undefined;
@@ -78,7 +90,7 @@ async function start(payload: InitPayload): Promise<void> {
   send({
     id: 0,
     type: 'ready',
-    payload: { protocol: PROTOCOL_VERSION, runtime: 'bun', version: Bun.version, pid: process.pid, features, sandbox: {} },
+    payload: { protocol: PROTOCOL_VERSION, runtime: 'bun', version: Bun.version, pid: process.pid, features, sandbox: sandboxReport },
   });
 }
 

@@ -133,6 +133,8 @@ export type HostMessage =
         env: Record<string, string>;
         capabilities: unknown;
         limits: { maxBodyBytes: number; maxLogBytes: number };
+        /** Apply the OS fence before loading the bundle (workers that fence themselves). */
+        osSandbox: boolean;
       };
     }
   | {

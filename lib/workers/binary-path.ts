@@ -80,3 +80,21 @@ export function findQuickJSBinary(): string {
       'then builds), or `npm run build:native` if the dependencies are already there. See docs/building.md.',
   );
 }
+
+/**
+ * `bunbase-launcher`, built next to the native worker; it fences a process and
+ * then runs Bun in it. `BUNBASE_LAUNCHER` overrides the path.
+ */
+export function findLauncherBinary(): string {
+  const override = process.env['BUNBASE_LAUNCHER'];
+  if (override !== undefined && override !== '') {
+    if (isExecutableElf(override)) return override;
+    throw new RuntimeUnavailableError(`BUNBASE_LAUNCHER=${override} is not an executable binary`);
+  }
+  const path = join(PACKAGE_ROOT, 'build', 'Release', 'bunbase-launcher');
+  if (isExecutableElf(path)) return path;
+  throw new RuntimeUnavailableError(
+    `The OS fence for Bun workers is not built: ${path} does not exist. Run \`npm run setup\` or ` +
+      '`npm run build:native` (see docs/building.md), or pass `osSandbox: false` to run without it (not for untrusted code).',
+  );
+}

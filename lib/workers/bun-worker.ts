@@ -1,17 +1,30 @@
 import { execa } from 'execa';
 import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bunLauncherArgs } from '../sandbox/launcher-args.js';
 import { ProcessWorker } from './process-worker.js';
 import type { WorkerContext } from './worker.js';
 
+export interface BunPaths {
+  bun: string;
+  entry: string;
+  /** `bunbase-launcher`, or undefined when the pool runs without the OS fence. */
+  launcher: string | undefined;
+}
+
 /**
  * A Bun child process running our entry (lib/entry/bun.ts). Bun has every
- * API; the entry fences them and the OS layer carries the real weight.
+ * API; the entry fences them, and `bunbase-launcher` fences the process
+ * itself before Bun starts (docs/os-fence.md).
  */
 export class BunWorker extends ProcessWorker {
-  constructor(context: WorkerContext, paths: { bun: string; entry: string }) {
+  constructor(context: WorkerContext, paths: BunPaths) {
+    let workdir: string | undefined;
     super('bun', context, {
-      spawn: () =>
-        execa(paths.bun, ['--smol', paths.entry], {
+      spawn: () => {
+        const options = {
           stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
           // Nothing of the host's environment: the entry installs the pool's `env`.
           env: {},
@@ -20,7 +33,23 @@ export class BunWorker extends ProcessWorker {
           reject: false,
           cleanup: true,
           stripFinalNewline: false,
-        }) as unknown as ChildProcess,
+        } as const;
+        if (paths.launcher === undefined) {
+          return execa(paths.bun, ['--smol', paths.entry], options) as unknown as ChildProcess;
+        }
+        workdir = mkdtempSync(join(tmpdir(), 'bunbase-worker-'));
+        const args = bunLauncherArgs({
+          bun: paths.bun,
+          entry: paths.entry,
+          workdir,
+          capabilities: context.capabilities,
+          require: context.options.requireOsSandbox,
+        });
+        return execa(paths.launcher, args, options) as unknown as ChildProcess;
+      },
+      cleanup: () => {
+        if (workdir !== undefined) rmSync(workdir, { recursive: true, force: true });
+      },
     });
   }
 }

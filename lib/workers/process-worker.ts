@@ -9,6 +9,7 @@ import {
   WorkerCrashedError,
   CpuLimitError,
   MemoryLimitError,
+  SandboxUnavailableError,
   createError,
 } from '../errors.js';
 import {
@@ -36,6 +37,18 @@ import type {
 
 /** The exit code a worker uses for settings it cannot use (docs/protocol.md). */
 export const EXIT_BAD_SETTINGS = 42;
+/** The launcher's exit code when `--require` finds a fence layer missing. */
+export const EXIT_FENCE_INCOMPLETE = 43;
+const FENCE_LAYERS = ['landlock', 'seccomp', 'rlimits', 'noNewPrivs'] as const;
+
+/** Which OS layers are missing from a worker's report; an empty report means no fence at all. */
+export function missingLayers(sandbox: Record<string, unknown>): string[] {
+  const missing: string[] = FENCE_LAYERS.filter((layer) => sandbox[layer] !== 'on');
+  for (const [layer, state] of Object.entries(sandbox)) {
+    if ((state === 'unavailable' || state === 'error') && !missing.includes(layer)) missing.push(layer);
+  }
+  return missing;
+}
 const STDERR_TAIL_BYTES = 4096;
 
 interface Invocation {
@@ -55,6 +68,8 @@ interface Invocation {
 /** How a runtime's process is started; the rest of the protocol is shared. */
 export interface LaunchSpec {
   spawn(): ChildProcess;
+  /** Called once the process has exited (a private working directory to remove, say). */
+  cleanup?(): void;
 }
 
 /**
@@ -168,6 +183,7 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
         env: c.options.env,
         capabilities: c.capabilities,
         limits: { maxBodyBytes: c.options.maxBodyBytes, maxLogBytes: c.options.maxLogBytes },
+        osSandbox: c.options.osSandbox,
       },
     });
     const startTimer = setTimeout(() => {
@@ -295,6 +311,16 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
       case 'ready': {
         if (this.#info !== undefined) return this.#violation('a second ready message');
         const { protocol: _protocol, ...info } = message.payload;
+        if (this.#context.options.requireOsSandbox) {
+          const missing = missingLayers(info.sandbox);
+          if (missing.length > 0) {
+            this.#startError = new SandboxUnavailableError(
+              `The ${this.runtime} worker's OS fence is incomplete (${missing.map((l) => `${l}: ${String(info.sandbox[l] ?? 'absent')}`).join(', ')}) and requireOsSandbox is set`,
+            );
+            this.#kill(this.#startError, 0);
+            return;
+          }
+        }
         this.#info = { ...info, startMs: performance.now() - this.#spawnedAt };
         this.#start?.resolve(this.#info);
         return;
@@ -470,14 +496,19 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
     this.#output.flush();
     const reason = this.#killReason;
     if (this.#info === undefined) {
+      const detail = this.#stderrTail.trim();
       const failure =
         this.#startError ??
         reason?.error ??
-        new WorkerCrashedError(
-          code === EXIT_BAD_SETTINGS
-            ? `The ${this.runtime} worker refused its settings (exit code ${EXIT_BAD_SETTINGS}): ${this.#stderrTail.trim() || 'no detail'}`
-            : `The ${this.runtime} worker exited during start-up (${describeExit(code, signal)})${this.#stderrTail ? `: ${this.#stderrTail.trim()}` : ''}`,
-        );
+        (code === EXIT_FENCE_INCOMPLETE
+          ? new SandboxUnavailableError(
+              `The ${this.runtime} worker's OS fence is incomplete and requireOsSandbox is set: ${detail || 'no detail'}`,
+            )
+          : new WorkerCrashedError(
+              code === EXIT_BAD_SETTINGS
+                ? `The ${this.runtime} worker refused its settings (exit code ${EXIT_BAD_SETTINGS}): ${detail || 'no detail'}`
+                : `The ${this.runtime} worker exited during start-up (${describeExit(code, signal)})${detail ? `: ${detail}` : ''}`,
+            ));
       this.#start?.reject(failure);
     }
     for (const [id, invocation] of this.#invocations) {
@@ -502,6 +533,7 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
       }
     }
     this.#invocations.clear();
+    this.#launch.cleanup?.();
     this.emit('exit', { code, signal, reason: reason?.error.message });
     this.#resolveExit();
   }
