@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { profiles } from '../../lib/capabilities/index.js';
+import { bunLauncherArgs, sharedLibraries } from '../../lib/sandbox/launcher-args.js';
+
+const base = { bun: '/opt/bun', entry: '/pkg/dist/entry/bun.js', workdir: '/tmp/w', require: false };
+
+function flags(args: string[], name: string): string[] {
+  return args.flatMap((a, i) => (a === name ? [args[i + 1] as string] : []));
+}
+
+describe('bunLauncherArgs', () => {
+  it('fences a strict profile: no files, no children, no network, limits set, Bun last', () => {
+    const args = bunLauncherArgs({ ...base, capabilities: profiles.strict('p') });
+    expect(args).not.toContain('--allow-fs');
+    expect(args).not.toContain('--allow-child');
+    expect(args).not.toContain('--allow-net');
+    expect(flags(args, '--fs-rw')).toEqual([]);
+    expect(flags(args, '--read')).toContain('/pkg/dist/entry');
+    expect(flags(args, '--keep-fd')).toEqual(['3']);
+    expect(flags(args, '--max-fds')).toEqual(['26']);
+    expect(Number(flags(args, '--data-bytes')[0])).toBe(100 * 1024 * 1024 + 400 * 1024 * 1024);
+    expect(Number(flags(args, '--cpu-seconds')[0])).toBeGreaterThanOrEqual(600);
+    expect(args.slice(args.indexOf('--'))).toEqual(['--', '/opt/bun', '--smol', '/pkg/dist/entry/bun.js']);
+  });
+
+  it('maps allowed and read-only paths, children, network and --require', () => {
+    const caps = profiles.custom('p', {
+      allowFilesystem: true,
+      allowedPaths: ['/srv/a'],
+      readOnlyPaths: ['/srv/ro'],
+      allowChildProcess: true,
+      allowNetwork: true,
+      maxMemory: 0,
+      maxCpu: 0,
+      maxFileDescriptors: 0,
+    });
+    const args = bunLauncherArgs({ ...base, capabilities: caps, require: true });
+    expect(flags(args, '--fs-rw')).toEqual(['/srv/a']);
+    expect(flags(args, '--fs-ro')).toEqual(['/srv/ro']);
+    expect(args).not.toContain('--allow-fs');
+    expect(args).toContain('--allow-child');
+    expect(flags(args, '--exec')).toContain('/usr/bin');
+    expect(args).toContain('--allow-net');
+    expect(args).toContain('--require');
+    for (const unlimited of ['--max-fds', '--data-bytes', '--cpu-seconds']) expect(args).not.toContain(unlimited);
+  });
+
+  it('uses --allow-fs for "every path" (allowFilesystem with no list)', () => {
+    const args = bunLauncherArgs({ ...base, capabilities: profiles.permissive('p') });
+    expect(args).toContain('--allow-fs');
+    expect(flags(args, '--fs-rw')).toEqual([]);
+  });
+});
+
+describe('sharedLibraries', () => {
+  it('lists the real paths of what a dynamic binary loads, and nothing for a missing one', () => {
+    const libs = sharedLibraries(process.execPath);
+    expect(libs.some((l) => /libc\.so/.test(l))).toBe(true);
+    for (const lib of libs) expect(lib.startsWith('/')).toBe(true);
+    expect(sharedLibraries('/nonexistent/binary')).toEqual([]);
+  });
+});
