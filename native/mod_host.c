@@ -142,11 +142,28 @@ static JSValue js_current_id(JSContext *ctx, JSValueConst this_val, int argc, JS
     return JS_NewInt64(ctx, qw__get(ctx)->current_id);
 }
 
-/* Evaluates the URL polyfill on first use; it leaves its exports on
- * globalThis.__qw_url for the prelude to pick up. */
-static JSValue js_load_url(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
-    JSValue fn = JS_ReadObject(ctx, qw_prelude_url, qw_prelude_url_size, JS_READ_OBJ_BYTECODE);
+/* loadLazy(name): evaluates a lazily loaded part of the prelude (the URL or
+ * the Streams polyfill) on first use; it leaves its exports on a global for
+ * the prelude to pick up. */
+static JSValue js_load_lazy(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+    const char *name = JS_ToCString(ctx, argv[0]);
+    const uint8_t *bc = NULL;
+    size_t size = 0;
+    JSValue fn;
 
+    if (!name)
+        return JS_EXCEPTION;
+    if (strcmp(name, "url") == 0) {
+        bc = qw_prelude_url;
+        size = qw_prelude_url_size;
+    } else if (strcmp(name, "streams") == 0) {
+        bc = qw_prelude_streams;
+        size = qw_prelude_streams_size;
+    }
+    JS_FreeCString(ctx, name);
+    if (!bc)
+        return JS_ThrowTypeError(ctx, "no such lazy prelude part");
+    fn = JS_ReadObject(ctx, bc, size, JS_READ_OBJ_BYTECODE);
     if (JS_IsException(fn))
         return fn;
     return JS_EvalFunction(ctx, fn);
@@ -167,7 +184,7 @@ static JSValue js_deny_eval(JSContext *ctx, JSValueConst this_val, int argc, JSV
 static const JSCFunctionListEntry host_funcs[] = {
     JS_CFUNC_DEF("setup", 1, js_setup),      JS_CFUNC_DEF("respond", 5, js_respond),
     JS_CFUNC_DEF("fail", 2, js_fail),        JS_CFUNC_DEF("currentId", 0, js_current_id),
-    JS_CFUNC_DEF("loadUrl", 0, js_load_url),
+    JS_CFUNC_DEF("loadLazy", 1, js_load_lazy),
     JS_CFUNC_DEF("denyEval", 1, js_deny_eval),
 };
 

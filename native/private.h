@@ -228,5 +228,7 @@ extern const uint8_t qw_prelude[];
 extern const size_t qw_prelude_size;
 extern const uint8_t qw_prelude_url[];
 extern const size_t qw_prelude_url_size;
+extern const uint8_t qw_prelude_streams[];
+extern const size_t qw_prelude_streams_size;
 
 #endif

@@ -1,6 +1,6 @@
 // Blob and File over one Uint8Array (bodies are buffered anyway).
 import { native } from './native.js';
-import { SimpleStream } from './stream.js';
+import { bytesStream } from './stream.js';
 
 const { utf8Encode, utf8Decode } = native;
 
@@ -55,7 +55,7 @@ export class Blob {
     return new Blob([this.#bytes.slice(start, end)], { type });
   }
   stream() {
-    return new SimpleStream(this.#bytes.slice(), () => {});
+    return bytesStream(this.#bytes.slice());
   }
   get [Symbol.toStringTag]() {
     return 'Blob';

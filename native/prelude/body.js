@@ -1,7 +1,8 @@
-// Body handling shared by Request and Response. Bodies are buffered: the
-// worker receives and sends whole bodies, so a body is one Uint8Array.
+// Body handling shared by Request and Response. A body is either bytes
+// (s.bytes, the common case: the worker sends and receives whole bodies) or a
+// stream the handler wrote (s.source), read to the end when needed.
 import { native } from './native.js';
-import { SimpleStream } from './stream.js';
+import { bufferedBytes, bytesStream, isReadableStream, readAll } from './stream.js';
 import { Blob, blobBytes } from './blob.js';
 
 const { utf8Encode, utf8Decode } = native;
@@ -10,44 +11,65 @@ function tagOf(value) {
   return Object.prototype.toString.call(value);
 }
 
-// Returns { bytes, type } for a BodyInit.
+// Returns { bytes, source, type } for a BodyInit.
 export function extractBody(init) {
-  if (init == null) return { bytes: null, type: null };
-  if (typeof init === 'string') return { bytes: utf8Encode(init), type: 'text/plain;charset=UTF-8' };
-  if (init instanceof ArrayBuffer) return { bytes: new Uint8Array(init.slice(0)), type: null };
+  if (init == null) return { bytes: null, source: null, type: null };
+  if (typeof init === 'string') return { bytes: utf8Encode(init), source: null, type: 'text/plain;charset=UTF-8' };
+  if (init instanceof ArrayBuffer) return { bytes: new Uint8Array(init.slice(0)), source: null, type: null };
   if (ArrayBuffer.isView(init)) {
-    return { bytes: new Uint8Array(init.buffer.slice(init.byteOffset, init.byteOffset + init.byteLength)), type: null };
+    return { bytes: new Uint8Array(init.buffer.slice(init.byteOffset, init.byteOffset + init.byteLength)), source: null, type: null };
   }
   if (tagOf(init) === '[object URLSearchParams]') {
-    return { bytes: utf8Encode(String(init)), type: 'application/x-www-form-urlencoded;charset=UTF-8' };
+    return { bytes: utf8Encode(String(init)), source: null, type: 'application/x-www-form-urlencoded;charset=UTF-8' };
   }
-  if (init instanceof SimpleStream) return { bytes: init._bytes, type: null };
-  if (init instanceof Blob) return { bytes: blobBytes(init), type: init.type || null };
-  return { bytes: utf8Encode(String(init)), type: 'text/plain;charset=UTF-8' };
+  if (init instanceof Blob) return { bytes: blobBytes(init), source: null, type: init.type || null };
+  if (isReadableStream(init)) {
+    const bytes = bufferedBytes(init);
+    if (bytes !== undefined) return { bytes, source: null, type: null };
+    return { bytes: null, source: init, type: null };
+  }
+  return { bytes: utf8Encode(String(init)), source: null, type: 'text/plain;charset=UTF-8' };
 }
 
 export function decodeText(bytes) {
   return bytes ? utf8Decode(bytes, false) : '';
 }
 
-// Installs text/json/arrayBuffer/bytes/body/bodyUsed on a class whose
-// instances keep their state in a `state` object returned by getState.
-export function mixinBody(cls, getState) {
-  function consume(self) {
-    const s = getState(self);
-    if (s.used) throw new TypeError('Body has already been consumed.');
-    s.used = true;
-    return s.bytes;
+// Marks the body used and returns its bytes (null for no body).
+export async function consumeState(s) {
+  if (s.used) throw new TypeError('Body has already been consumed.');
+  s.used = true;
+  if (s.source) {
+    const source = s.source;
+    s.source = null;
+    s.bytes = await readAll(source);
   }
+  return s.bytes;
+}
+
+// For clone(): a body stream is split in two, bytes are shared (never mutated).
+export function cloneBodyState(s) {
+  if (s.used) throw new TypeError('clone: Body has already been consumed.');
+  if (!s.source) return { ...s, bodyStream: undefined };
+  const [a, b] = s.source.tee();
+  s.source = a;
+  return { ...s, source: b, bodyStream: undefined };
+}
+
+// Installs body/bodyUsed/text/json/arrayBuffer/bytes/blob on a class whose
+// instances keep their state in the object returned by getState.
+export function mixinBody(cls, getState) {
+  const method = (fn) => ({ value: fn, writable: true, configurable: true });
   Object.defineProperties(cls.prototype, {
     body: {
       get() {
         const s = getState(this);
+        if (s.source) return s.source;
         if (s.bytes === null) return null;
-        s.stream ??= new SimpleStream(s.bytes, () => {
+        s.bodyStream ??= bytesStream(s.bytes, () => {
           s.used = true;
         });
-        return s.stream;
+        return s.bodyStream;
       },
       configurable: true,
     },
@@ -57,43 +79,24 @@ export function mixinBody(cls, getState) {
       },
       configurable: true,
     },
-    arrayBuffer: {
-      async value() {
-        const b = consume(this);
-        return b ? b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) : new ArrayBuffer(0);
-      },
-      writable: true,
-      configurable: true,
-    },
-    bytes: {
-      async value() {
-        const b = consume(this);
-        return b ? new Uint8Array(b) : new Uint8Array(0);
-      },
-      writable: true,
-      configurable: true,
-    },
-    text: {
-      async value() {
-        return decodeText(consume(this));
-      },
-      writable: true,
-      configurable: true,
-    },
-    json: {
-      async value() {
-        return JSON.parse(decodeText(consume(this)));
-      },
-      writable: true,
-      configurable: true,
-    },
-    blob: {
-      async value() {
-        const b = consume(this);
-        return new Blob(b ? [b] : [], { type: getState(this).headers.get('content-type') ?? '' });
-      },
-      writable: true,
-      configurable: true,
-    },
+    arrayBuffer: method(async function arrayBuffer() {
+      const b = await consumeState(getState(this));
+      return b ? b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) : new ArrayBuffer(0);
+    }),
+    bytes: method(async function bytes() {
+      const b = await consumeState(getState(this));
+      return b ? new Uint8Array(b) : new Uint8Array(0);
+    }),
+    text: method(async function text() {
+      return decodeText(await consumeState(getState(this)));
+    }),
+    json: method(async function json() {
+      return JSON.parse(decodeText(await consumeState(getState(this))));
+    }),
+    blob: method(async function blob() {
+      const s = getState(this);
+      const b = await consumeState(s);
+      return new Blob(b ? [b] : [], { type: s.headers.get('content-type') ?? '' });
+    }),
   });
 }

@@ -9,7 +9,7 @@ export async function fetch(input, init = undefined) {
   const req = new Request(input, init);
   const signal = req.signal;
   signal.throwIfAborted();
-  const bytes = requestBytes(req);
+  const bytes = await requestBytes(req);
   const args = {
     url: req.url,
     method: req.method,

@@ -11,6 +11,7 @@ import { createConsole } from './console.js';
 import { fetch } from './fetch.js';
 import { createFs } from './fs.js';
 import { installLazyUrl } from './lazy-url.js';
+import { installLazyStreams } from './lazy-streams.js';
 import { Blob, File } from './blob.js';
 
 const env = native.env;
@@ -59,6 +60,7 @@ define('structuredClone', structuredClone);
 define('crypto', crypto);
 define('self', globalThis);
 installLazyUrl();
+installLazyStreams();
 
 if (!native.allowEval) {
   // The engine has no compiler in this context (no eval intrinsic), so every
@@ -145,7 +147,7 @@ async function invoke(id, p) {
     if (!(response instanceof Response)) {
       throw new TypeError(`The handler must return a Response (or a Promise of one), but it returned ${describe(response)}.`);
     }
-    const s = takeResponse(response);
+    const s = await takeResponse(response);
     native.respond(id, s.status, s.statusText, headerList(s.headers), s.bytes);
   } catch (error) {
     native.fail(id, error);

@@ -1,21 +1,10 @@
-// URL and URLSearchParams come from whatwg-url-minimum (a separate bytecode blob). It
-// is evaluated on first use only, so handlers that never touch URLs pay
-// nothing for it at start-up or in memory.
-import { native } from './native.js';
+// URL and URLSearchParams from whatwg-url-minimum, loaded on first use.
+import { installLazy, loadLazy } from './lazy.js';
 
-let mod = null;
+const NAMES = ['URL', 'URLSearchParams'];
 
-export function loadUrl() {
-  if (mod) return mod;
-  // A polyfill may look for a native URL first: remove the lazy getters so it does
-  // not re-enter this function.
-  delete globalThis.URL;
-  delete globalThis.URLSearchParams;
-  native.loadUrl();
-  mod = globalThis.__qw_url;
-  delete globalThis.__qw_url;
-  // Newer statics the polyfill predates.
-  const { URL } = mod;
+// Newer statics the polyfill predates.
+function addStatics({ URL }) {
   if (typeof URL.canParse !== 'function') {
     Object.defineProperty(URL, 'canParse', {
       value: function canParse(url, base = undefined) {
@@ -43,25 +32,14 @@ export function loadUrl() {
       configurable: true,
     });
   }
-  for (const name of ['URL', 'URLSearchParams']) {
-    Object.defineProperty(globalThis, name, { value: mod[name], writable: true, configurable: true, enumerable: false });
-  }
-  return mod;
+}
+
+export function loadUrl() {
+  return loadLazy('url', '__qw_url', NAMES, addStatics);
 }
 
 export function installLazyUrl() {
-  for (const name of ['URL', 'URLSearchParams']) {
-    Object.defineProperty(globalThis, name, {
-      configurable: true,
-      enumerable: false,
-      get() {
-        return loadUrl()[name];
-      },
-      set(value) {
-        Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
-      },
-    });
-  }
+  installLazy(NAMES, loadUrl);
 }
 
 // Absolute URL serialisation, as Request and Response.redirect need it.

@@ -1,5 +1,5 @@
 // WHATWG Request over a buffered body.
-import { extractBody, mixinBody } from './body.js';
+import { cloneBodyState, consumeState, extractBody, mixinBody } from './body.js';
 import { Headers } from './headers.js';
 import { AbortController, AbortSignal } from './abort.js';
 import { parseUrl } from './lazy-url.js';
@@ -39,6 +39,7 @@ export class Request {
       method: src ? src.method : 'GET',
       headers: null,
       bytes: src ? src.bytes : null,
+      source: src ? src.source : null,
       used: false,
       signal: null,
       redirect: src ? src.redirect : 'follow',
@@ -52,13 +53,15 @@ export class Request {
     s.headers = new Headers(init.headers !== undefined ? init.headers : src ? src.headers : undefined);
     if (init.body !== undefined && init.body !== null) {
       if (s.method === 'GET' || s.method === 'HEAD') throw new TypeError('Request with GET/HEAD method cannot have body.');
-      const { bytes, type } = extractBody(init.body);
+      const { bytes, source, type } = extractBody(init.body);
       s.bytes = bytes;
+      s.source = source;
       if (type && !s.headers.has('content-type')) s.headers.set('content-type', type);
     } else if (init.body === null) {
       s.bytes = null;
+      s.source = null;
     }
-    if (src && s.bytes !== null && init.body === undefined) src.used = true;
+    if (src && (s.bytes !== null || s.source) && init.body === undefined) src.used = true;
     const signal = init.signal !== undefined ? init.signal : src ? input.signal : null;
     s.signal = signal ?? new AbortController().signal;
     if (!(s.signal instanceof AbortSignal)) throw new TypeError("Failed to construct 'Request': member signal is not of type AbortSignal.");
@@ -106,8 +109,7 @@ export class Request {
   }
 
   clone() {
-    if (this.#s.used) throw new TypeError('Request.clone: Body has already been consumed.');
-    return new Request(TRUSTED, { ...this.#s, headers: new Headers(this.#s.headers), signal: this.signal, stream: undefined });
+    return new Request(TRUSTED, { ...cloneBodyState(this.#s), headers: new Headers(this.#s.headers), signal: this.signal });
   }
 
   get [Symbol.toStringTag]() {
@@ -120,9 +122,12 @@ mixinBody(Request, (r) => stateOf(r));
 export function createRequest(url, method, headerPairs, bytes, signal) {
   const headers = new Headers();
   for (const [n, v] of headerPairs) headers.append(n, v);
-  return new Request(TRUSTED, { url, method, headers, bytes, used: false, signal, redirect: 'follow' });
+  return new Request(TRUSTED, { url, method, headers, bytes, source: null, used: false, signal, redirect: 'follow' });
 }
 
-export function requestBytes(r) {
-  return stateOf(r).bytes;
+// The request body for fetch, read to the end (null for none).
+export async function requestBytes(r) {
+  const s = stateOf(r);
+  if (s.bytes === null && !s.source) return null;
+  return consumeState(s);
 }

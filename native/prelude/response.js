@@ -1,5 +1,5 @@
 // WHATWG Response over a buffered body.
-import { extractBody, mixinBody } from './body.js';
+import { cloneBodyState, consumeState, extractBody, mixinBody } from './body.js';
 import { Headers } from './headers.js';
 import { parseUrl } from './lazy-url.js';
 import { native } from './native.js';
@@ -32,13 +32,15 @@ export class Response {
     if (statusText !== '' && !REASON.test(statusText)) throw new TypeError('Invalid statusText');
     const headers = new Headers(init.headers);
     let bytes = null;
+    let source = null;
     if (body !== null && body !== undefined) {
       if (NULL_BODY.includes(status)) throw new TypeError(`Response with null body status (${status}) cannot have body`);
       const x = extractBody(body);
       bytes = x.bytes;
+      source = x.source;
       if (x.type && !headers.has('content-type')) headers.set('content-type', x.type);
     }
-    this.#s = { status, statusText, headers, bytes, used: false, type: 'default', url: '', redirected: false };
+    this.#s = { status, statusText, headers, bytes, source, used: false, type: 'default', url: '', redirected: false };
   }
 
   static json(data, init = undefined) {
@@ -52,11 +54,11 @@ export class Response {
   static redirect(url, status = 302) {
     if (!REDIRECT.includes(status)) throw new RangeError(`Failed to execute 'redirect' on 'Response': Invalid status code ${status}`);
     const headers = new Headers({ location: parseUrl(String(url)) });
-    return new Response(TRUSTED, { status, statusText: '', headers, bytes: null, used: false, type: 'default', url: '', redirected: false });
+    return new Response(TRUSTED, { status, statusText: '', headers, bytes: null, source: null, used: false, type: 'default', url: '', redirected: false });
   }
 
   static error() {
-    return new Response(TRUSTED, { status: 0, statusText: '', headers: new Headers(), bytes: null, used: false, type: 'error', url: '', redirected: false });
+    return new Response(TRUSTED, { status: 0, statusText: '', headers: new Headers(), bytes: null, source: null, used: false, type: 'error', url: '', redirected: false });
   }
 
   get status() {
@@ -82,8 +84,7 @@ export class Response {
   }
 
   clone() {
-    if (this.#s.used) throw new TypeError('Response.clone: Body has already been consumed.');
-    return new Response(TRUSTED, { ...this.#s, headers: new Headers(this.#s.headers), stream: undefined });
+    return new Response(TRUSTED, { ...cloneBodyState(this.#s), headers: new Headers(this.#s.headers) });
   }
 
   get [Symbol.toStringTag]() {
@@ -103,6 +104,7 @@ export function createFetchResponse(v) {
     statusText: v.statusText ?? '',
     headers,
     bytes,
+    source: null,
     used: false,
     type: 'basic',
     url: v.url ?? '',
@@ -110,10 +112,10 @@ export function createFetchResponse(v) {
   });
 }
 
-// The state the runtime sends back; marks the body used.
-export function takeResponse(r) {
+// The state the runtime sends back, with the body read to the end.
+export async function takeResponse(r) {
   const s = stateOf(r);
   if (s.used) throw new TypeError('The handler returned a Response whose body has already been consumed.');
-  if (s.bytes !== null) s.used = true;
+  if (s.bytes !== null || s.source) await consumeState(s);
   return s;
 }

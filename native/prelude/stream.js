@@ -1,26 +1,57 @@
-// A minimal stand-in for ReadableStream: the whole body as one chunk.
-export class SimpleStream {
-  constructor(bytes, onRead) {
-    this._bytes = bytes;
-    this._onRead = onRead;
-  }
-  get locked() {
-    return false;
-  }
-  getReader() {
-    let done = false;
-    const read = async () => {
-      if (done) return { done: true, value: undefined };
-      done = true;
-      this._onRead();
-      return { done: false, value: this._bytes };
-    };
-    return { read, releaseLock() {}, cancel: async () => {}, closed: Promise.resolve(undefined) };
-  }
-  async cancel() {}
-  [Symbol.asyncIterator]() {
-    const reader = this.getReader();
-    return { next: reader.read, return: async () => ({ done: true, value: undefined }) };
-  }
+// Bodies as streams. The worker's bodies are buffered; a stream made from
+// buffered bytes remembers them, so `new Response(request.body)` stays a
+// copy-free, synchronous hand-over. Streams written by the handler are read
+// to the end when the body is needed.
+import { native } from './native.js';
+import { isReadableStream, loadStreams } from './lazy-streams.js';
+
+const { utf8Encode } = native;
+const buffered = new WeakMap();
+
+export function bytesStream(bytes, onRead = undefined) {
+  const { ReadableStream } = loadStreams();
+  const stream = new ReadableStream({
+    pull(controller) {
+      buffered.delete(stream);
+      onRead?.();
+      if (bytes.length) controller.enqueue(bytes);
+      controller.close();
+    },
+  });
+  buffered.set(stream, bytes);
+  return stream;
 }
 
+export { isReadableStream };
+
+// The bytes behind a stream this module made and nobody has read yet.
+export function bufferedBytes(stream) {
+  return stream.locked ? undefined : buffered.get(stream);
+}
+
+export async function readAll(stream) {
+  if (stream.locked) throw new TypeError('ReadableStream is locked (already being read)');
+  const reader = stream.getReader();
+  const chunks = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    let chunk;
+    if (value instanceof Uint8Array) chunk = value;
+    else if (ArrayBuffer.isView(value)) chunk = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+    else if (value instanceof ArrayBuffer) chunk = new Uint8Array(value);
+    else if (typeof value === 'string') chunk = utf8Encode(value);
+    else throw new TypeError('A body stream must produce Uint8Array chunks');
+    chunks.push(chunk);
+    size += chunk.length;
+  }
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.length;
+  }
+  return out;
+}
