@@ -97,9 +97,18 @@ static void error_info_free(QWErrorInfo *info) {
 }
 
 bool qw__is_oom(JSContext *ctx, JSValueConst err) {
+    QWRuntime *qw = qw__get(ctx);
     char *name, *message;
     bool oom;
 
+    /* When even the error object cannot be allocated the engine throws null
+     * instead; a null with the heap close to maxMemory is that case (a
+     * handler's own `throw null` leaves the heap where it was). */
+    if (JS_IsNull(err) && qw->caps.max_memory > 0) {
+        JSMemoryUsage mu;
+        JS_ComputeMemoryUsage(JS_GetRuntime(ctx), &mu);
+        return (double)mu.malloc_size >= qw->caps.max_memory * 0.75;
+    }
     if (!JS_IsError(err))
         return false;
     name = dup_prop_string(ctx, err, "name");
@@ -153,6 +162,8 @@ void qw__fail_invocation(QWRuntime *qw, int64_t id, const char *code, JSValueCon
     error_info(qw->ctx, err, &info);
     if (inv || (id == 0 && oom)) {
         if (oom) {
+            free(info.name);
+            info.name = strdup("InternalError");
             free(info.message);
             info.message = strdup("The handler ran out of memory: it reached the maxMemory limit of the "
                                   "capability profile. The worker exits because its heap can no longer be "

@@ -31,4 +31,17 @@ describe('native worker: maxMemory', () => {
       expect(m.payload['code']).toBe('MEMORY_LIMIT');
     }
   });
+
+  it('recognises running out of memory while the engine builds its own error (it throws null then)', async () => {
+    w = await ready(`export default async () => { let p = Promise.resolve(); for (let i = 0; i < 1e6; i++) p = p.then(() => {}); await p; return new Response('ok') }`, { maxMemory: 32 * 1024 * 1024 });
+    const m = await w.invoke();
+    expect(m.payload).toMatchObject({ code: 'MEMORY_LIMIT', name: 'InternalError' });
+    expect((await w.exited).code).not.toBe(0);
+  });
+
+  it('does not take a handler that throws null for an out-of-memory worker', async () => {
+    w = await ready(`export default () => { throw null }`, { maxMemory: 32 * 1024 * 1024 });
+    const m = await w.invoke();
+    expect(m.payload).toMatchObject({ code: 'HANDLER_ERROR', message: 'null' });
+  });
 });
