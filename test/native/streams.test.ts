@@ -34,4 +34,15 @@ describe('native worker: streams', () => {
     const res = await w.invoke({ method: 'POST', body: 'plain' });
     expect(bodyText(res)).toBe('plain');
   });
+
+  it('decodes and encodes text through TextDecoderStream and TextEncoderStream', async () => {
+    w = await ready(`
+      export default async () => {
+        let text = '';
+        for await (const part of new Response('héllo €').body.pipeThrough(new TextDecoderStream())) text += part;
+        const encoded = new ReadableStream({ start(c) { c.enqueue('ab'); c.close() } }).pipeThrough(new TextEncoderStream());
+        return new Response(text + '|' + (await new Response(encoded).text()));
+      }`);
+    expect(bodyText(await w.invoke())).toBe('héllo €|ab');
+  });
 });
