@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CapabilityOverrides } from 'bunbase-functions';
-import { RUNTIMES, checkAttack, useBystander, useTempTree, type Layer } from './harness.js';
+import { RUNTIMES, attack, checkAttack, expectRefused, useBystander, useTempTree, type Layer } from './harness.js';
 
 /**
  * Escapes out of an allowed directory, against real directories:
@@ -174,7 +174,6 @@ describe.each(RUNTIMES)('%s: escapes out of an allowed directory', (runtime) => 
     async (_name, row, body, stop) => {
       const root = tree.root();
       const full = runtime === 'bun' ? `const R = input.root; ${body}` : `const R = input.root; ${QJS_FS} ${body}`;
-      const { attack, expectRefused } = await import('./harness.js');
       const run = await attack(runtime, full, { caps: row.caps(root), input: { root }, prelude: stop === 'os' ? ESM_FS : '' });
       expectRefused(run);
       if (row.mustNotExist) expect(existsSync(join(root, row.mustNotExist))).toBe(false);
