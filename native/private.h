@@ -27,10 +27,13 @@
 #define QW_EXIT_FATAL 1
 #define QW_EXIT_MEMORY 3
 #define QW_EXIT_BAD_SETTINGS 42
+#define QW_EXIT_FENCE_FAILED 43
 
 #define QW_DEFAULT_MAX_LOG_BYTES (1024 * 1024)
 #define QW_DEFAULT_MAX_BODY_BYTES (32 * 1024 * 1024)
 #define QW_MAX_STACK_BYTES (1024 * 1024)
+/* RLIMIT_AS beyond maxMemory: the binary, thread-pool stacks, malloc slack. */
+#define QW_AS_HEADROOM ((uint64_t)256 << 20)
 #ifndef QW_SPIN_NS
 #define QW_SPIN_NS (200 * 1000)
 #endif
@@ -127,6 +130,9 @@ struct QWRuntime {
     size_t max_log_bytes;
     size_t max_body_bytes;
     char *filename;
+    char *sandbox_json; /* the OS fence report for `ready` (malloc), NULL = {} */
+    bool fenced;        /* qw_sandbox_apply ran */
+    uint64_t fd_limit;  /* RLIMIT_NOFILE chosen from maxFileDescriptors, 0 = none */
 
     /* Values handed over by the prelude (owned). */
     JSValue cb_invoke;

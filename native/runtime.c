@@ -600,7 +600,74 @@ static void apply_fd_limit(QWRuntime *qw) {
     rl.rlim_cur = (rlim_t)highest + 1 + (rlim_t)qw->caps.max_fds;
     if (rl.rlim_max != RLIM_INFINITY && rl.rlim_cur > rl.rlim_max)
         rl.rlim_cur = rl.rlim_max;
+    qw->fd_limit = rl.rlim_cur;
     setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+/*
+ * The OS fence (native/sandbox.h), applied to this process once init is
+ * parsed and before any of the handler's source is even parsed: a private
+ * network namespace unless the profile allows network, no_new_privs,
+ * Landlock (the profile's allowedPaths read-write, readOnlyPaths read-only,
+ * nothing else: the binary is static and needs no files), rlimits and a
+ * seccomp filter. It must run while the process has one thread: libuv starts
+ * its thread pool only with the first fs operation, after this.
+ * Returns -1 when a layer failed; the report is kept for `ready` either way.
+ */
+static int apply_os_fence(QWRuntime *qw) {
+#ifdef QW_HAVE_SANDBOX
+    QWSandboxPolicy policy;
+    QWSandboxReport report;
+    const char **rw = NULL, **ro = NULL;
+    size_t i, n_rw = 0, n_ro = 0;
+    char json[QW_SANDBOX_JSON_MAX];
+    int rc;
+
+    memset(&policy, 0, sizeof(policy));
+    if (qw->caps.allow_fs) {
+        /* Landlock can only grant what exists; a missing directory stays
+         * unreachable, which is what the API layer's check says as well. */
+        rw = calloc(qw->caps.n_allowed_paths + 1, sizeof(char *));
+        ro = calloc(qw->caps.n_read_only_paths + 1, sizeof(char *));
+        CHECK(rw != NULL && ro != NULL);
+        for (i = 0; i < qw->caps.n_allowed_paths; i++)
+            if (access(qw->caps.allowed_paths[i], F_OK) == 0)
+                rw[n_rw++] = qw->caps.allowed_paths[i];
+        for (i = 0; i < qw->caps.n_read_only_paths; i++)
+            if (access(qw->caps.read_only_paths[i], F_OK) == 0)
+                ro[n_ro++] = qw->caps.read_only_paths[i];
+        /* Every listed path missing must not turn into "all paths". */
+        if (qw->caps.n_allowed_paths > 0 && n_rw == 0)
+            policy.allow_filesystem = 0;
+        else
+            policy.allow_filesystem = 1;
+    }
+    policy.rw_paths = rw;
+    policy.n_rw_paths = n_rw;
+    policy.ro_paths = ro;
+    policy.n_ro_paths = n_ro;
+    /* The runtime has no child_process API; the OS refuses processes too. */
+    policy.allow_child_process = 0;
+    policy.allow_network = qw->caps.allow_net;
+    policy.max_fds = qw->fd_limit;
+#ifndef QW_DEBUG
+    /* Sanitizer runtimes reserve terabytes of address space. */
+    if (qw->caps.max_memory > 0)
+        policy.address_space_bytes = (uint64_t)qw->caps.max_memory + QW_AS_HEADROOM;
+#endif
+    rc = qw_sandbox_apply(&policy, &report);
+    free(rw);
+    free(ro);
+    qw->fenced = true;
+    if (qw_sandbox_report_json(&report, json, sizeof(json)) >= 0)
+        qw->sandbox_json = strdup(json);
+    if (rc != 0)
+        fprintf(stderr, "bunbase-worker: the OS fence could not be applied: %s\n", json);
+    return rc;
+#else
+    (void)qw;
+    return 0;
+#endif
 }
 
 static void send_exception_as(QWRuntime *qw, JSContext *ctx, int64_t id, const char *code) {
@@ -728,8 +795,7 @@ static void send_ready(QWRuntime *qw) {
     FEATURE(qw->caps.allow_fs, "fs")
     FEATURE(qw->caps.allow_eval, "eval")
 #undef FEATURE
-    /* The OS fence reports its layers here once it is wired in. */
-    qw__buf_puts(&b, "],\"sandbox\":{}}}");
+    qw__buf_printf(&b, "],\"sandbox\":%s}}", qw->sandbox_json ? qw->sandbox_json : "{}");
     qw__send(qw, &b);
     qw__buf_free(&b);
 }
@@ -791,6 +857,7 @@ static void handle_init(QWRuntime *qw, char *line, size_t len) {
     const char *bad, *env_json = NULL;
     uint8_t *bc = NULL;
     size_t bc_size = 0, env_len = 0;
+    bool os_sandbox = true;
     double d;
 
     qw->init_done = true;
@@ -862,6 +929,15 @@ static void handle_init(QWRuntime *qw, char *line, size_t len) {
     JS_FreeValue(cctx, v);
     v = JS_UNDEFINED;
 
+    /* The OS fence goes up before any of the handler's source is parsed. */
+    apply_fd_limit(qw);
+    if (get_bool(cctx, payload, "osSandbox", &os_sandbox) != 0)
+        os_sandbox = true; /* absent: fence (fail closed) */
+    if (os_sandbox && apply_os_fence(qw) != 0) {
+        qw__request_exit(qw, QW_EXIT_FENCE_FAILED);
+        goto done;
+    }
+
     bc = compile_handler(qw, cctx, payload, &bc_size);
     if (!bc)
         goto done;
@@ -875,12 +951,6 @@ static void handle_init(QWRuntime *qw, char *line, size_t len) {
         qw__request_exit(qw, QW_EXIT_FATAL);
         goto done;
     }
-    apply_fd_limit(qw);
-
-    /* ---- OS fence -----------------------------------------------------------
-     * This is the spot for the sandbox (Landlock, seccomp, rlimits, netns):
-     * init is parsed and the runtime is built, user code has not run yet.
-     * Wiring it in is a separate change (see native/sandbox.h). */
 
     if (qw->caps.max_memory > 0)
         JS_SetMemoryLimit(qw->rt, (size_t)qw->caps.max_memory);
@@ -1136,6 +1206,7 @@ static void teardown(QWRuntime *qw, bool free_js) {
 #endif
     free_caps(&qw->caps);
     free(qw->filename);
+    free(qw->sandbox_json);
     free(qw->rbuf);
     qw__buf_free(&qw->out_pending);
     qw__buf_free(&qw->out_inflight);
@@ -1143,6 +1214,7 @@ static void teardown(QWRuntime *qw, bool free_js) {
 
 int QW_Run(void) {
     QWRuntime *qw = calloc(1, sizeof(*qw));
+    bool fenced;
     int code, r;
 
     CHECK(qw != NULL);
@@ -1182,9 +1254,20 @@ int QW_Run(void) {
         uv_run(&qw->loop, UV_RUN_DEFAULT);
     }
     code = qw->exit_code;
+    fenced = qw->fenced;
     teardown(qw, code != QW_EXIT_MEMORY);
     free(qw);
     if (code == QW_EXIT_MEMORY)
         _exit(code);
+#ifdef QW_DEBUG
+    /* LeakSanitizer stops the world with ptrace from a cloned task, both of
+     * which the seccomp layer refuses; its exit-time check would only report
+     * that. Fenced sanitizer runs still get ASan, UBSan and the engine's own
+     * leak assertion in JS_FreeRuntime; leaks are checked in unfenced runs. */
+    if (fenced)
+        _exit(code);
+#else
+    (void)fenced;
+#endif
     return code;
 }

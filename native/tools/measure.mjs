@@ -1,7 +1,8 @@
 // Measures the native worker on its own, without the pool:
 //   cold start (spawn -> ready), warm round trip (invoke -> response), idle RSS.
 // usage: node native/tools/measure.mjs [spawns=50] [invokes=5000]
-// BUNBASE_QJS_WORKER overrides the binary (default build/Release/bunbase-worker).
+// BUNBASE_QJS_WORKER overrides the binary (default build/Release/bunbase-worker);
+// MEASURE_NO_FENCE=1 starts the worker without its OS fence (osSandbox: false).
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +15,7 @@ const CAPS = {
   projectId: 'measure', allowFilesystem: false, allowedPaths: [], readOnlyPaths: [], allowNetwork: false,
   allowedDomains: [], allowChildProcess: false, allowEval: false, maxMemory: 100 << 20, maxCpu: 30000, maxFileDescriptors: 10,
 };
-const INIT = JSON.stringify({ id: 0, type: 'init', payload: { protocol: 1, source: SOURCE, filename: 'handler.js', env: {}, capabilities: CAPS, limits: { maxBodyBytes: 1 << 25, maxLogBytes: 1 << 20 } } }) + '\n';
+const INIT = JSON.stringify({ id: 0, type: 'init', payload: { protocol: 1, source: SOURCE, filename: 'handler.js', env: {}, capabilities: CAPS, limits: { maxBodyBytes: 1 << 25, maxLogBytes: 1 << 20 }, osSandbox: process.env.MEASURE_NO_FENCE ? false : true } }) + '\n';
 
 function start() {
   const t0 = process.hrtime.bigint();

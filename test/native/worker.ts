@@ -9,6 +9,13 @@ import type { Duplex } from 'node:stream';
 export const WORKER_PATH =
   process.env['BUNBASE_QJS_WORKER'] ?? fileURLToPath(new URL('../../build/Release/bunbase-worker', import.meta.url));
 
+/**
+ * Workers apply their OS fence (init's `osSandbox`) unless
+ * BUNBASE_QJS_OS_SANDBOX=0: LeakSanitizer cannot run inside the fence (it
+ * needs ptrace), so the sanitizer build is also run with it off.
+ */
+export const OS_SANDBOX = process.env['BUNBASE_QJS_OS_SANDBOX'] !== '0';
+
 export interface Message {
   id: number;
   type: string;
@@ -128,6 +135,7 @@ export class NativeWorker {
         env: { KEY: 'value' },
         capabilities: { ...STRICT, ...capabilities },
         limits: { maxBodyBytes: 1024 * 1024, maxLogBytes: 4096 },
+        osSandbox: OS_SANDBOX,
         ...extra,
       },
     });
