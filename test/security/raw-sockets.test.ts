@@ -1,0 +1,97 @@
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { createServer, type Server } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CapabilityOverrides } from 'bunbase-functions';
+import { RUNTIMES, attack, checkAttack, useBystander, type AttackRow } from './harness.js';
+
+/**
+ * Raw sockets are never available: outbound network goes through the host's
+ * fetch. The targets are a TCP and a UDP listener on 127.0.0.1 that count
+ * what reaches them; a refused attack must reach neither.
+ *
+ * Nothing in a profile allows raw sockets, so the positive control of an
+ * API-layer row is an unpatched road to the same socket (`net.Stream`, an
+ * alias of `net.Socket` the entry does not replace) with the OS fence off: it
+ * reaches the listener, so sockets work in Bun and the refusal is the
+ * sandbox's doing. OS-layer rows are controlled by themselves, unfenced.
+ */
+let tcp: Server;
+const open = new Set<import('node:net').Socket>();
+let udp: UdpSocket;
+let tcpPort = 0;
+let udpPort = 0;
+const reached: string[] = [];
+
+beforeAll(async () => {
+  tcp = createServer((socket) => {
+    reached.push('tcp');
+    open.add(socket);
+    socket.on('close', () => open.delete(socket));
+    socket.end('HTTP/1.0 200 OK\r\ncontent-length: 7\r\n\r\nreached');
+  });
+  await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', r));
+  tcpPort = (tcp.address() as { port: number }).port;
+  udp = createSocket('udp4');
+  udp.on('message', () => reached.push('udp'));
+  await new Promise<void>((r) => udp.bind(0, '127.0.0.1', r));
+  udpPort = udp.address().port;
+});
+afterAll(async () => {
+  for (const socket of open) socket.destroy();
+  await new Promise((r) => tcp.close(r));
+  await new Promise<void>((r) => udp.close(() => r()));
+});
+
+const STREAM_CONNECT = `const net = require('node:net'); return await new Promise((resolve, reject) => { const s = new net.Stream(); s.on('error', reject); s.connect(input.tcp, '127.0.0.1', () => { s.on('data', (d) => resolve(String(d).split('\\r\\n\\r\\n')[1])); }); });`;
+const UNPATCHED_CONTROL = { body: STREAM_CONNECT, pool: { osSandbox: false }, check: (v: unknown) => expect(v).toBe('reached') };
+const FFI_SOCKET = `const { dlopen } = require('bun:ffi'); const libc = dlopen('libc.so.6', { socket: { args: ['i32', 'i32', 'i32'], returns: 'i32' }, close: { args: ['i32'], returns: 'i32' } }); const fd = libc.symbols.socket(2, 1, 0); if (fd < 0) throw Object.assign(new Error('socket(AF_INET) returned ' + fd), { code: 'EPERM' }); libc.symbols.close(fd); return 'socket ' + (fd >= 0);`;
+const SOCKET_REFUSED = ['EPERM', 'EACCES', 'ECONNREFUSED'];
+const NET_ALLOWED: CapabilityOverrides = { allowNetwork: true, allowedDomains: ['127.0.0.1'] };
+
+const BUN: AttackRow[] = [
+  { name: 'node:net connect', body: `return require('node:net').connect(input.tcp, '127.0.0.1');`, stop: 'api', control: UNPATCHED_CONTROL },
+  { name: 'node:net createServer().listen', body: `return await new Promise((r, j) => require('node:net').createServer().listen(0, '127.0.0.1', r).on('error', j));`, stop: 'api', control: UNPATCHED_CONTROL },
+  { name: 'node:dgram send', body: `const s = require('node:dgram').createSocket('udp4'); s.send('x', input.udp, '127.0.0.1'); return 'sent';`, stop: 'api', control: UNPATCHED_CONTROL },
+  { name: 'node:http request (its own socket, not the host)', body: `return require('node:http').request('http://127.0.0.1:' + input.tcp + '/').end();`, stop: 'api', control: UNPATCHED_CONTROL },
+  { name: 'new http.ClientRequest', body: `return await new Promise((resolve, reject) => { const r = new (require('node:http').ClientRequest)('http://127.0.0.1:' + input.tcp + '/', resolve); r.on('error', reject); r.end(); });`, stop: 'api', control: UNPATCHED_CONTROL },
+  { name: 'Bun.connect', body: `return await Bun.connect({ hostname: '127.0.0.1', port: input.tcp, socket: { data() {} } });`, stop: 'api', control: UNPATCHED_CONTROL },
+  { name: 'Bun.listen', body: `return Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } }).port;`, stop: 'api', control: UNPATCHED_CONTROL },
+  { name: 'Bun.udpSocket', body: `const s = await Bun.udpSocket({}); s.send('x', input.udp, '127.0.0.1'); return 'sent';`, stop: 'api', control: UNPATCHED_CONTROL },
+  { name: 'WebSocket', body: `const ws = new WebSocket('ws://127.0.0.1:' + input.tcp + '/'); return await new Promise((r, j) => { ws.onopen = r; ws.onerror = () => j(new Error('ws error')); });`, stop: 'api', control: UNPATCHED_CONTROL },
+  { name: 'bun:ffi socket() from libc', body: FFI_SOCKET, stop: 'api', control: { caps: { allowChildProcess: true }, pool: { osSandbox: false }, check: (v) => expect(v).toBe('socket true') } },
+  // The API layer lets these through.
+  // Bun reports a socket() that seccomp refused as ECONNREFUSED.
+  { name: 'net.Stream (an unpatched alias of net.Socket)', body: STREAM_CONNECT, stop: 'os', codes: SOCKET_REFUSED, control: { check: (v) => expect(v).toBe('reached') } },
+  { name: 'net.Stream with allowNetwork (no network namespace: seccomp and Landlock hold)', body: STREAM_CONNECT, caps: NET_ALLOWED, stop: 'os', codes: SOCKET_REFUSED, control: { check: (v) => expect(v).toBe('reached') } },
+  { name: 'Bun.fetch (read-only, not routed through the host)', body: `return await (await Bun.fetch('http://127.0.0.1:' + input.tcp + '/')).text();`, stop: 'os', control: { check: (v) => expect(v).toBe('reached') } },
+  { name: 'Bun.fetch with allowNetwork and 127.0.0.1 listed', body: `return await (await Bun.fetch('http://127.0.0.1:' + input.tcp + '/')).text();`, caps: NET_ALLOWED, stop: 'os', control: { check: (v) => expect(v).toBe('reached') } },
+  // maxMemory 0: no RLIMIT_DATA, under which JSC runs without its JIT and bun:ffi refuses to load at all.
+  { name: 'bun:ffi socket() with allowChildProcess (the API layer lifted)', body: FFI_SOCKET, caps: { allowChildProcess: true, maxMemory: 0 }, stop: 'os', codes: ['EPERM'], control: { check: (v) => expect(v).toBe('socket true') } },
+];
+
+const QJS: AttackRow[] = [
+  {
+    name: 'WebSocket, node:net, node:dgram, Bun.connect do not exist (the API is absent)',
+    body: `const found = []; for (const g of ['WebSocket', 'Bun', 'require', 'process', 'Deno']) if (typeof globalThis[g] !== 'undefined') found.push(g); for (const m of ['node:net', 'node:dgram', 'net', 'qjs:os']) { try { await import(m); found.push(m); } catch {} } if (found.length) return found; throw Object.assign(new Error('no socket API'), { code: 'API_ABSENT' });`,
+    caps: NET_ALLOWED,
+    stop: 'absent',
+    codes: ['API_ABSENT'],
+    // The one road out, fetch through the host, does work with the same profile.
+    control: { body: `return (await (await fetch('http://127.0.0.1:' + input.tcp + '/')).text());`, check: (v) => expect(v).toBe('reached') },
+  },
+];
+
+describe.each(RUNTIMES)('%s: raw sockets', (runtime) => {
+  useBystander(runtime);
+
+  it.each(runtime === 'bun' ? BUN : QJS)('$name is refused ($stop layer)', async (row) => {
+    const input = { tcp: tcpPort, udp: udpPort };
+    const before = reached.length;
+    const run = await attack(runtime, row.body, { caps: row.caps ?? {}, input });
+    expect(run.outcome, JSON.stringify(run.outcome)).toMatchObject({ ok: false });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(reached.slice(before), 'what reached the listeners').toEqual([]);
+    await checkAttack(runtime, { ...row, input, control: { ...row.control, input } });
+  });
+
+});
