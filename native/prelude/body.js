@@ -4,6 +4,7 @@
 import { native } from './native.js';
 import { bufferedBytes, bytesStream, isReadableStream, readAll } from './stream.js';
 import { Blob, blobBytes } from './blob.js';
+import { FormData, parseFormData, serializeFormData } from './formdata.js';
 
 const { utf8Encode, utf8Decode } = native;
 
@@ -23,6 +24,10 @@ export function extractBody(init) {
     return { bytes: utf8Encode(String(init)), source: null, type: 'application/x-www-form-urlencoded;charset=UTF-8' };
   }
   if (init instanceof Blob) return { bytes: blobBytes(init), source: null, type: init.type || null };
+  if (init instanceof FormData) {
+    const { bytes, type } = serializeFormData(init);
+    return { bytes, source: null, type };
+  }
   if (isReadableStream(init)) {
     const bytes = bufferedBytes(init);
     if (bytes !== undefined) return { bytes, source: null, type: null };
@@ -92,6 +97,10 @@ export function mixinBody(cls, getState) {
     }),
     json: method(async function json() {
       return JSON.parse(decodeText(await consumeState(getState(this))));
+    }),
+    formData: method(async function formData() {
+      const s = getState(this);
+      return parseFormData(await consumeState(s), s.headers.get('content-type'));
     }),
     blob: method(async function blob() {
       const s = getState(this);

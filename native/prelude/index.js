@@ -13,6 +13,7 @@ import { createFs } from './fs.js';
 import { installLazyUrl } from './lazy-url.js';
 import { installLazyStreams } from './lazy-streams.js';
 import { Blob, File } from './blob.js';
+import { FormData } from './formdata.js';
 
 const env = native.env;
 
@@ -41,6 +42,7 @@ const crypto = Object.freeze({
 define('Headers', Headers);
 define('Blob', Blob);
 define('File', File);
+define('FormData', FormData);
 define('Request', Request);
 define('Response', Response);
 define('AbortController', AbortController);
