@@ -118,6 +118,15 @@ function setHandler(ns) {
 
 const controllers = new Map();
 
+// The handler's third argument. waitUntil needs nothing per invocation: the
+// worker outlives the response anyway.
+const CTX = Object.freeze({
+  waitUntil(promise) {
+    Promise.resolve(promise).catch(() => {});
+  },
+  passThroughOnException() {},
+});
+
 // The AbortController of an invocation exists only once the handler looks
 // at request.signal; a cancel before that leaves a flag for it.
 class Invocation {
@@ -139,17 +148,12 @@ async function invoke(id, p) {
   controllers.set(id, invocation);
   try {
     const request = createRequest(p.url, p.method, p.headers ?? [], p.body ?? null, () => invocation.signal());
-    const ctx = {
-      waitUntil(promise) {
-        Promise.resolve(promise).catch(() => {});
-      },
-      passThroughOnException() {},
-    };
-    const response = await handler(request, env, ctx);
+    const response = await handler(request, env, CTX);
     if (!(response instanceof Response)) {
       throw new TypeError(`The handler must return a Response (or a Promise of one), but it returned ${describe(response)}.`);
     }
-    const s = await takeResponse(response);
+    let s = takeResponse(response);
+    if (s instanceof Promise) s = await s;
     native.respond(id, s.status, s.statusText, headerList(s.headers), s.bytes);
   } catch (error) {
     native.fail(id, error);

@@ -112,10 +112,12 @@ export function createFetchResponse(v) {
   });
 }
 
-// The state the runtime sends back, with the body read to the end.
-export async function takeResponse(r) {
+// The state the runtime sends back, with the body read to the end: a
+// promise only when the body is a stream still to be read.
+export function takeResponse(r) {
   const s = stateOf(r);
   if (s.used) throw new TypeError('The handler returned a Response whose body has already been consumed.');
-  if (s.bytes !== null || s.source) await consumeState(s);
+  if (s.source) return consumeState(s).then(() => s);
+  if (s.bytes !== null) s.used = true;
   return s;
 }
