@@ -163,10 +163,10 @@ const HOST_SIGNALS = ['SIGTERM', 'SIGHUP', 'SIGUSR2', 'SIGINT'] as const;
  * attack its worker must still be the same process and still answer. Also
  * watches the host (this test process) for signals an attack might send it.
  */
-export function useBystander(runtime: RuntimeName): { signals: string[] } {
+export function useBystander(runtime: RuntimeName): { signals: string[]; pid: () => number } {
   let pool: Pool;
   let pid: number | undefined;
-  const state = { signals: [] as string[] };
+  const state = { signals: [] as string[], pid: () => pid as number };
   const listeners = HOST_SIGNALS.map((signal) => [signal, () => state.signals.push(signal)] as const);
   beforeAll(async () => {
     for (const [signal, listener] of listeners) process.on(signal, listener);
