@@ -569,23 +569,6 @@ static JSValue js_fs_op(JSContext *ctx, JSValueConst this_val, int argc, JSValue
     return promise;
 }
 
-static const JSCFunctionListEntry fs_funcs[] = {
-    JS_CFUNC_MAGIC_DEF("fsReadFile", 1, js_fs_op, QW_FS_READ_FILE),
-    JS_CFUNC_MAGIC_DEF("fsWriteFile", 3, js_fs_op, QW_FS_WRITE_FILE),
-    JS_CFUNC_MAGIC_DEF("fsReaddir", 1, js_fs_op, QW_FS_READDIR),
-    JS_CFUNC_MAGIC_DEF("fsStat", 1, js_fs_op, QW_FS_STAT),
-    JS_CFUNC_MAGIC_DEF("fsMkdir", 2, js_fs_op, QW_FS_MKDIR),
-    JS_CFUNC_MAGIC_DEF("fsRm", 3, js_fs_op, QW_FS_RM),
-};
-
-void qw__mod_fs_init(JSContext *ctx, JSValue ns) {
-    QWRuntime *qw = qw__get(ctx);
-
-    /* Without the capability the functions are not even handed to the prelude. */
-    if (qw->caps.allow_fs)
-        JS_SetPropertyFunctionList(ctx, ns, fs_funcs, QW_COUNTOF(fs_funcs));
-}
-
 /* ---- the module ------------------------------------------------------------ */
 
 static const char *const fs_exports[] = {"readFile", "writeFile", "readdir", "stat", "mkdir", "rm"};
@@ -610,4 +593,21 @@ JSModuleDef *qw__fs_module(JSContext *ctx, const char *name) {
         JS_AddModuleExport(ctx, m, fs_exports[i]);
     JS_AddModuleExport(ctx, m, "default");
     return m;
+}
+
+static const JSCFunctionListEntry fs_funcs[] = {
+    JS_CFUNC_MAGIC_DEF("fsReadFile", 1, js_fs_op, QW_FS_READ_FILE),
+    JS_CFUNC_MAGIC_DEF("fsWriteFile", 3, js_fs_op, QW_FS_WRITE_FILE),
+    JS_CFUNC_MAGIC_DEF("fsReaddir", 1, js_fs_op, QW_FS_READDIR),
+    JS_CFUNC_MAGIC_DEF("fsStat", 1, js_fs_op, QW_FS_STAT),
+    JS_CFUNC_MAGIC_DEF("fsMkdir", 2, js_fs_op, QW_FS_MKDIR),
+    JS_CFUNC_MAGIC_DEF("fsRm", 3, js_fs_op, QW_FS_RM),
+};
+
+void qw__mod_fs_init(JSContext *ctx, JSValue ns) {
+    QWRuntime *qw = qw__get(ctx);
+
+    /* Without the capability the functions are not even handed to the prelude. */
+    if (qw->caps.allow_fs)
+        JS_SetPropertyFunctionList(ctx, ns, fs_funcs, QW_COUNTOF(fs_funcs));
 }

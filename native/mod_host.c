@@ -182,10 +182,9 @@ static JSValue js_deny_eval(JSContext *ctx, JSValueConst this_val, int argc, JSV
 }
 
 static const JSCFunctionListEntry host_funcs[] = {
-    JS_CFUNC_DEF("setup", 1, js_setup),      JS_CFUNC_DEF("respond", 5, js_respond),
-    JS_CFUNC_DEF("fail", 2, js_fail),        JS_CFUNC_DEF("currentId", 0, js_current_id),
-    JS_CFUNC_DEF("loadLazy", 1, js_load_lazy),
-    JS_CFUNC_DEF("denyEval", 1, js_deny_eval),
+    JS_CFUNC_DEF("setup", 1, js_setup),        JS_CFUNC_DEF("respond", 5, js_respond),
+    JS_CFUNC_DEF("fail", 2, js_fail),          JS_CFUNC_DEF("currentId", 0, js_current_id),
+    JS_CFUNC_DEF("loadLazy", 1, js_load_lazy), JS_CFUNC_DEF("denyEval", 1, js_deny_eval),
 };
 
 void qw__mod_host_init(JSContext *ctx, JSValue ns) {

@@ -166,7 +166,7 @@ struct QWRuntime {
     bool shutting_down;
     bool exit_requested;
     int exit_code;
-    int pending_fs; /* uv_fs requests in flight */
+    int pending_fs;         /* uv_fs requests in flight */
     uint64_t spin_until_ns; /* see qw__spin_after_answer */
     uint64_t last_answer_ns;
     bool traffic_hot;

@@ -251,9 +251,10 @@ static int on_interrupt(JSRuntime *rt, void *opaque) {
     }
     if (!qw->ready && qw->load_cpu_start_ns && qw->caps.max_cpu_ms > 0 &&
         qw__thread_cpu_ns() - qw->load_cpu_start_ns >= (uint64_t)(qw->caps.max_cpu_ms * 1e6)) {
-        snprintf(msg, sizeof(msg),
-                 "The module's top-level code used more than %.0f ms of CPU time (maxCpu); it was interrupted.",
-                 qw->caps.max_cpu_ms);
+        snprintf(
+            msg, sizeof(msg),
+            "The module's top-level code used more than %.0f ms of CPU time (maxCpu); it was interrupted.",
+            qw->caps.max_cpu_ms);
         qw__send_error(qw, 0, "BUNDLE_LOAD_ERROR", "RangeError", msg, NULL);
         qw__request_exit(qw, QW_EXIT_OK);
         qw->interrupt_code = "CPU_LIMIT";
