@@ -35,7 +35,12 @@ function structuredClone(value, options = undefined) {
 }
 
 const crypto = Object.freeze({
-  getRandomValues: native.getRandomValues,
+  getRandomValues(array) {
+    if (ArrayBuffer.isView(array) && array.byteLength > 65536) {
+      throw new DOMException(`The ArrayBufferView's byte length (${array.byteLength}) exceeds the number of bytes of entropy available via this API (65536)`, 'QuotaExceededError');
+    }
+    return native.getRandomValues(array);
+  },
   randomUUID: native.randomUUID,
 });
 
