@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { RUNTIMES, useBystander } from './harness.js';
+import { MB, exhaust, type ExhaustionCase } from './exhaustion-harness.js';
+
+/**
+ * CPU and memory exhaustion. Each attack ends with the exact code below, the
+ * worker that ran it is replaced when its state cannot be trusted (kept when
+ * the error was an ordinary, caught one), the pool answers the next call, and
+ * the bystander tenant never noticed. The control runs the same code bounded
+ * (`n` small) under the same limits and must succeed.
+ */
+interface Row extends ExhaustionCase {
+  name: string;
+  /** The code per runtime, and whether the worker is replaced. */
+  expect: Record<'bun' | 'quickjs-ng', { code: string; replaced: boolean }>;
+}
+
+const KILLED = (code: string) => ({ code, replaced: true });
+const KEPT = (code: string) => ({ code, replaced: false });
+
+const ROWS: Row[] = [
+  {
+    name: 'an infinite loop (wall-clock deadline)',
+    body: `let i = 0; while (i < n) i++; return new Response(String(i));`,
+    caps: { maxCpu: 60_000 },
+    pool: { timeoutMs: 1000 },
+    controlN: 1000,
+    expect: { bun: KILLED('TIMEOUT'), 'quickjs-ng': KILLED('TIMEOUT') },
+  },
+  {
+    name: 'an infinite loop (CPU limit)',
+    body: `let i = 0; while (i < n) i++; return new Response(String(i));`,
+    caps: { maxCpu: 300 },
+    pool: { timeoutMs: 10_000 },
+    controlN: 1000,
+    expect: { bun: KILLED('CPU_LIMIT'), 'quickjs-ng': KILLED('CPU_LIMIT') },
+  },
+  {
+    name: 'a microtask flood (a promise chain that never yields)',
+    body: `let i = 0; await new Promise((done) => { const step = () => { if (++i >= n) done(); else void Promise.resolve().then(step); }; step(); }); return new Response(String(i));`,
+    caps: { maxCpu: 60_000 },
+    pool: { timeoutMs: 1000 },
+    controlN: 1000,
+    expect: { bun: KILLED('TIMEOUT'), 'quickjs-ng': KILLED('TIMEOUT') },
+  },
+  {
+    name: 'a zero-delay timer flood (each timer starts two more)',
+    body: `let i = 0; await new Promise((done) => { const step = () => { if (++i >= n) return done(); setTimeout(step, 0); if (!Number.isFinite(n)) setTimeout(step, 0); }; step(); }); return new Response(String(i));`,
+    caps: { maxCpu: 60_000 },
+    pool: { timeoutMs: 1000 },
+    controlN: 100,
+    expect: { bun: KILLED('TIMEOUT'), 'quickjs-ng': KILLED('TIMEOUT') },
+  },
+  {
+    name: 'a memory bomb',
+    body: `const a = []; for (let i = 0; i < n; i++) a.push(new Array(1e6).fill(1.5)); return new Response(String(a.length));`,
+    caps: { maxMemory: 64 * MB },
+    controlN: 1,
+    expect: { bun: KILLED('MEMORY_LIMIT'), 'quickjs-ng': KILLED('MEMORY_LIMIT') },
+  },
+  {
+    name: 'a pile of pending promises',
+    body: `const a = []; for (let i = 0; i < n; i++) a.push(new Promise(() => {})); return new Response(String(a.length));`,
+    caps: { maxMemory: 64 * MB },
+    controlN: 1000,
+    expect: { bun: KILLED('MEMORY_LIMIT'), 'quickjs-ng': KILLED('MEMORY_LIMIT') },
+  },
+  {
+    name: 'a pending-timer flood',
+    body: `let i = 0; for (; i < n; i++) setTimeout(() => {}, 1e9); return new Response(String(i));`,
+    caps: { maxMemory: 64 * MB },
+    pool: { timeoutMs: 5000 },
+    controlN: 1000,
+    expect: { bun: KILLED('MEMORY_LIMIT'), 'quickjs-ng': KILLED('MEMORY_LIMIT') },
+  },
+  {
+    // Both engines cap a string's length below maxMemory: an ordinary, catchable error.
+    name: 'string doubling',
+    body: `let s = 'x'; for (let i = 0; i < n; i++) s += s; return new Response(String(s.length));`,
+    caps: { maxMemory: 64 * MB },
+    controlN: 10,
+    expect: { bun: KEPT('HANDLER_ERROR'), 'quickjs-ng': KEPT('HANDLER_ERROR') },
+  },
+  {
+    // A stack overflow is caught by the engine and is an ordinary error: the worker lives on.
+    name: 'deep recursion',
+    body: `const f = (d) => (d >= n ? d : f(d + 1) + 0); return new Response(String(f(0)));`,
+    controlN: 1000,
+    expect: { bun: KEPT('HANDLER_ERROR'), 'quickjs-ng': KEPT('HANDLER_ERROR') },
+  },
+];
+
+describe.each(RUNTIMES)('%s: CPU and memory exhaustion', (runtime) => {
+  useBystander(runtime);
+
+  it.each(ROWS)('$name ends with its limit (host layer), the pool answers on', async (row) => {
+    const result = await exhaust(runtime, row);
+    const want = row.expect[runtime];
+    expect(result.code, result.response?.text()).toBe(want.code);
+    expect(result.replaced, 'the worker was replaced').toBe(want.replaced);
+    expect(result.control.status).toBe(200);
+  });
+});
