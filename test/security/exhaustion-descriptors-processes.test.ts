@@ -1,0 +1,136 @@
+import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createPool, profiles } from 'bunbase-functions';
+import { RUNTIMES, checkAttack, useBystander, type AttackRow } from './harness.js';
+
+/**
+ * Descriptor exhaustion and fork bombs. The profile's maxFileDescriptors is
+ * an RLIMIT_NOFILE in the worker (the OS layer): opening past it is EMFILE, a
+ * catchable error, never a starved host. A fork bomb gets no process at all.
+ * Controls: the same loops, bounded, succeed with the OS fence off.
+ */
+const DIR = realpathSync(mkdtempSync(join(tmpdir(), 'bunbase-sec-fd-')));
+writeFileSync(join(DIR, 'f.txt'), 'x');
+afterAll(() => rmSync(DIR, { recursive: true, force: true }));
+const FILES = { allowFilesystem: true, allowedPaths: [DIR], maxFileDescriptors: 10 };
+
+const openLoop = (open: string) =>
+  `const fds = []; try { for (let i = 0; i < input.n; i++) fds.push(${open}); return 'opened ' + fds.length; } catch (e) { e.message = 'after ' + fds.length + ' descriptors: ' + e.message; throw e; } finally { for (const fd of fds) closeSync(fd); }`;
+const FS_ESM = `import { openSync, closeSync } from 'node:fs';`;
+const opened = (count: number) => (v: unknown) => expect(v).toBe(`opened ${count}`);
+
+// fork() through the unpatched Bun.FFI; a child that does get created leaves at once.
+const forkLoop = `const libc = Bun.FFI.dlopen('libc.so.6', { fork: { args: [], returns: 'i32' }, _exit: { args: ['i32'], returns: 'void' }, waitpid: { args: ['i32', 'ptr', 'i32'], returns: 'i32' } });
+  let forked = 0, failed = 0;
+  for (let i = 0; i < input.n; i++) { const pid = libc.symbols.fork(); if (pid === 0) libc.symbols._exit(0); if (pid < 0) failed++; else { forked++; libc.symbols.waitpid(pid, null, 0); } }
+  if (forked === 0) throw Object.assign(new Error('fork() failed ' + failed + ' times'), { code: 'EPERM' });
+  return 'forked ' + forked;`;
+
+const BUN: AttackRow[] = [
+  {
+    name: 'opening /dev/null over and over through the patched fs',
+    prelude: FS_ESM,
+    body: openLoop(`require('node:fs').openSync('/dev/null', 'r')`),
+    input: { n: 100_000 },
+    stop: 'api',
+    codes: ['CAPABILITY_DENIED'],
+    control: { pool: { osSandbox: false }, body: openLoop(`openSync('/dev/null', 'r')`), input: { n: 200 }, check: opened(200) },
+  },
+  {
+    name: 'opening /dev/null over and over through the unpatched ESM node:fs',
+    prelude: FS_ESM,
+    body: openLoop(`openSync('/dev/null', 'r')`),
+    input: { n: 100_000 },
+    stop: 'os',
+    codes: ['EMFILE'],
+    control: { input: { n: 200 }, check: opened(200) },
+  },
+  {
+    name: 'opening an allowed file over and over (maxFileDescriptors 10)',
+    prelude: FS_ESM,
+    body: openLoop(`require('node:fs').openSync(${JSON.stringify(join(DIR, 'f.txt'))}, 'r')`),
+    caps: FILES,
+    input: { n: 100_000 },
+    stop: 'os',
+    codes: ['EMFILE'],
+    control: { input: { n: 200 }, check: opened(200) },
+  },
+  {
+    name: 'a fork bomb through child_process',
+    body: `const cp = require('node:child_process'); const kids = []; for (let i = 0; i < input.n; i++) kids.push(cp.spawn('/bin/sleep', ['5'])); for (const k of kids) k.kill('SIGKILL'); return 'forked ' + kids.length;`,
+    input: { n: 200 },
+    stop: 'api',
+    // Bounded: three children that are killed at once, with child processes allowed.
+    control: { caps: { allowChildProcess: true }, input: { n: 3 }, check: (v) => expect(v).toBe('forked 3') },
+  },
+  {
+    name: 'a fork bomb through Bun.FFI fork() (unpatched)',
+    body: forkLoop,
+    caps: { maxMemory: 0 },
+    input: { n: 200 },
+    stop: 'os',
+    codes: [/fork\(\) failed 200 times/],
+    // Bun crashes in each forked child on the way out; the fork itself is what counts.
+    control: { input: { n: 3 }, check: (v) => expect(v).toBe('forked 3') },
+  },
+];
+
+describe.each(RUNTIMES)('%s: descriptor exhaustion and fork bombs', (runtime) => {
+  useBystander(runtime);
+
+  if (runtime === 'bun') {
+    it.each(BUN)('$name is refused ($stop layer)', (row) => checkAttack(runtime, row));
+  } else {
+    it('opening /dev/null is refused: /dev is never grantable (api layer)', () =>
+      checkAttack(runtime, {
+        name: '/dev/null',
+        body: `const fsp = await import('node:fs/promises'); for (let i = 0; i < 1000; i++) await fsp.readFile('/dev/null'); return 'read';`,
+        caps: { allowFilesystem: true },
+        stop: 'api',
+        codes: [/CAPABILITY_DENIED|never allowed/],
+        control: { body: `const fsp = await import('node:fs/promises'); for (let i = 0; i < 1000; i++) await fsp.readFile(${JSON.stringify(join(DIR, 'f.txt'))}); return 'read';`, check: (v) => expect(v).toBe('read') },
+      }));
+
+    it('2000 concurrent reads of an allowed file never exceed maxFileDescriptors: the worker keeps within RLIMIT_NOFILE (os layer)', async () => {
+      const p = createPool({
+        runtime,
+        capabilities: profiles.custom('fds', FILES),
+        source: {
+          code: `export default { async fetch() {
+            const fsp = await import('node:fs/promises');
+            const r = await Promise.allSettled(Array.from({ length: 2000 }, () => fsp.readFile(${JSON.stringify(join(DIR, 'f.txt'))}, 'utf8')));
+            const codes = [...new Set(r.map((x) => (x.status === 'fulfilled' ? 'ok' : x.reason.code)))];
+            return Response.json(codes);
+          } }`,
+        },
+        minWorkers: 1,
+      });
+      try {
+        await p.ready();
+        const pid = p.stats().pids[0] as number;
+        const limits = readFileSync(`/proc/${pid}/limits`, 'utf8').split('\n').find((l) => l.startsWith('Max open files')) ?? '';
+        const soft = Number(limits.split(/\s{2,}/)[1]);
+        expect(soft).toBeLessThanOrEqual(64);
+        const codes = (await p.invoke({ path: '/' })).json() as string[];
+        // Every read either worked or met EMFILE; nothing else, and the worker answers.
+        expect(codes.every((c) => c === 'ok' || c === 'EMFILE'), codes.join(',')).toBe(true);
+        expect(codes).toContain('ok');
+        expect(p.stats().pids).toEqual([pid]);
+      } finally {
+        await p.close();
+      }
+    });
+
+    it('a fork bomb has nothing to fork with: no process API exists (the API is absent)', () =>
+      checkAttack(runtime, {
+        name: 'fork',
+        body: `const found = ['process', 'Bun', 'require', 'Worker', 'os'].filter((g) => typeof globalThis[g] !== 'undefined'); if (found.length) return found; throw Object.assign(new Error('no process API'), { code: 'API_ABSENT' });`,
+        caps: { allowChildProcess: true },
+        stop: 'absent',
+        codes: ['API_ABSENT'],
+        control: { body: `return 'ran';` },
+      }));
+  }
+});

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { RUNTIMES, useBystander } from './harness.js';
+import { MB, exhaust } from './exhaustion-harness.js';
+
+/**
+ * Flooding the host with output: a 200 MB response body (whole or streamed)
+ * and 100 MB of logs. The host never buffers more than its limits: the body
+ * is refused with RESPONSE_TOO_LARGE, the logs are cut at maxLogBytes (4 MB here) with a
+ * marker, and this (the host) process's resident memory grows by less than
+ * 150 MB. The control sends the same way 1 MB, which arrives whole.
+ */
+const HOST_RSS_BUDGET = 150 * MB;
+// The worker itself must be able to build the body: maxMemory is not what is tested here.
+const ROOMY = { maxMemory: 512 * MB };
+
+describe.each(RUNTIMES)('%s: output floods', (runtime) => {
+  useBystander(runtime);
+
+  it('a 200 MB response body ends with RESPONSE_TOO_LARGE (host layer), host memory bounded', async () => {
+    const result = await exhaust(runtime, {
+      body: `return new Response(new Uint8Array(Number.isFinite(n) ? n : ${200 * MB}).fill(65));`,
+      caps: ROOMY,
+      pool: { timeoutMs: 10_000 },
+      controlN: MB,
+    });
+    expect(result.code).toBe('RESPONSE_TOO_LARGE');
+    expect(result.hostRssGrowth).toBeLessThan(HOST_RSS_BUDGET);
+    expect(result.control.body.byteLength).toBe(MB);
+  });
+
+  it('a 200 MB streamed response body ends with RESPONSE_TOO_LARGE (host layer), host memory bounded', async () => {
+    const result = await exhaust(runtime, {
+      body: `const total = Number.isFinite(n) ? n : ${200 * MB}; let sent = 0;
+        return new Response(new ReadableStream({ pull(c) { const k = Math.min(${MB}, total - sent); if (k <= 0) return c.close(); c.enqueue(new Uint8Array(k).fill(66)); sent += k; } }));`,
+      caps: ROOMY,
+      pool: { timeoutMs: 10_000 },
+      controlN: MB,
+    });
+    expect(result.code).toBe('RESPONSE_TOO_LARGE');
+    expect(result.hostRssGrowth).toBeLessThan(HOST_RSS_BUDGET);
+    expect(result.control.body.byteLength).toBe(MB);
+  });
+
+  it.each([
+    ['100 lines of 1 MB', MB, 100],
+    ['100 000 lines of 1 KB', 1024, 100_000],
+  ])('a 100 MB log flood (%s) is cut at maxLogBytes with a marker (host layer), host memory bounded', async (_name, size, count) => {
+    const result = await exhaust(runtime, {
+      body: `const line = 'x'.repeat(${size}); const count = Number.isFinite(n) ? n : ${count}; for (let i = 0; i < count; i++) console.log(line); return new Response('done');`,
+      // Room for the control's three lines, 25 times less than the flood.
+      pool: { timeoutMs: 20_000, maxLogBytes: 4 * MB },
+      controlN: 3,
+    });
+    expect(result.code).toBeUndefined();
+    const logs = result.response!.logs;
+    const bytes = logs.reduce((sum, l) => sum + l.message.length, 0);
+    expect(bytes).toBeLessThanOrEqual(4 * MB + 1024);
+    expect(logs.at(-1)?.message).toMatch(/truncated/);
+    expect(result.hostRssGrowth).toBeLessThan(HOST_RSS_BUDGET);
+    // The control's three lines arrive whole, without a marker.
+    expect(result.control.logs.map((l) => l.message.length)).toEqual([size, size, size]);
+  });
+});
