@@ -79,6 +79,8 @@ function guardEval(deny: Deny): void {
   }
   replace(g, ['Function'], () => refuse('Function constructor'));
   replace(g, ['ShadowRealm', 'Worker'], (name) => refuse(name));
+  // A blob: URL is a way to import a string as code; nothing else in a handler needs one.
+  replace(URL as unknown as Patchable, ['createObjectURL'], () => refuse('URL.createObjectURL'));
   const vm = require('node:vm') as Patchable;
   replace(
     vm,
