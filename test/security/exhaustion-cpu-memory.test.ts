@@ -91,10 +91,14 @@ const ROWS: Row[] = [
 ];
 
 describe.each(RUNTIMES)('%s: CPU and memory exhaustion', (runtime) => {
-  useBystander(runtime);
+  const bystander = useBystander(runtime);
 
   it.each(ROWS)('$name ends with its limit (host layer), the pool answers on', async (row) => {
-    const result = await exhaust(runtime, row);
+    const attack = exhaust(runtime, row);
+    // Another tenant is served while the attack is in flight.
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await bystander.ping()).toBe('bystander /during-attack');
+    const result = await attack;
     const want = row.expect[runtime];
     expect(result.code, result.response?.text()).toBe(want.code);
     expect(result.replaced, 'the worker was replaced').toBe(want.replaced);

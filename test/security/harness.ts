@@ -163,10 +163,15 @@ const HOST_SIGNALS = ['SIGTERM', 'SIGHUP', 'SIGUSR2', 'SIGINT'] as const;
  * attack its worker must still be the same process and still answer. Also
  * watches the host (this test process) for signals an attack might send it.
  */
-export function useBystander(runtime: RuntimeName): { signals: string[]; pid: () => number } {
+export function useBystander(runtime: RuntimeName): { signals: string[]; pid: () => number; ping: () => Promise<string> } {
   let pool: Pool;
   let pid: number | undefined;
-  const state = { signals: [] as string[], pid: () => pid as number };
+  const state = {
+    signals: [] as string[],
+    pid: () => pid as number,
+    /** One call to the bystander, for use while an attack is in flight. */
+    ping: async () => (await pool.invoke({ path: '/during-attack' }, { timeoutMs: 5000 })).text(),
+  };
   const listeners = HOST_SIGNALS.map((signal) => [signal, () => state.signals.push(signal)] as const);
   beforeAll(async () => {
     for (const [signal, listener] of listeners) process.on(signal, listener);
