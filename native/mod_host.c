@@ -60,6 +60,8 @@ static JSValue js_respond(JSContext *ctx, JSValueConst this_val, int argc, JSVal
         if (!body && body_len == 0 && JS_HasException(ctx))
             return JS_EXCEPTION;
     }
+    if (body_len >= QW_GC_BODY_BYTES)
+        qw->gc_wanted = true;
     if (body_len > qw->max_body_bytes) {
         char msg[200];
         snprintf(msg, sizeof(msg), "The response body has %zu bytes, more than limits.maxBodyBytes (%zu).",

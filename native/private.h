@@ -31,6 +31,10 @@
 
 #define QW_DEFAULT_MAX_LOG_BYTES (1024 * 1024)
 #define QW_DEFAULT_MAX_BODY_BYTES (32 * 1024 * 1024)
+/* Messages at least this long have their body decoded outside the JSON parser. */
+#define QW_TAKE_BODY_MIN (16 * 1024)
+/* Bodies this large make the worker run the cycle collector once idle. */
+#define QW_GC_BODY_BYTES (1024 * 1024)
 #define QW_MAX_STACK_BYTES (1024 * 1024)
 /* RLIMIT_AS beyond maxMemory: the binary, thread-pool stacks, malloc slack. */
 #define QW_AS_HEADROOM ((uint64_t)256 << 20)
@@ -118,6 +122,8 @@ struct QWRuntime {
     char *rbuf;
     size_t rlen;
     size_t rcap;
+    size_t rstart; /* where the next line starts */
+    size_t rscan;  /* where to look for its newline */
 
     /* Output: one uv_write in flight at a time, the rest accumulates. */
     QWBuf out_pending;
@@ -169,6 +175,7 @@ struct QWRuntime {
     int pending_fs;         /* uv_fs requests in flight */
     uint64_t spin_until_ns; /* see qw__spin_after_answer */
     uint64_t last_answer_ns;
+    bool gc_wanted; /* a large body went through: collect cycles once idle */
     bool traffic_hot;
 };
 
@@ -205,6 +212,9 @@ void qw__send_error(QWRuntime *qw, int64_t id, const char *code, const char *nam
 void qw__send_denied(QWRuntime *qw, int64_t id, const char *capability, const char *target, const char *rule);
 void qw__send_log(QWRuntime *qw, int64_t id, const char *level, const char *msg, size_t len);
 int qw__ipc_start(QWRuntime *qw);
+void qw__release_line(QWRuntime *qw);
+int qw__take_body(char *line, size_t len, const char *const *path, size_t depth, uint8_t **out,
+                  size_t *out_len, void *(*alloc)(void *opaque, size_t size), void *opaque);
 size_t qw__ipc_queued(QWRuntime *qw);
 
 /* mod_host.c: respond/fail/setup, the prelude's side of invocations. */

@@ -180,11 +180,16 @@ void qw__buf_free(QWBuf *b) {
 
 static void start_write(QWRuntime *qw);
 
+/* Buffers past this size are given back once written, not kept for reuse. */
+#define QW_KEEP_BUF_MAX (256 * 1024)
+
 static void on_write(uv_write_t *req, int status) {
     QWRuntime *qw = req->data;
 
     qw->writing = false;
     qw->out_inflight.len = 0;
+    if (qw->out_inflight.cap > QW_KEEP_BUF_MAX)
+        qw__buf_free(&qw->out_inflight);
     if (status < 0) {
         /* The host is gone; nothing more can be said to it. */
         qw->out_pending.len = 0;
@@ -215,7 +220,10 @@ static void start_write(QWRuntime *qw) {
     qw->writing = true;
 }
 
-/* Sends one message; `line` holds the JSON without the newline. */
+/* Sends one message; `line` holds the JSON without the newline. The caller
+ * still frees `line` afterwards, but its contents may have been swapped with
+ * an empty buffer: a large line that does not fit the socket at once is
+ * handed to the write queue as it is, not copied. */
 void qw__send(QWRuntime *qw, QWBuf *line) {
     uv_buf_t buf;
     int n;
@@ -224,13 +232,18 @@ void qw__send(QWRuntime *qw, QWBuf *line) {
     if (uv_is_closing((uv_handle_t *)&qw->ipc))
         return;
     if (!qw->writing && qw->out_pending.len == 0) {
+        QWBuf tmp;
         buf = uv_buf_init(line->data, (unsigned int)line->len);
         n = uv_try_write((uv_stream_t *)&qw->ipc, &buf, 1);
         if (n == (int)line->len)
             return;
         if (n < 0)
             n = 0;
-        qw__buf_append(&qw->out_pending, line->data + n, line->len - (size_t)n);
+        memmove(line->data, line->data + n, line->len - (size_t)n);
+        line->len -= (size_t)n;
+        tmp = qw->out_pending;
+        qw->out_pending = *line;
+        *line = tmp;
         start_write(qw);
         return;
     }
@@ -322,36 +335,62 @@ static void on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf) {
 
 static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
     QWRuntime *qw = stream->data;
-    size_t start = 0, scan;
 
     if (nread < 0) {
         qw__on_eof(qw);
         return;
     }
-    scan = qw->rlen;
     qw->rlen += (size_t)nread;
     while (!qw->exit_requested) {
-        char *nl = memchr(qw->rbuf + scan, '\n', qw->rlen - scan);
-        size_t len;
-        if (!nl)
+        char *nl = memchr(qw->rbuf + qw->rscan, '\n', qw->rlen - qw->rscan);
+        size_t line = qw->rstart, len;
+        if (!nl) {
+            qw->rscan = qw->rlen;
             break;
-        len = (size_t)(nl - (qw->rbuf + start));
+        }
+        len = (size_t)(nl - (qw->rbuf + line));
         *nl = '\0';
+        qw->rstart = qw->rscan = line + len + 1;
+        /* May call qw__release_line(), which moves what follows elsewhere. */
         if (len > 0)
-            qw__on_message(qw, qw->rbuf + start, len);
-        start += len + 1;
-        scan = start;
+            qw__on_message(qw, qw->rbuf + line, len);
     }
-    if (start > 0) {
-        memmove(qw->rbuf, qw->rbuf + start, qw->rlen - start);
-        qw->rlen -= start;
+    if (qw->rstart > 0) {
+        memmove(qw->rbuf, qw->rbuf + qw->rstart, qw->rlen - qw->rstart);
+        qw->rlen -= qw->rstart;
+        qw->rscan -= qw->rstart;
+        qw->rstart = 0;
     }
     /* Give back the memory of a large message once it has been handled. */
     if (qw->rlen == 0 && qw->rcap > 4 * QW_READ_CHUNK) {
         free(qw->rbuf);
         qw->rbuf = NULL;
         qw->rcap = 0;
+        qw->rscan = 0;
     }
+}
+
+/* The message being handled has been parsed and its line is not needed any
+ * more: if it sits in a large buffer, the bytes after it move to a small
+ * one and the large one is freed now, before the handler runs and
+ * allocates its own copies of the body. The line must not be used after. */
+void qw__release_line(QWRuntime *qw) {
+    size_t rest, cap;
+    char *p;
+
+    if (qw->rcap <= 4 * QW_READ_CHUNK)
+        return;
+    rest = qw->rlen - qw->rstart;
+    cap = rest + 2 * QW_READ_CHUNK;
+    p = malloc(cap);
+    CHECK(p != NULL);
+    memcpy(p, qw->rbuf + qw->rstart, rest);
+    free(qw->rbuf);
+    qw->rbuf = p;
+    qw->rcap = cap;
+    qw->rlen = rest;
+    qw->rstart = 0;
+    qw->rscan = 0;
 }
 
 int qw__ipc_start(QWRuntime *qw) {
@@ -363,4 +402,130 @@ int qw__ipc_start(QWRuntime *qw) {
     if (r < 0)
         return r;
     return uv_read_start((uv_stream_t *)&qw->ipc, on_alloc, on_read);
+}
+
+/* ---- large bodies, outside the JSON parser ---------------------------------
+ *
+ * A body near maxBodyBytes arrives as a base64 string a third larger. Parsed
+ * by the engine it would exist three times over (the line, the JS string, the
+ * decoded bytes). Instead the body is found in the line with the small
+ * scanner below, decoded straight from the line, and replaced there by `null`
+ * (padded with spaces) before the rest of the message is parsed.
+ */
+
+static size_t skip_ws(const char *s, size_t len, size_t i) {
+    while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
+        i++;
+    return i;
+}
+
+/* Index just past the string starting at s[i] == '"', or 0 if malformed. */
+static size_t skip_string(const char *s, size_t len, size_t i) {
+    for (i++; i < len; i++) {
+        if (s[i] == '\\')
+            i++;
+        else if (s[i] == '"')
+            return i + 1;
+    }
+    return 0;
+}
+
+/* Index just past the JSON value at s[i], or 0 if malformed. */
+static size_t skip_value(const char *s, size_t len, size_t i) {
+    int depth = 0;
+
+    if (i >= len)
+        return 0;
+    if (s[i] == '"')
+        return skip_string(s, len, i);
+    if (s[i] != '{' && s[i] != '[') {
+        while (i < len && s[i] != ',' && s[i] != '}' && s[i] != ']' && s[i] != ' ' && s[i] != '\t' &&
+               s[i] != '\r' && s[i] != '\n')
+            i++;
+        return i;
+    }
+    for (; i < len; i++) {
+        if (s[i] == '"') {
+            i = skip_string(s, len, i);
+            if (!i)
+                return 0;
+            i--;
+        } else if (s[i] == '{' || s[i] == '[') {
+            depth++;
+        } else if (s[i] == '}' || s[i] == ']') {
+            if (--depth == 0)
+                return i + 1;
+        }
+    }
+    return 0;
+}
+
+/* Finds the value of `key` in the object starting at s[i] == '{'. Sets
+ * *vstart and returns the index past the value, or returns 0. Keys with
+ * escapes never match: ours are plain words. */
+static size_t find_member(const char *s, size_t len, size_t i, const char *key, size_t *vstart) {
+    size_t klen = strlen(key);
+
+    if (i >= len || s[i] != '{')
+        return 0;
+    i = skip_ws(s, len, i + 1);
+    while (i < len && s[i] == '"') {
+        size_t kstart = i + 1, kend = skip_string(s, len, i), vend;
+        if (!kend)
+            return 0;
+        i = skip_ws(s, len, kend);
+        if (i >= len || s[i] != ':')
+            return 0;
+        i = skip_ws(s, len, i + 1);
+        vend = skip_value(s, len, i);
+        if (!vend)
+            return 0;
+        if (kend - 1 - kstart == klen && memcmp(s + kstart, key, klen) == 0) {
+            *vstart = i;
+            return vend;
+        }
+        i = skip_ws(s, len, vend);
+        if (i < len && s[i] == ',')
+            i = skip_ws(s, len, i + 1);
+    }
+    return 0;
+}
+
+/*
+ * Takes the base64 string at `path` (object keys from the top) out of the
+ * line: decodes it into a buffer from `alloc` and overwrites it with `null`.
+ * Returns 1 with the buffer and its length set (length (size_t)-1: not base64,
+ * the line is left alone), 0 when there is no such string, -1 when the
+ * buffer could not be allocated.
+ */
+int qw__take_body(char *line, size_t len, const char *const *path, size_t depth, uint8_t **out,
+                  size_t *out_len, void *(*alloc)(void *opaque, size_t size), void *opaque) {
+    size_t i = skip_ws(line, len, 0), vstart = 0, vend = 0, d, blen, n = 0;
+    uint8_t *buf;
+
+    for (d = 0; d < depth; d++) {
+        vend = find_member(line, len, i, path[d], &vstart);
+        if (!vend)
+            return 0;
+        i = vstart;
+    }
+    if (line[vstart] != '"')
+        return 0;
+    /* Plain base64 only: an escape sequence inside means a different encoder. */
+    blen = vend - vstart - 2;
+    if (memchr(line + vstart + 1, '\\', blen))
+        return 0;
+    buf = alloc(opaque, qw__base64_decoded_max(blen));
+    if (!buf)
+        return -1;
+    if (qw__base64_decode(line + vstart + 1, blen, buf, &n) != 0) {
+        *out = buf;
+        *out_len = (size_t)-1;
+        return 1;
+    }
+    memcpy(line + vstart, "null", 4);
+    memset(line + vstart + 4, ' ', vend - vstart - 4);
+    *out = buf;
+    *out_len = n;
+    return 1;
 }

@@ -5,6 +5,7 @@
  * tears everything down in one documented order (QW_Run, at the bottom).
  */
 #include <dirent.h>
+#include <malloc.h>
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
@@ -443,6 +444,13 @@ static void on_check(uv_check_t *handle) {
     qw__run_jobs(qw, qw__active_id(qw));
     if (qw->exit_requested)
         return;
+    /* Reference counting frees most garbage at once, but a body kept alive
+     * by a cycle (a stream and its controller) would wait for the next
+     * allocation-driven collection, holding megabytes of RSS meanwhile. */
+    if (qw->gc_wanted && !qw->invocations) {
+        qw->gc_wanted = false;
+        JS_RunGC(qw->rt);
+    }
     update_idle(qw);
 }
 
@@ -869,6 +877,7 @@ static void handle_init(QWRuntime *qw, char *line, size_t len) {
     JS_AddIntrinsicRegExpCompiler(cctx);
 
     msg = JS_ParseJSON(cctx, line, len, "init");
+    qw__release_line(qw);
     if (JS_IsException(msg)) {
         JS_FreeValue(cctx, JS_GetException(cctx));
         bad_settings(qw, "the first line on fd 3 is not JSON%s", NULL);
@@ -1073,11 +1082,60 @@ static void handle_cancel(QWRuntime *qw, int64_t id) {
     qw__check_after_call(qw, ret, id);
 }
 
+static void *alloc_body(void *opaque, size_t size) {
+    return js_malloc_rt(((QWRuntime *)opaque)->rt, size);
+}
+
+static void *free_body(JSRuntime *rt, void *opaque, void *ptr, size_t size) {
+    if (size == 0) {
+        js_free_rt(rt, ptr);
+        return NULL;
+    }
+    return js_realloc_rt(rt, ptr, size);
+}
+
+/* Where a message carries a large base64 body: invoke and host-call results. */
+static const char *const invoke_body_path[] = {"payload", "body"};
+static const char *const result_body_path[] = {"payload", "value", "body"};
+
+/* Puts the body taken out of the line back, as a Uint8Array, into the parsed
+ * message (the buffer becomes the array's, counted against maxMemory). */
+static int put_body(QWRuntime *qw, JSValueConst msg, bool is_result, uint8_t *buf, size_t len) {
+    JSContext *ctx = qw->ctx;
+    JSValue holder = JS_GetPropertyStr(ctx, msg, "payload"), u8;
+    int rc = -1;
+
+    if (is_result) {
+        JSValue value = JS_GetPropertyStr(ctx, holder, "value");
+        JS_FreeValue(ctx, holder);
+        holder = value;
+    }
+    if (!JS_IsObject(holder)) {
+        js_free_rt(qw->rt, buf);
+        goto done;
+    }
+    if (len >= QW_GC_BODY_BYTES)
+        qw->gc_wanted = true;
+    u8 = JS_NewUint8Array(ctx, buf, len, free_body, NULL, false);
+    if (JS_IsException(u8)) {
+        js_free_rt(qw->rt, buf);
+        goto done;
+    }
+    rc = JS_SetPropertyStr(ctx, holder, "body", u8) < 0 ? -1 : 0;
+done:
+    JS_FreeValue(ctx, holder);
+    return rc;
+}
+
 void qw__on_message(QWRuntime *qw, char *line, size_t len) {
     JSContext *ctx;
     JSValue msg, v, payload;
     const char *type;
     int64_t id = 0;
+    uint8_t *body = NULL;
+    size_t body_len = 0;
+    bool is_result = false;
+    int took = 0;
 
     if (!qw->init_done) {
         handle_init(qw, line, len);
@@ -1086,6 +1144,21 @@ void qw__on_message(QWRuntime *qw, char *line, size_t len) {
     if (!qw->ctx)
         return;
     ctx = qw->ctx;
+    if (len >= QW_TAKE_BODY_MIN) {
+        /* The host's encoder writes id and type first; anything else just
+         * takes the ordinary path below. */
+        is_result = memmem(line, len < 64 ? len : 64, "\"type\":\"result\"", 15) != NULL;
+        took = qw__take_body(line, len, is_result ? result_body_path : invoke_body_path, is_result ? 3 : 2,
+                             &body, &body_len, alloc_body, qw);
+        if (took < 0) {
+            qw__request_exit(qw, QW_EXIT_MEMORY);
+            return;
+        }
+        if (took > 0 && body_len == (size_t)-1) {
+            js_free_rt(qw->rt, body);
+            took = 0;
+        }
+    }
     /* The host's message is not the handler's allocation: parse it outside
      * maxMemory (a body near maxBodyBytes arrives as a base64 string a third
      * larger). What the handler gets from it, the decoded body, does count. */
@@ -1101,8 +1174,13 @@ void qw__on_message(QWRuntime *qw, char *line, size_t len) {
         else
             fprintf(stderr, "bunbase-worker: ignoring a malformed message from the host\n");
         JS_FreeValue(ctx, exc);
+        if (took > 0)
+            js_free_rt(qw->rt, body);
         return;
     }
+    if (took > 0 && put_body(qw, msg, is_result, body, body_len) < 0)
+        JS_FreeValue(ctx, JS_GetException(ctx));
+    qw__release_line(qw);
     v = JS_GetPropertyStr(ctx, msg, "id");
     if (JS_IsNumber(v))
         JS_ToInt64(ctx, &id, v);
@@ -1219,6 +1297,11 @@ int QW_Run(void) {
     int code, r;
 
     CHECK(qw != NULL);
+    /* Large buffers (bodies, their base64 forms) go straight to mmap and back
+     * to the kernel when freed; glibc's sliding threshold would otherwise
+     * keep them in the heap and the worker's RSS high after one big request. */
+    mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
     /* The host may vanish at any time; a write to a closed socket must fail,
      * not kill the process. */
     signal(SIGPIPE, SIG_IGN);

@@ -30,7 +30,7 @@ export function extractBody(init) {
   }
   if (isReadableStream(init)) {
     const bytes = bufferedBytes(init);
-    if (bytes !== undefined) return { bytes, source: null, type: null };
+    if (bytes !== undefined) return { bytes, source: null, type: null, shared: true };
     return { bytes: null, source: init, type: null };
   }
   return { bytes: utf8Encode(String(init)), source: null, type: 'text/plain;charset=UTF-8' };
@@ -55,7 +55,10 @@ export async function consumeState(s) {
 // For clone(): a body stream is split in two, bytes are shared (never mutated).
 export function cloneBodyState(s) {
   if (s.used) throw new TypeError('clone: Body has already been consumed.');
-  if (!s.source) return { ...s, bodyStream: undefined };
+  if (!s.source) {
+    s.shared = true;
+    return { ...s, bodyStream: undefined };
+  }
   const [a, b] = s.source.tee();
   s.source = a;
   return { ...s, source: b, bodyStream: undefined };
@@ -71,6 +74,7 @@ export function mixinBody(cls, getState) {
         const s = getState(this);
         if (s.source) return s.source;
         if (s.bytes === null) return null;
+        s.shared = true;
         s.bodyStream ??= bytesStream(s.bytes, () => {
           s.used = true;
         });
@@ -84,13 +88,20 @@ export function mixinBody(cls, getState) {
       },
       configurable: true,
     },
+    // A body nobody else can see (not cloned, no stream handed out) is given
+    // away as it is: a large body is then never held twice.
     arrayBuffer: method(async function arrayBuffer() {
-      const b = await consumeState(getState(this));
-      return b ? b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) : new ArrayBuffer(0);
+      const s = getState(this);
+      const b = await consumeState(s);
+      if (!b) return new ArrayBuffer(0);
+      if (!s.shared && b.byteOffset === 0 && b.byteLength === b.buffer.byteLength) return b.buffer;
+      return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
     }),
     bytes: method(async function bytes() {
-      const b = await consumeState(getState(this));
-      return b ? new Uint8Array(b) : new Uint8Array(0);
+      const s = getState(this);
+      const b = await consumeState(s);
+      if (!b) return new Uint8Array(0);
+      return s.shared ? new Uint8Array(b) : b;
     }),
     text: method(async function text() {
       return decodeText(await consumeState(getState(this)));

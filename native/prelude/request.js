@@ -40,6 +40,7 @@ export class Request {
       headers: null,
       bytes: src ? src.bytes : null,
       source: src ? src.source : null,
+      shared: src ? Boolean(src.shared) : false,
       used: false,
       signal: null,
       redirect: src ? src.redirect : 'follow',
@@ -53,9 +54,10 @@ export class Request {
     s.headers = new Headers(init.headers !== undefined ? init.headers : src ? src.headers : undefined);
     if (init.body !== undefined && init.body !== null) {
       if (s.method === 'GET' || s.method === 'HEAD') throw new TypeError('Request with GET/HEAD method cannot have body.');
-      const { bytes, source, type } = extractBody(init.body);
+      const { bytes, source, type, shared } = extractBody(init.body);
       s.bytes = bytes;
       s.source = source;
+      s.shared = Boolean(shared);
       if (type && !s.headers.has('content-type')) s.headers.set('content-type', type);
     } else if (init.body === null) {
       s.bytes = null;

@@ -33,14 +33,16 @@ export class Response {
     const headers = new Headers(init.headers);
     let bytes = null;
     let source = null;
+    let shared = false;
     if (body !== null && body !== undefined) {
       if (NULL_BODY.includes(status)) throw new TypeError(`Response with null body status (${status}) cannot have body`);
       const x = extractBody(body);
       bytes = x.bytes;
       source = x.source;
+      shared = Boolean(x.shared);
       if (x.type && !headers.has('content-type')) headers.set('content-type', x.type);
     }
-    this.#s = { status, statusText, headers, bytes, source, used: false, type: 'default', url: '', redirected: false };
+    this.#s = { status, statusText, headers, bytes, source, shared, used: false, type: 'default', url: '', redirected: false };
   }
 
   static json(data, init = undefined) {
@@ -98,7 +100,8 @@ mixinBody(Response, (r) => stateOf(r));
 export function createFetchResponse(v) {
   const headers = new Headers();
   for (const [n, val] of v.headers ?? []) headers.append(n, val);
-  const bytes = v.body == null ? null : native.base64Decode(v.body);
+  // Large bodies arrive already decoded (the runtime takes them out of the line).
+  const bytes = v.body == null ? null : typeof v.body === 'string' ? native.base64Decode(v.body) : v.body;
   return new Response(TRUSTED, {
     status: v.status,
     statusText: v.statusText ?? '',

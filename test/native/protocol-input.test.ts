@@ -15,6 +15,8 @@ describe('native worker: odd input from the host', () => {
     (w as unknown as { send(m: unknown): void }).send('not an object');
     w.child.stdio[3]!.write('{ not json\n\n');
     expect(bodyText(await w.invoke())).toBe('still here');
+    // stderr is a separate pipe: give it a moment to arrive.
+    for (let i = 0; i < 100 && !/malformed message/.test(w.stderr); i++) await new Promise((r) => setTimeout(r, 10));
     expect(w.stderr).toMatch(/malformed message/);
   });
 
