@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RUNTIMES, attack, checkAttack, expectRefused, checkPasswd, useBystander, type AttackRow } from './harness.js';
+import { RUNTIMES, attack, checkAttack, expectRefused, checkPasswd, useBystander, type AttackRow, labelled } from './harness.js';
 
 /**
  * Bun has native APIs that open files and sockets below anything the entry
@@ -102,7 +102,7 @@ describe.each(RUNTIMES.filter((r) => r === 'bun'))('%s: native roads below the A
   useBystander(runtime);
   afterEach(() => rmSync(DB, { force: true }));
 
-  it.each(ROWS)('$name is refused ($stop layer)', async (row) => {
+  it.each(labelled(ROWS, (r) => `${r.name} is refused (${r.stop} layer)`))('%s', async (_label, row) => {
     await checkAttack(runtime, {
       ...row,
       control: {

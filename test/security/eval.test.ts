@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RUNTIMES, attack, checkAttack, expectRefused, useBystander, type AttackRow } from './harness.js';
+import { RUNTIMES, attack, checkAttack, expectRefused, useBystander, type AttackRow, labelled } from './harness.js';
 
 /**
  * With `allowEval: false`, no road turns a string into code. QuickJS-NG is
@@ -45,7 +45,7 @@ describe.each(RUNTIMES)('%s: eval and the roads to the Function constructor, all
   useBystander(runtime);
   const rows = ROWS.filter((r) => r.only === undefined || r.only === runtime);
 
-  it.each(rows)('$name is refused', async (row) => {
+  it.each(labelled(rows, (r) => `${r.name} is refused`))('%s', async (_label, row) => {
     const attackRow: AttackRow = {
       name: row.name,
       body: row.body,

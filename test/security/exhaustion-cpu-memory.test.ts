@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RUNTIMES, useBystander } from './harness.js';
+import { RUNTIMES, useBystander, labelled } from './harness.js';
 import { MB, exhaust, type ExhaustionCase } from './exhaustion-harness.js';
 
 /**
@@ -93,7 +93,7 @@ const ROWS: Row[] = [
 describe.each(RUNTIMES)('%s: CPU and memory exhaustion', (runtime) => {
   const bystander = useBystander(runtime);
 
-  it.each(ROWS)('$name ends with its limit (host layer), the pool answers on', async (row) => {
+  it.each(labelled(ROWS, (r) => `${r.name} ends with its limit (host layer), the pool answers on`))('%s', async (_label, row) => {
     const attack = exhaust(runtime, row);
     // Another tenant is served while the attack is in flight.
     await new Promise((r) => setTimeout(r, 50));

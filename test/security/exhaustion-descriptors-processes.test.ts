@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createPool, profiles } from 'bunbase-functions';
-import { RUNTIMES, checkAttack, useBystander, type AttackRow } from './harness.js';
+import { RUNTIMES, checkAttack, useBystander, type AttackRow, labelled } from './harness.js';
 
 /**
  * Descriptor exhaustion and fork bombs. The profile's maxFileDescriptors is
@@ -81,7 +81,7 @@ describe.each(RUNTIMES)('%s: descriptor exhaustion and fork bombs', (runtime) =>
   useBystander(runtime);
 
   if (runtime === 'bun') {
-    it.each(BUN)('$name is refused ($stop layer)', (row) => checkAttack(runtime, row));
+    it.each(labelled(BUN, (r) => `${r.name} is refused (${r.stop} layer)`))('%s', (_label, row) => checkAttack(runtime, row));
   } else {
     it('opening /dev/null is refused: /dev is never grantable (api layer)', () =>
       checkAttack(runtime, {

@@ -293,3 +293,11 @@ export const PASSWD = /^root:/;
 export const checkPasswd = (value: unknown): void => {
   expect(String(value)).toMatch(PASSWD);
 };
+
+/**
+ * `it.each` rows labelled in full: vitest shortens strings interpolated with
+ * `$name` to 40 characters, which made test names ambiguous.
+ */
+export function labelled<T extends { name: string }>(rows: readonly T[], label: (row: T) => string): [string, T][] {
+  return rows.map((row) => [label(row), row]);
+}

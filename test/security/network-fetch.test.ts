@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CapabilityOverrides } from 'bunbase-functions';
-import { RUNTIMES, attack, expectDenied, expectWorked, useBystander } from './harness.js';
+import { RUNTIMES, attack, expectDenied, expectWorked, useBystander, labelled } from './harness.js';
 
 /**
  * `fetch` to denied hosts. Every request goes to the host, which decides on
@@ -86,7 +86,7 @@ const ROWS: NetRow[] = [
 describe.each(RUNTIMES)('%s: fetch to denied hosts (the host decides, before connecting)', (runtime) => {
   useBystander(runtime);
 
-  it.each(ROWS)('$name is refused with CAPABILITY_DENIED (host layer)', async (row) => {
+  it.each(labelled(ROWS, (r) => `${r.name} is refused with CAPABILITY_DENIED (host layer)`))('%s', async (_label, row) => {
     const before = hits.length;
     const url = row.url();
     const run = await attack(runtime, FETCH, { caps: row.caps, input: { url } });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RUNTIMES, checkAttack, checkPasswd, useBystander, type AttackRow } from './harness.js';
+import { RUNTIMES, checkAttack, checkPasswd, useBystander, type AttackRow, labelled } from './harness.js';
 
 /**
  * /proc is never grantable, even with `allowFilesystem: true` and no path
@@ -77,5 +77,5 @@ const QJS: AttackRow[] = [
 
 describe.each(RUNTIMES)('%s: /proc stays closed with every other path allowed', (runtime) => {
   useBystander(runtime);
-  it.each(runtime === 'bun' ? BUN : QJS)('$name is refused ($stop layer)', (row) => checkAttack(runtime, row));
+  it.each(labelled(runtime === 'bun' ? BUN : QJS, (r) => `${r.name} is refused (${r.stop} layer)`))('%s', (_label, row) => checkAttack(runtime, row));
 });

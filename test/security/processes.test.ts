@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { RUNTIMES, attack, checkAttack, expectRefused, useBystander, type AttackRow } from './harness.js';
+import { RUNTIMES, attack, checkAttack, expectRefused, useBystander, type AttackRow, labelled } from './harness.js';
 
 /**
  * Starting processes without `allowChildProcess`. Each attempt tries to
@@ -93,7 +93,7 @@ describe.each(RUNTIMES)('%s: starting processes without allowChildProcess', (run
   useBystander(runtime);
   afterEach(() => rmSync(MARKER, { force: true }));
 
-  it.each(runtime === 'bun' ? BUN : QJS)('$name is refused ($stop layer)', async (row) => {
+  it.each(labelled(runtime === 'bun' ? BUN : QJS, (r) => `${r.name} is refused (${r.stop} layer)`))('%s', async (_label, row) => {
     await checkAttack(runtime, {
       ...row,
       control: {
@@ -109,7 +109,7 @@ describe.each(RUNTIMES)('%s: starting processes without allowChildProcess', (run
     });
   });
 
-  it.each(runtime === 'bun' ? BUN : QJS)('$name creates nothing', async (row) => {
+  it.each(labelled(runtime === 'bun' ? BUN : QJS, (r) => `${r.name} creates nothing`))('%s', async (_label, row) => {
     expectRefused(await attack(runtime, row.body, { caps: row.caps ?? {}, prelude: row.prelude ?? '' }));
     expect(existsSync(MARKER)).toBe(false);
   });

@@ -2,7 +2,7 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CapabilityOverrides } from 'bunbase-functions';
-import { RUNTIMES, attack, checkAttack, useBystander, type AttackRow } from './harness.js';
+import { RUNTIMES, attack, checkAttack, useBystander, type AttackRow, labelled } from './harness.js';
 
 /**
  * Raw sockets are never available: outbound network goes through the host's
@@ -84,7 +84,7 @@ const QJS: AttackRow[] = [
 describe.each(RUNTIMES)('%s: raw sockets', (runtime) => {
   useBystander(runtime);
 
-  it.each(runtime === 'bun' ? BUN : QJS)('$name is refused ($stop layer)', async (row) => {
+  it.each(labelled(runtime === 'bun' ? BUN : QJS, (r) => `${r.name} is refused (${r.stop} layer)`))('%s', async (_label, row) => {
     const input = { tcp: tcpPort, udp: udpPort };
     const before = reached.length;
     const run = await attack(runtime, row.body, { caps: row.caps ?? {}, input });

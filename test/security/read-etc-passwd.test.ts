@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RUNTIMES, checkAttack, checkPasswd, useBystander, useLoopbackServer, useTempTree, type AttackRow } from './harness.js';
+import { RUNTIMES, checkAttack, checkPasswd, useBystander, useLoopbackServer, useTempTree, type AttackRow, labelled } from './harness.js';
 
 /**
  * Reading /etc/passwd through every file API each runtime has, with a
@@ -88,7 +88,7 @@ describe.each(RUNTIMES)('%s: reading /etc/passwd without allowFilesystem', (runt
   const tree = useTempTree();
   const server = useLoopbackServer((_req, res) => res.end('loopback body'));
 
-  it.each(runtime === 'bun' ? BUN : QJS)('$name is refused ($stop layer)', (row) => checkAttack(runtime, row));
+  it.each(labelled(runtime === 'bun' ? BUN : QJS, (r) => `${r.name} is refused (${r.stop} layer)`))('%s', (_label, row) => checkAttack(runtime, row));
 
   it('fetch("file:///etc/passwd") is refused by the host even with allowNetwork (api layer)', async () => {
     await checkAttack(runtime, {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { RUNTIMES, attack, checkAttack, expectFenced, expectWorked, useBystander, type AttackRow } from './harness.js';
+import { RUNTIMES, attack, checkAttack, expectFenced, expectWorked, useBystander, type AttackRow, labelled } from './harness.js';
 
 /**
  * Signals to the host. The host (this test process) counts every SIGTERM,
@@ -39,7 +39,7 @@ describe.each(RUNTIMES)('%s: signals to the host and other tenants', (runtime) =
   const bystander = useBystander(runtime);
 
   if (runtime === 'bun') {
-    it.each(BUN)('$name is refused ($stop layer)', async (row) => {
+    it.each(labelled(BUN, (r) => `${r.name} is refused (${r.stop} layer)`))('%s', async (_label, row) => {
       const input = { host: process.pid, bystander: bystander.pid() };
       await checkAttack(runtime, { ...row, input, control: { ...row.control, input } });
     });
