@@ -94,17 +94,27 @@ static JSValue js_respond(JSContext *ctx, JSValueConst this_val, int argc, JSVal
             goto fail;
     }
     qw__buf_puts(&b, "],\"body\":");
-    if (body) {
-        qw__buf_puts(&b, "\"");
-        qw__buf_base64(&b, body, body_len);
-        qw__buf_puts(&b, "\"");
-    } else {
-        qw__buf_puts(&b, "null");
-    }
     cpu_ms = (double)(qw__thread_cpu_ns() - inv->cpu_start_ns) / 1e6;
     getrusage(RUSAGE_SELF, &ru);
-    qw__buf_printf(&b, ",\"cpuMs\":%.3f,\"peakMemoryBytes\":%lld}}", cpu_ms, (long long)ru.ru_maxrss * 1024);
-    qw__send(qw, &b);
+    if (body && body_len >= QW_STREAM_BODY_MIN) {
+        /* Never the whole base64 form in memory: it is encoded as it goes out. */
+        QWBuf tail = {0};
+        qw__buf_puts(&b, "\"");
+        qw__buf_printf(&tail, "\",\"cpuMs\":%.3f,\"peakMemoryBytes\":%lld}}", cpu_ms,
+                       (long long)ru.ru_maxrss * 1024);
+        qw__send_streamed(qw, &b, argv[4], &tail);
+    } else {
+        if (body) {
+            qw__buf_puts(&b, "\"");
+            qw__buf_base64(&b, body, body_len);
+            qw__buf_puts(&b, "\"");
+        } else {
+            qw__buf_puts(&b, "null");
+        }
+        qw__buf_printf(&b, ",\"cpuMs\":%.3f,\"peakMemoryBytes\":%lld}}", cpu_ms,
+                       (long long)ru.ru_maxrss * 1024);
+        qw__send(qw, &b);
+    }
     qw__buf_free(&b);
     qw__finish_invocation(qw, inv);
     qw__spin_after_answer(qw);

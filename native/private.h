@@ -33,6 +33,8 @@
 #define QW_DEFAULT_MAX_BODY_BYTES (32 * 1024 * 1024)
 /* Messages at least this long have their body decoded outside the JSON parser. */
 #define QW_TAKE_BODY_MIN (16 * 1024)
+/* Response bodies this large are base64-encoded as they are written. */
+#define QW_STREAM_BODY_MIN (1024 * 1024)
 /* Bodies this large make the worker run the cycle collector once idle. */
 #define QW_GC_BODY_BYTES (1024 * 1024)
 #define QW_MAX_STACK_BYTES (1024 * 1024)
@@ -109,6 +111,16 @@ typedef struct QWRejection {
 
 typedef struct QWTimer QWTimer;
 
+/* A response body being base64-encoded onto fd 3 a chunk at a time. While
+ * active, other lines wait in `after`. The array reference is owned. */
+typedef struct QWBodyOut {
+    bool active;
+    JSValue array;
+    size_t off;
+    QWBuf tail;
+    QWBuf after;
+} QWBodyOut;
+
 struct QWRuntime {
     uv_loop_t loop;
     uv_pipe_t ipc;    /* fd 3, the protocol channel */
@@ -130,6 +142,7 @@ struct QWRuntime {
     QWBuf out_inflight;
     uv_write_t write_req;
     bool writing;
+    QWBodyOut body_out;
 
     /* Settings from init. */
     QWCaps caps;
@@ -207,6 +220,8 @@ void qw__buf_free(QWBuf *b);
 int qw__base64_decode(const char *in, size_t len, uint8_t *out, size_t *out_len);
 size_t qw__base64_decoded_max(size_t len);
 void qw__send(QWRuntime *qw, QWBuf *line);
+void qw__send_streamed(QWRuntime *qw, QWBuf *head, JSValueConst array, QWBuf *tail);
+void qw__body_out_free(QWRuntime *qw);
 void qw__send_error(QWRuntime *qw, int64_t id, const char *code, const char *name, const char *message,
                     const char *stack);
 void qw__send_denied(QWRuntime *qw, int64_t id, const char *capability, const char *target, const char *rule);

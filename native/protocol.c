@@ -183,6 +183,48 @@ static void start_write(QWRuntime *qw);
 /* Buffers past this size are given back once written, not kept for reuse. */
 #define QW_KEEP_BUF_MAX (256 * 1024)
 
+/* Input bytes base64-encoded per write while a body streams out (1 MiB out). */
+#define QW_BODY_CHUNK (768 * 1024)
+
+void qw__body_out_free(QWRuntime *qw) {
+    if (!qw->body_out.active)
+        return;
+    qw->body_out.active = false;
+    JS_FreeValue(qw->ctx, qw->body_out.array);
+    qw->body_out.array = JS_UNDEFINED;
+    qw__buf_free(&qw->body_out.tail);
+    qw__buf_free(&qw->body_out.after);
+}
+
+/* Refills out_pending from a streaming body: the next chunk, or at the end
+ * the rest of the line and whatever was sent meanwhile. */
+static void fill_from_body(QWRuntime *qw) {
+    QWBodyOut *bo = &qw->body_out;
+    size_t len = 0, n;
+    const uint8_t *data;
+
+    /* The array is the Response's own copy, out of the handler's reach; its
+     * address is read again each time all the same. */
+    data = JS_GetUint8Array(qw->ctx, &len, bo->array);
+    if (!data)
+        len = 0;
+    if (bo->off < len) {
+        n = len - bo->off < QW_BODY_CHUNK ? len - bo->off : QW_BODY_CHUNK;
+        qw__buf_base64(&qw->out_pending, data + bo->off, n);
+        bo->off += n;
+        if (bo->off < len)
+            return;
+    }
+    qw__buf_append(&qw->out_pending, bo->tail.data, bo->tail.len);
+    if (bo->after.len)
+        qw__buf_append(&qw->out_pending, bo->after.data, bo->after.len);
+    bo->active = false;
+    JS_FreeValue(qw->ctx, bo->array);
+    bo->array = JS_UNDEFINED;
+    qw__buf_free(&bo->tail);
+    qw__buf_free(&bo->after);
+}
+
 static void on_write(uv_write_t *req, int status) {
     QWRuntime *qw = req->data;
 
@@ -193,9 +235,12 @@ static void on_write(uv_write_t *req, int status) {
     if (status < 0) {
         /* The host is gone; nothing more can be said to it. */
         qw->out_pending.len = 0;
+        qw__body_out_free(qw);
         qw__on_eof(qw);
         return;
     }
+    if (qw->out_pending.len == 0 && qw->body_out.active)
+        fill_from_body(qw);
     if (qw->out_pending.len > 0)
         start_write(qw);
 }
@@ -214,6 +259,7 @@ static void start_write(QWRuntime *qw) {
     r = uv_write(&qw->write_req, (uv_stream_t *)&qw->ipc, &buf, 1, on_write);
     if (r < 0) {
         qw->out_inflight.len = 0;
+        qw__body_out_free(qw);
         qw__on_eof(qw);
         return;
     }
@@ -231,6 +277,11 @@ void qw__send(QWRuntime *qw, QWBuf *line) {
     qw__buf_append(line, "\n", 1);
     if (uv_is_closing((uv_handle_t *)&qw->ipc))
         return;
+    if (qw->body_out.active) {
+        /* A body is on its way out: lines wait until its own line is complete. */
+        qw__buf_append(&qw->body_out.after, line->data, line->len);
+        return;
+    }
     if (!qw->writing && qw->out_pending.len == 0) {
         QWBuf tmp;
         buf = uv_buf_init(line->data, (unsigned int)line->len);
@@ -248,6 +299,43 @@ void qw__send(QWRuntime *qw, QWBuf *line) {
         return;
     }
     qw__buf_append(&qw->out_pending, line->data, line->len);
+    if (!qw->writing)
+        start_write(qw);
+}
+
+/*
+ * Sends `head` + base64(array) + `tail` as one line without ever holding the
+ * whole base64 form: the body is encoded a chunk at a time as the socket
+ * drains. `head` and `tail` are taken over (left empty); `tail` must end the
+ * JSON without the newline. The array is kept alive until it is written.
+ */
+void qw__send_streamed(QWRuntime *qw, QWBuf *head, JSValueConst array, QWBuf *tail) {
+    QWBodyOut *bo = &qw->body_out;
+
+    if (bo->active) {
+        /* One body streams at a time; this one waits, encoded whole. */
+        size_t len = 0;
+        const uint8_t *data = JS_GetUint8Array(qw->ctx, &len, array);
+        qw__buf_base64(head, data ? data : (const uint8_t *)"", data ? len : 0);
+        qw__buf_append(head, tail->data, tail->len);
+        qw__buf_free(tail);
+        qw__send(qw, head);
+        qw__buf_free(head);
+        return;
+    }
+    if (uv_is_closing((uv_handle_t *)&qw->ipc)) {
+        qw__buf_free(head);
+        qw__buf_free(tail);
+        return;
+    }
+    qw__buf_append(tail, "\n", 1);
+    bo->active = true;
+    bo->array = JS_DupValue(qw->ctx, array);
+    bo->off = 0;
+    bo->tail = *tail;
+    memset(tail, 0, sizeof(*tail));
+    qw__buf_append(&qw->out_pending, head->data, head->len);
+    qw__buf_free(head);
     if (!qw->writing)
         start_write(qw);
 }

@@ -1258,6 +1258,8 @@ static void teardown(QWRuntime *qw, bool free_js) {
         uv_close((uv_handle_t *)&qw->ipc, NULL);
     run_until_settled(qw);
 
+    if (qw->ctx)
+        qw__body_out_free(qw);
     if (free_js && qw->ctx) {
         JSContext *ctx = qw->ctx;
         qw__fetch_free_all(qw);
@@ -1309,6 +1311,7 @@ int QW_Run(void) {
     qw->loop.data = qw;
     qw->cb_invoke = qw->cb_cancel = qw->cb_set_handler = JS_UNDEFINED;
     qw->fs_api = qw->env = qw->load_promise = JS_UNDEFINED;
+    qw->body_out.array = JS_UNDEFINED;
     qw->next_call = 1;
     qw->next_timer_id = 1;
 
