@@ -125,7 +125,7 @@ struct QWRuntime {
     uv_loop_t loop;
     uv_pipe_t ipc;    /* fd 3, the protocol channel */
     uv_check_t check; /* drains the job queue after each loop turn */
-    uv_idle_t idle;   /* runs only while jobs are pending, so the loop does not block */
+    uv_idle_t idle;   /* active only while jobs are pending or while spinning after an answer */
 
     JSRuntime *rt;
     JSContext *ctx;
@@ -177,7 +177,7 @@ struct QWRuntime {
     int64_t current_id;
 
     /* Interrupt state: after a limit fired, every JS frame is interrupted
-     * until control is back in the loop. */
+     * until the current entry from the loop (and its job drain) is over. */
     const char *interrupt_code;
     uint64_t entry_cpu_ns; /* thread CPU time at the first interrupt tick after entering JS */
 
@@ -185,11 +185,11 @@ struct QWRuntime {
     bool shutting_down;
     bool exit_requested;
     int exit_code;
-    int pending_fs;         /* uv_fs requests in flight */
+    int pending_fs;         /* fs work items on libuv's thread pool */
     uint64_t spin_until_ns; /* see qw__spin_after_answer */
     uint64_t last_answer_ns;
-    bool gc_wanted; /* a large body went through: collect cycles once idle */
-    bool traffic_hot;
+    bool gc_wanted;   /* a large body went through: collect cycles once idle */
+    bool traffic_hot; /* invocations arrive back to back: spin after answers */
 };
 
 /* runtime.c */
@@ -230,7 +230,6 @@ int qw__ipc_start(QWRuntime *qw);
 void qw__release_line(QWRuntime *qw);
 int qw__take_body(char *line, size_t len, const char *const *path, size_t depth, uint8_t **out,
                   size_t *out_len, void *(*alloc)(void *opaque, size_t size), void *opaque);
-size_t qw__ipc_queued(QWRuntime *qw);
 
 /* mod_host.c: respond/fail/setup, the prelude's side of invocations. */
 void qw__mod_host_init(JSContext *ctx, JSValue ns);

@@ -340,10 +340,6 @@ void qw__send_streamed(QWRuntime *qw, QWBuf *head, JSValueConst array, QWBuf *ta
         start_write(qw);
 }
 
-size_t qw__ipc_queued(QWRuntime *qw) {
-    return qw->out_pending.len + (qw->writing ? qw->out_inflight.len : 0);
-}
-
 static void send_cstr_field(QWBuf *b, const char *name, const char *value) {
     qw__buf_printf(b, ",\"%s\":", name);
     if (value)
