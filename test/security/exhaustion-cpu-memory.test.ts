@@ -11,6 +11,8 @@ import { MB, exhaust, type ExhaustionCase } from './exhaustion-harness.js';
  */
 interface Row extends ExhaustionCase {
   name: string;
+  /** A row for one runtime only (its API does not exist in the other). */
+  only?: 'bun';
   /** The code per runtime, and whether the worker is replaced. */
   expect: Record<'bun' | 'quickjs-ng', { code: string; replaced: boolean }>;
 }
@@ -73,6 +75,51 @@ const ROWS: Row[] = [
     controlN: 1000,
     expect: { bun: KILLED('MEMORY_LIMIT'), 'quickjs-ng': KILLED('MEMORY_LIMIT') },
   },
+  // Native work no engine interrupt reaches: only the host's kill ends it.
+  {
+    name: 'a blocking Atomics.wait (no JavaScript runs while it waits)',
+    body: `const r = Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, n); return new Response(r);`,
+    caps: { maxCpu: 60_000 },
+    pool: { timeoutMs: 1000 },
+    controlN: 10,
+    // QuickJS-NG's main thread may not block at all ("cannot block in this thread"), the bounded control neither.
+    expect: { bun: KILLED('TIMEOUT'), 'quickjs-ng': KEPT('HANDLER_ERROR') },
+    only: 'bun',
+  },
+  {
+    name: 'catastrophic regular-expression backtracking (wall-clock deadline)',
+    body: `const r = /^(a+)+$/.test('a'.repeat(Number.isFinite(n) ? n : 40) + '!'); return new Response(String(r));`,
+    caps: { maxCpu: 60_000 },
+    pool: { timeoutMs: 1000 },
+    controlN: 10,
+    expect: { bun: KILLED('TIMEOUT'), 'quickjs-ng': KILLED('TIMEOUT') },
+  },
+  {
+    name: 'catastrophic regular-expression backtracking (CPU limit)',
+    body: `const r = /^(a+)+$/.test('a'.repeat(Number.isFinite(n) ? n : 40) + '!'); return new Response(String(r));`,
+    caps: { maxCpu: 300 },
+    pool: { timeoutMs: 10_000 },
+    controlN: 10,
+    expect: { bun: KILLED('CPU_LIMIT'), 'quickjs-ng': KILLED('CPU_LIMIT') },
+  },
+  {
+    name: 'Bun.sleepSync (a native sleep)',
+    body: `Bun.sleepSync(Number.isFinite(n) ? n : 1e9); return new Response('slept');`,
+    caps: { maxCpu: 60_000 },
+    pool: { timeoutMs: 1000 },
+    controlN: 10,
+    expect: { bun: KILLED('TIMEOUT'), 'quickjs-ng': KEPT('HANDLER_ERROR') },
+    only: 'bun',
+  },
+  {
+    // Bun: RLIMIT_DATA (maxMemory + 400 MB, the OS layer) refuses the allocation itself, a
+    // catchable RangeError. QuickJS-NG: the engine's allocation limit, and the worker is replaced.
+    name: 'a single 1 GB allocation',
+    body: `const a = new Uint8Array(Number.isFinite(n) ? n : ${1024 * MB}); a.fill(1); return new Response(String(a.length));`,
+    caps: { maxMemory: 64 * MB },
+    controlN: MB,
+    expect: { bun: KEPT('HANDLER_ERROR'), 'quickjs-ng': KILLED('MEMORY_LIMIT') },
+  },
   {
     // Both engines cap a string's length below maxMemory: an ordinary, catchable error.
     name: 'string doubling',
@@ -93,7 +140,7 @@ const ROWS: Row[] = [
 describe.each(RUNTIMES)('%s: CPU and memory exhaustion', (runtime) => {
   const bystander = useBystander(runtime);
 
-  it.each(labelled(ROWS, (r) => `${r.name} ends with its limit (host layer), the pool answers on`))('%s', async (_label, row) => {
+  it.each(labelled(ROWS.filter((r) => r.only === undefined || r.only === runtime), (r) => `${r.name} ends with its limit (host layer), the pool answers on`))('%s', async (_label, row) => {
     const attack = exhaust(runtime, row);
     // Another tenant is served while the attack is in flight.
     await new Promise((r) => setTimeout(r, 50));
