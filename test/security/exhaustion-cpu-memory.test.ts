@@ -121,6 +121,16 @@ const ROWS: Row[] = [
     expect: { bun: KEPT('HANDLER_ERROR'), 'quickjs-ng': KILLED('MEMORY_LIMIT') },
   },
   {
+    // The same without the OS fence: the allocation succeeds and the host's watchdog kills the filler.
+    name: 'a single 1 GB allocation with osSandbox: false (no RLIMIT_DATA)',
+    body: `const a = new Uint8Array(Number.isFinite(n) ? n : ${1024 * MB}); a.fill(1); return new Response(String(a.length));`,
+    caps: { maxMemory: 64 * MB },
+    pool: { osSandbox: false },
+    controlN: MB,
+    expect: { bun: KILLED('MEMORY_LIMIT'), 'quickjs-ng': KILLED('MEMORY_LIMIT') },
+    only: 'bun',
+  },
+  {
     // Both engines cap a string's length below maxMemory: an ordinary, catchable error.
     name: 'string doubling',
     body: `let s = 'x'; for (let i = 0; i < n; i++) s += s; return new Response(String(s.length));`,
