@@ -59,6 +59,21 @@ describe.each(RUNTIMES)('%s: the OS fence is on, and the report matches the kern
     }
   });
 
+  it('the worker runs in a private working directory with a clean environment (issue 4, item 1)', async () => {
+    process.env['BUNBASE_SECURITY_CANARY'] = 'must-not-reach-the-worker';
+    const { pool, pid } = await started(runtime, profiles.strict('report'));
+    try {
+      const cwd = readlinkSync(`/proc/${pid}/cwd`);
+      expect(cwd, 'the worker cwd').not.toBe(process.cwd());
+      expect(cwd.startsWith(process.cwd() + '/'), 'the worker cwd is not inside the host tree').toBe(false);
+      const environ = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').filter(Boolean);
+      expect(environ.filter((e) => !/^(HOME|BUNBASE_SANDBOX)=/.test(e)), 'variables in the worker environment').toEqual([]);
+    } finally {
+      delete process.env['BUNBASE_SECURITY_CANARY'];
+      await pool.close();
+    }
+  });
+
   it('requireOsSandbox: true starts when every layer is there', async () => {
     const { pool, sandbox } = await started(runtime, profiles.strict('report'), { requireOsSandbox: true });
     try {

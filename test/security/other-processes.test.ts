@@ -1,0 +1,103 @@
+import { readFileSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { RUNTIMES, checkAttack, labelled, useBystander, type AttackRow } from './harness.js';
+
+/**
+ * Reaching other processes without signals: another tenant's private
+ * working directory, System V shared memory (a channel between tenants keyed
+ * by numbers no path rule sees), the host's resource limits and the host's
+ * memory. Bun's `Bun.FFI` (an unpatched alias of `bun:ffi`) makes the raw
+ * system calls; only seccomp and Landlock stop them. Every control runs the
+ * same call with `osSandbox: false` and only ever reads, or writes back what
+ * it read: nothing here changes the host.
+ */
+// bun:ffi needs JSC's JIT, which Bun gives up under RLIMIT_DATA; maxMemory 0 keeps it.
+const FFI = { maxMemory: 0 };
+
+/** A readable address in this (the host's) memory, for process_vm_readv. */
+function hostAddress(): number {
+  for (const line of readFileSync('/proc/self/maps', 'utf8').split('\n')) {
+    const [range, perms] = line.split(' ');
+    if (perms?.startsWith('r') && range) return Number.parseInt(range.split('-')[0] as string, 16);
+  }
+  throw new Error('no readable mapping');
+}
+
+const ROWS: AttackRow[] = [
+  {
+    name: "writing into another tenant's private working directory",
+    prelude: `import { writeFileSync, readdirSync } from 'node:fs';`,
+    body: `writeFileSync(input.workdir + '/planted.txt', 'from another tenant'); return 'written';`,
+    stop: 'os',
+    control: { check: (v) => expect(v).toBe('written') },
+  },
+  {
+    name: 'System V shared memory (shmget), a channel between tenants',
+    body: `const libc = Bun.FFI.dlopen('libc.so.6', { shmget: { args: ['i32', 'u64', 'i32'], returns: 'i32' }, shmctl: { args: ['i32', 'i32', 'ptr'], returns: 'i32' } });
+      const id = libc.symbols.shmget(0, 4096, 0o1600); if (id < 0) throw Object.assign(new Error('shmget returned ' + id), { code: 'EPERM' });
+      libc.symbols.shmctl(id, 0, null); return 'segment';`,
+    caps: FFI,
+    stop: 'os',
+    codes: ['EPERM'],
+    control: { check: (v) => expect(v).toBe('segment') },
+  },
+  {
+    name: "setting the host's resource limits (prlimit on the host pid, to their current values)",
+    body: `const libc = Bun.FFI.dlopen('libc.so.6', { prlimit: { args: ['i32', 'i32', 'ptr', 'ptr'], returns: 'i32' } });
+      const limits = new BigUint64Array(2);
+      if (libc.symbols.prlimit(input.host, 4, null, limits) !== 0) throw Object.assign(new Error('reading the limits failed'), { code: 'EREAD' });
+      if (libc.symbols.prlimit(input.host, 4, limits, null) !== 0) throw Object.assign(new Error('prlimit refused'), { code: 'EPERM' });
+      return 'set';`,
+    caps: FFI,
+    stop: 'os',
+    codes: ['EPERM'],
+    control: { check: (v) => expect(v).toBe('set') },
+  },
+  {
+    name: "reading the host's memory (process_vm_readv)",
+    body: `const libc = Bun.FFI.dlopen('libc.so.6', { process_vm_readv: { args: ['i32', 'ptr', 'u64', 'ptr', 'u64', 'u64'], returns: 'i64' } });
+      const buf = new Uint8Array(8);
+      const local = new BigUint64Array([BigInt(Bun.FFI.ptr(buf)), 8n]);
+      const remote = new BigUint64Array([BigInt(input.address), 8n]);
+      const n = Number(libc.symbols.process_vm_readv(input.host, local, 1, remote, 1, 0));
+      if (n !== 8) throw Object.assign(new Error('process_vm_readv returned ' + n), { code: 'EPERM' });
+      return 'read ' + n;`,
+    caps: FFI,
+    stop: 'os',
+    codes: ['EPERM'],
+    control: { check: (v) => expect(v).toBe('read 8') },
+  },
+];
+
+describe.each(RUNTIMES)('%s: reaching other processes', (runtime) => {
+  const bystander = useBystander(runtime);
+
+  if (runtime === 'bun') {
+    it.each(labelled(ROWS, (r) => `${r.name} is refused (${r.stop} layer)`))('%s', async (_label, row) => {
+      const input = { host: process.pid, address: hostAddress(), workdir: readlinkSync(`/proc/${bystander.pid()}/cwd`) };
+      await checkAttack(runtime, { ...row, input, control: { ...row.control, input } });
+    });
+  } else {
+    it('shared memory, prlimit, process_vm_readv and another tenant\'s files: no API for any of them (the API is absent)', () =>
+      checkAttack(runtime, {
+        name: 'absent',
+        body: `const found = ['process', 'Bun', 'require', 'os', 'std'].filter((g) => typeof globalThis[g] !== 'undefined'); if (found.length) return found; throw Object.assign(new Error('no process API'), { code: 'API_ABSENT' });`,
+        caps: { allowChildProcess: true },
+        stop: 'absent',
+        codes: ['API_ABSENT'],
+        control: { body: `return 'ran';` },
+      }));
+
+    it("writing into the directory another tenant's worker runs in, with a file grant elsewhere, is refused (api layer)", () =>
+      checkAttack(runtime, {
+        name: 'workdir',
+        body: `await (await import('node:fs/promises')).writeFile(input.target, 'x'); return 'written';`,
+        input: { target: join(readlinkSync(`/proc/${bystander.pid()}/cwd`), 'planted-by-another-tenant.txt') },
+        caps: { allowFilesystem: true, allowedPaths: ['/tmp'] },
+        stop: 'api',
+        codes: [/CAPABILITY_DENIED|not allowed/],
+        control: { body: `await (await import('node:fs/promises')).writeFile('/tmp/' + input.name, 'x'); await (await import('node:fs/promises')).rm('/tmp/' + input.name); return 'written';`, input: { name: `bunbase-sec-${process.pid}.txt` }, check: (v) => expect(v).toBe('written') },
+      }));
+  }
+});
