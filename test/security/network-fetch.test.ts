@@ -28,6 +28,12 @@ function listener(name: string): Server {
     } else if (req.url === '/to-metadata') {
       res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' });
       res.end();
+    } else if (req.url === '/to-file') {
+      res.writeHead(302, { location: 'file:///etc/passwd' });
+      res.end();
+    } else if (req.url === '/to-localhost') {
+      res.writeHead(302, { location: `http://localhost:${port}/data` });
+      res.end();
     } else if (req.url === '/to-self') {
       res.writeHead(302, { location: '/data' });
       res.end();
@@ -80,6 +86,13 @@ const ROWS: NetRow[] = [
   { name: 'userinfo trick http://api.example.com@127.0.0.1/', url: () => `http://api.example.com@127.0.0.1:${port}/data`, caps: NAMED, control: { caps: LOOPBACK4, expect: 'v4 data' } },
   { name: 'userinfo trick with a listed wildcard http://x.example.org:80@127.0.0.1/', url: () => `http://x.example.org:80@127.0.0.1:${port}/data`, caps: NAMED, control: { caps: LOOPBACK4, expect: 'v4 data' } },
   { name: 'a redirect from an allowed host to a denied one ([::1])', url: () => `http://127.0.0.1:${port}/to-v6`, caps: LOOPBACK4, control: { caps: LOOPBACK46, expect: 'redirected v6 data' } },
+  { name: 'unspecified address 0.0.0.0 (Linux connects it to loopback)', url: () => `http://0.0.0.0:${port}/data`, caps: ANY_PUBLIC, control: { caps: { allowNetwork: true, allowedDomains: ['0.0.0.0'] }, expect: 'v4 data' } },
+  { name: 'unspecified IPv6 address [::]', url: () => `http://[::]:${port6}/data`, caps: ANY_PUBLIC, control: { caps: { allowNetwork: true, allowedDomains: ['::'] }, expect: 'v6 data' } },
+  { name: 'IPv4-mapped IPv6 in hex [::ffff:7f00:1]', url: () => `http://[::ffff:7f00:1]:${port}/data`, caps: ANY_PUBLIC, control: { caps: LOOPBACK4, url: () => `http://127.0.0.1:${port}/data`, expect: 'v4 data' } },
+  { name: 'IPv6 loopback written out [0:0:0:0:0:0:0:1]', url: () => `http://[0:0:0:0:0:0:0:1]:${port6}/data`, caps: ANY_PUBLIC, control: { caps: { allowNetwork: true, allowedDomains: ['::1'] }, expect: 'v6 data' } },
+  { name: 'another loopback address 127.0.0.2', url: () => `http://127.0.0.2:${port}/data`, caps: ANY_PUBLIC, control: { caps: LOOPBACK4, url: () => `http://127.0.0.1:${port}/data`, expect: 'v4 data' } },
+  { name: 'a redirect from an allowed host to a name not listed (localhost)', url: () => `http://127.0.0.1:${port}/to-localhost`, caps: LOOPBACK4, control: { caps: { allowNetwork: true, allowedDomains: ['127.0.0.1', 'localhost'] }, expect: 'redirected v4 data' } },
+  { name: 'a redirect from an allowed host to file:///etc/passwd', url: () => `http://127.0.0.1:${port}/to-file`, caps: LOOPBACK4, control: { caps: LOOPBACK4, url: () => `http://127.0.0.1:${port}/to-self`, expect: 'redirected v4 data' } },
   { name: 'a redirect from an allowed host to cloud metadata', url: () => `http://127.0.0.1:${port}/to-metadata`, caps: LOOPBACK4, control: { caps: LOOPBACK4, url: () => `http://127.0.0.1:${port}/to-self`, expect: 'redirected v4 data' } },
 ];
 
