@@ -4,7 +4,7 @@ import { RUNTIMES, attack, checkAttack, expectFenced, expectWorked, useBystander
 
 /**
  * Signals to the host. The host (this test process) counts every SIGTERM,
- * SIGHUP, SIGINT and SIGUSR2 it receives (useBystander), so a signal that got
+ * SIGHUP and SIGUSR2 it receives (useBystander), so a signal that got
  * through fails the test instead of ending the run; the bystander tenant's
  * worker must keep its pid. The host's pid is passed in the request, as an
  * attacker could guess it.
