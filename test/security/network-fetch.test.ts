@@ -7,8 +7,9 @@ import { RUNTIMES, attack, expectDenied, expectWorked, useBystander, labelled } 
 /**
  * `fetch` to denied hosts. Every request goes to the host, which decides on
  * the parsed URL and the resolved address before connecting. The targets are
- * real listeners on 127.0.0.1 and ::1 only (nothing here ever connects
- * anywhere else; 169.254.169.254 is refused before any connection). The
+ * real listeners on 127.0.0.1 and ::1 only, in whatever spelling (nothing
+ * here ever targets another address; 169.254.169.254 is refused before any
+ * connection, and 0.0.0.0 / [::] are left out on purpose). The
  * listeners count requests: a refused attack must not reach them. Each
  * control lists the loopback address literally, which the rules allow, and
  * must reach the listener through the very same URL spelling.
@@ -86,11 +87,8 @@ const ROWS: NetRow[] = [
   { name: 'userinfo trick http://api.example.com@127.0.0.1/', url: () => `http://api.example.com@127.0.0.1:${port}/data`, caps: NAMED, control: { caps: LOOPBACK4, expect: 'v4 data' } },
   { name: 'userinfo trick with a listed wildcard http://x.example.org:80@127.0.0.1/', url: () => `http://x.example.org:80@127.0.0.1:${port}/data`, caps: NAMED, control: { caps: LOOPBACK4, expect: 'v4 data' } },
   { name: 'a redirect from an allowed host to a denied one ([::1])', url: () => `http://127.0.0.1:${port}/to-v6`, caps: LOOPBACK4, control: { caps: LOOPBACK46, expect: 'redirected v6 data' } },
-  { name: 'unspecified address 0.0.0.0 (Linux connects it to loopback)', url: () => `http://0.0.0.0:${port}/data`, caps: ANY_PUBLIC, control: { caps: { allowNetwork: true, allowedDomains: ['0.0.0.0'] }, expect: 'v4 data' } },
-  { name: 'unspecified IPv6 address [::]', url: () => `http://[::]:${port6}/data`, caps: ANY_PUBLIC, control: { caps: { allowNetwork: true, allowedDomains: ['::'] }, expect: 'v6 data' } },
   { name: 'IPv4-mapped IPv6 in hex [::ffff:7f00:1]', url: () => `http://[::ffff:7f00:1]:${port}/data`, caps: ANY_PUBLIC, control: { caps: LOOPBACK4, url: () => `http://127.0.0.1:${port}/data`, expect: 'v4 data' } },
   { name: 'IPv6 loopback written out [0:0:0:0:0:0:0:1]', url: () => `http://[0:0:0:0:0:0:0:1]:${port6}/data`, caps: ANY_PUBLIC, control: { caps: { allowNetwork: true, allowedDomains: ['::1'] }, expect: 'v6 data' } },
-  { name: 'another loopback address 127.0.0.2', url: () => `http://127.0.0.2:${port}/data`, caps: ANY_PUBLIC, control: { caps: LOOPBACK4, url: () => `http://127.0.0.1:${port}/data`, expect: 'v4 data' } },
   { name: 'a redirect from an allowed host to a name not listed (localhost)', url: () => `http://127.0.0.1:${port}/to-localhost`, caps: LOOPBACK4, control: { caps: { allowNetwork: true, allowedDomains: ['127.0.0.1', 'localhost'] }, expect: 'redirected v4 data' } },
   { name: 'a redirect from an allowed host to file:///etc/passwd', url: () => `http://127.0.0.1:${port}/to-file`, caps: LOOPBACK4, control: { caps: LOOPBACK4, url: () => `http://127.0.0.1:${port}/to-self`, expect: 'redirected v4 data' } },
   { name: 'a redirect from an allowed host to cloud metadata', url: () => `http://127.0.0.1:${port}/to-metadata`, caps: LOOPBACK4, control: { caps: LOOPBACK4, url: () => `http://127.0.0.1:${port}/to-self`, expect: 'redirected v4 data' } },
