@@ -98,7 +98,7 @@ void qw__fetch_on_result(QWRuntime *qw, int64_t id, JSValue payload) {
         fprintf(stderr, "bunbase-worker: result for unknown call %lld ignored\n", (long long)call);
         return;
     }
-    qw->current_id = c->id;
+    qw__enter(qw, c->id);
     ret = JS_Call(ctx, c->resolve, JS_UNDEFINED, 1, (JSValueConst *)&payload);
     qw__check_after_call(qw, ret, c->id);
     JS_FreeValue(ctx, c->resolve);

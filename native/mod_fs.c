@@ -483,8 +483,7 @@ static void on_after_work(uv_work_t *work, int status) {
     }
     ok = r->err == 0;
     v = ok ? make_result(ctx, r) : fs_error(ctx, r->err, op_syscall[r->op], r->js_path);
-    qw->current_id = r->id;
-    qw->interrupt_code = NULL;
+    qw__enter(qw, r->id);
     ret = JS_Call(ctx, ok ? r->resolve : r->reject, JS_UNDEFINED, 1, (JSValueConst *)&v);
     JS_FreeValue(ctx, v);
     qw__check_after_call(qw, ret, r->id);

@@ -94,7 +94,7 @@ static JSValue js_respond(JSContext *ctx, JSValueConst this_val, int argc, JSVal
             goto fail;
     }
     qw__buf_puts(&b, "],\"body\":");
-    cpu_ms = (double)(qw__thread_cpu_ns() - inv->cpu_start_ns) / 1e6;
+    cpu_ms = (double)qw__invocation_cpu_ns(qw, inv, 0) / 1e6;
     getrusage(RUSAGE_SELF, &ru);
     if (body && body_len >= QW_STREAM_BODY_MIN) {
         /* Never the whole base64 form in memory: it is encoded as it goes out. */

@@ -57,8 +57,7 @@ static void on_timer(uv_timer_t *handle) {
 
     if (!t->repeat)
         unlink_and_close(t);
-    qw->current_id = id;
-    qw->interrupt_code = NULL;
+    qw__enter(qw, id);
     /* The arguments stay owned by the timer, which may be closed (and its
      * values freed) only in the close callback, after this returns. */
     ret = JS_Call(ctx, func, JS_UNDEFINED, t->argc, (JSValueConst *)t->argv);

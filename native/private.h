@@ -85,7 +85,7 @@ typedef struct QWInvocation {
     struct QWInvocation *next;
     QWRuntime *qw;
     int64_t id;
-    uint64_t cpu_start_ns;
+    uint64_t cpu_used_ns;      /* closed CPU slices charged to it (see runtime.c) */
     uint64_t cpu_budget_ns;    /* 0 = none */
     uint64_t wall_deadline_ns; /* uv_hrtime() based, 0 = none */
     double timeout_ms;
@@ -175,6 +175,8 @@ struct QWRuntime {
 
     /* The invocation that the code now running belongs to (0 = none). */
     int64_t current_id;
+    int64_t slice_id;        /* whose CPU slice is open */
+    uint64_t slice_start_ns; /* thread CPU time it opened at, 0 = none */
 
     /* Interrupt state: after a limit fired, every JS frame is interrupted
      * until the current entry from the loop (and its job drain) is over. */
@@ -204,6 +206,8 @@ void qw__finish_invocation(QWRuntime *qw, QWInvocation *inv);
 void qw__report_exception(QWRuntime *qw, int64_t id);
 void qw__check_after_call(QWRuntime *qw, JSValue ret, int64_t id);
 void qw__run_jobs(QWRuntime *qw, int64_t id);
+void qw__enter(QWRuntime *qw, int64_t id);
+uint64_t qw__invocation_cpu_ns(QWRuntime *qw, QWInvocation *inv, uint64_t now);
 void qw__spin_after_answer(QWRuntime *qw);
 bool qw__is_oom(JSContext *ctx, JSValueConst err);
 uint64_t qw__thread_cpu_ns(void);

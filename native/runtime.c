@@ -210,6 +210,43 @@ void qw__check_after_call(QWRuntime *qw, JSValue ret, int64_t id) {
     qw__run_jobs(qw, id);
 }
 
+/*
+ * CPU accounting per invocation. The worker has one thread; its CPU time is
+ * cut into slices, each charged to the invocation whose code runs in it. A
+ * slice starts when the loop enters JS for an invocation other than the
+ * current slice's, so several invocations in flight each pay for their own
+ * code only (loop overhead in between goes to the slice that is open).
+ */
+static void switch_slice(QWRuntime *qw, int64_t id) {
+    QWInvocation *inv;
+    uint64_t now;
+
+    if (qw->slice_start_ns && id == qw->slice_id)
+        return;
+    now = qw__thread_cpu_ns();
+    if (qw->slice_start_ns && qw->slice_id && (inv = qw__find_invocation(qw, qw->slice_id)) != NULL)
+        inv->cpu_used_ns += now - qw->slice_start_ns;
+    qw->slice_id = id;
+    qw->slice_start_ns = now;
+}
+
+/* CPU time charged to `inv` so far; `now` is the thread CPU clock or 0. */
+uint64_t qw__invocation_cpu_ns(QWRuntime *qw, QWInvocation *inv, uint64_t now) {
+    uint64_t used = inv->cpu_used_ns;
+
+    if (qw->slice_start_ns && qw->slice_id == inv->id)
+        used += (now ? now : qw__thread_cpu_ns()) - qw->slice_start_ns;
+    return used;
+}
+
+/* Called at the start of every entry from the loop into JS. */
+void qw__enter(QWRuntime *qw, int64_t id) {
+    switch_slice(qw, id);
+    qw->current_id = id;
+    qw->interrupt_code = NULL;
+    qw->entry_cpu_ns = 0;
+}
+
 static void on_wall_deadline(uv_timer_t *timer) {
     QWInvocation *inv = timer->data;
     QWRuntime *qw = inv->qw;
@@ -223,8 +260,7 @@ static void on_wall_deadline(uv_timer_t *timer) {
     qw__finish_invocation(qw, inv);
     /* Let the handler's AbortSignal fire so it can stop pending work. */
     argv[0] = JS_NewInt64(qw->ctx, id);
-    qw->current_id = id;
-    qw->interrupt_code = NULL;
+    qw__enter(qw, id);
     ret = JS_Call(qw->ctx, qw->cb_cancel, JS_UNDEFINED, 1, (JSValueConst *)argv);
     qw__check_after_call(qw, ret, id);
 }
@@ -279,7 +315,7 @@ static int on_interrupt(JSRuntime *rt, void *opaque) {
         } else if (inv->cpu_budget_ns) {
             if (!cpu)
                 cpu = qw__thread_cpu_ns();
-            if (cpu - inv->cpu_start_ns >= inv->cpu_budget_ns) {
+            if (qw__invocation_cpu_ns(qw, inv, cpu) >= inv->cpu_budget_ns) {
                 code = "CPU_LIMIT";
                 snprintf(msg, sizeof(msg),
                          "The handler used more than %.0f ms of CPU time (the cpuMs/maxCpu limit); it was "
@@ -295,13 +331,6 @@ static int on_interrupt(JSRuntime *rt, void *opaque) {
         }
     }
     return 0;
-}
-
-/* Called at the start of every entry from the loop into JS. */
-static void enter_js(QWRuntime *qw, int64_t id) {
-    qw->current_id = id;
-    qw->interrupt_code = NULL;
-    qw->entry_cpu_ns = 0;
 }
 
 /* ---- promise rejections and the job queue --------------------------------- */
@@ -378,7 +407,7 @@ void qw__run_jobs(QWRuntime *qw, int64_t id) {
         return;
     /* A limit that fires in one job also stops the jobs after it in this
      * drain: they are the rest of the chain that was interrupted. */
-    enter_js(qw, id);
+    qw__enter(qw, id);
     while (!qw->exit_requested) {
         qw->current_id = id;
         r = JS_ExecutePendingJob(qw->rt, &ctx);
@@ -965,7 +994,7 @@ static void handle_init(QWRuntime *qw, char *line, size_t len) {
     if (qw->caps.max_memory > 0)
         JS_SetMemoryLimit(qw->rt, (size_t)qw->caps.max_memory);
 
-    enter_js(qw, 0);
+    qw__enter(qw, 0);
     qw->load_cpu_start_ns = qw__thread_cpu_ns();
     mod = JS_ReadObject(qw->ctx, bc, bc_size, JS_READ_OBJ_BYTECODE);
     if (JS_IsException(mod)) {
@@ -1020,9 +1049,10 @@ static void handle_invoke(QWRuntime *qw, int64_t id, JSValue payload) {
     inv->timer.data = inv;
     inv->next = qw->invocations;
     qw->invocations = inv;
+    /* From here on the CPU time is this invocation's. */
+    qw__enter(qw, id);
     get_number(ctx, payload, "cpuMs", &cpu_ms);
     get_number(ctx, payload, "timeoutMs", &timeout_ms);
-    inv->cpu_start_ns = qw__thread_cpu_ns();
     inv->cpu_budget_ns = (uint64_t)(cpu_ms * 1e6);
     inv->timeout_ms = timeout_ms;
     if (timeout_ms > 0) {
@@ -1062,7 +1092,7 @@ static void handle_invoke(QWRuntime *qw, int64_t id, JSValue payload) {
     }
     JS_FreeValue(ctx, body);
 
-    enter_js(qw, id);
+    qw__enter(qw, id);
     argv[0] = JS_NewInt64(ctx, id);
     argv[1] = payload;
     ret = JS_Call(ctx, qw->cb_invoke, JS_UNDEFINED, 2, (JSValueConst *)argv);
@@ -1076,7 +1106,7 @@ static void handle_cancel(QWRuntime *qw, int64_t id) {
 
     if (!qw__find_invocation(qw, id))
         return;
-    enter_js(qw, id);
+    qw__enter(qw, id);
     argv[0] = JS_NewInt64(qw->ctx, id);
     ret = JS_Call(qw->ctx, qw->cb_cancel, JS_UNDEFINED, 1, (JSValueConst *)argv);
     qw__check_after_call(qw, ret, id);
@@ -1194,7 +1224,7 @@ void qw__on_message(QWRuntime *qw, char *line, size_t len) {
     } else if (strcmp(type, "invoke") == 0 && JS_IsObject(payload)) {
         handle_invoke(qw, id, payload);
     } else if (strcmp(type, "result") == 0 && JS_IsObject(payload)) {
-        enter_js(qw, id);
+        qw__enter(qw, id);
         qw__fetch_on_result(qw, id, payload);
     } else if (strcmp(type, "cancel") == 0) {
         handle_cancel(qw, id);

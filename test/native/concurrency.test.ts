@@ -37,4 +37,22 @@ describe('native worker: several invocations in flight', () => {
     w.send({ id: 1, type: 'cancel', payload: {} });
     expect(bodyText(await pending)).toBe('cancelled: AbortError');
   });
+
+  it('charges each invocation only for its own CPU time', async () => {
+    w = await ready(`
+      const work = () => { let x = 0; for (let i = 0; i < 3e6; i++) x = (x + i * 7) % 1000003; return x };
+      export default async (req) => {
+        if (req.method === 'POST') { work(); await new Promise((r) => setTimeout(r, 5)); work(); return new Response('busy') }
+        await new Promise((r) => setTimeout(r, 200));
+        return new Response('idle');
+      }`);
+    const idle = w.invoke({ cpuMs: 0 });
+    await new Promise((r) => setTimeout(r, 20));
+    const busy = await w.invoke({ method: 'POST', body: 'x', cpuMs: 0 });
+    const quiet = await idle;
+    expect(bodyText(busy)).toBe('busy');
+    expect(bodyText(quiet)).toBe('idle');
+    // The idle invocation was in flight the whole time the busy one computed.
+    expect(quiet.payload['cpuMs']).toBeLessThan(busy.payload['cpuMs'] / 4);
+  });
 });
