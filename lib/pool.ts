@@ -44,7 +44,8 @@ interface Task {
 interface Slot {
   worker: Worker;
   state: 'starting' | 'ready' | 'retiring';
-  idleTimer: NodeJS.Timeout | undefined;
+  /** performance.now() when the slot last became idle. */
+  idleSince: number;
 }
 
 export interface PoolInit {
@@ -82,6 +83,7 @@ export class Pool extends EventEmitter<PoolEvents> {
   #nextWorkerId = 1;
   #consecutiveStartFailures = 0;
   #respawnTimer: NodeJS.Timeout | undefined;
+  #idleSweeper: NodeJS.Timeout | undefined;
   #lastReady: ReadyInfo | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
@@ -234,6 +236,8 @@ export class Pool extends EventEmitter<PoolEvents> {
   async #close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#respawnTimer);
+    clearInterval(this.#idleSweeper);
+    this.#idleSweeper = undefined;
     for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(new PoolClosedError('The pool was closed'));
     await new Promise<void>((resolve) => {
       this.#drained = resolve;
@@ -281,7 +285,6 @@ export class Pool extends EventEmitter<PoolEvents> {
   }
 
   #run(slot: Slot, task: Task): void {
-    clearTimeout(slot.idleTimer);
     clearTimeout(task.timer);
     const remaining = task.deadline === 0 ? 0 : Math.max(1, Math.ceil(task.deadline - performance.now()));
     const { id, result } = slot.worker.invoke(task.request, { timeoutMs: remaining, deadlineMs: task.timeoutMs });
@@ -313,7 +316,7 @@ export class Pool extends EventEmitter<PoolEvents> {
     if (outcome.coldStart) this.#counts.coldStarts++;
     this.#latency.add(metrics.wallMs);
     const response = new InvokeResponse({ ...outcome, metrics });
-    this.emit('invocation', {
+    if (this.listenerCount('invocation') > 0) this.emit('invocation', {
       projectId: this.capabilities.projectId,
       method: task.request.method,
       url: task.request.url,
@@ -330,7 +333,7 @@ export class Pool extends EventEmitter<PoolEvents> {
     this.#counts.failed++;
     this.#count(error.code);
     this.#latency.add(metrics.wallMs);
-    this.emit('invocation', {
+    if (this.listenerCount('invocation') > 0) this.emit('invocation', {
       projectId: this.capabilities.projectId,
       method: task.request.method,
       url: task.request.url,
@@ -373,19 +376,18 @@ export class Pool extends EventEmitter<PoolEvents> {
       filename: init.filename,
       hostCall: init.hostCall,
     });
-    const slot: Slot = { worker, state: 'starting', idleTimer: undefined };
+    const slot: Slot = { worker, state: 'starting', idleSince: performance.now() };
     this.#slots.add(slot);
     const projectId = this.capabilities.projectId;
-    worker.on('log', (entry, invocationId) =>
-      this.emit('log', { ...entry, projectId, workerId: worker.id, invocationId }),
-    );
+    worker.on('log', (entry, invocationId) => {
+      if (this.listenerCount('log') > 0) this.emit('log', { ...entry, projectId, workerId: worker.id, invocationId });
+    });
     worker.on('denied', (denial, invocationId) =>
       this.emit('denied', { ...denial, projectId, workerId: worker.id, invocationId }),
     );
     worker.on('free', () => this.#onFree(slot));
     worker.on('exit', (exit) => {
       this.#slots.delete(slot);
-      clearTimeout(slot.idleTimer);
       this.#counts.workersExited++;
       this.emit('workerexit', { workerId: worker.id, pid: worker.pid, ...exit });
       this.#ensureMinimum();
@@ -445,21 +447,37 @@ export class Pool extends EventEmitter<PoolEvents> {
     this.#checkDrained();
   }
 
+  /**
+   * Marks the slot idle. One sweeper per pool stops workers idle for longer
+   * than idleTimeoutMs, instead of a timer armed and cleared around every call.
+   */
   #armIdleTimer(slot: Slot): void {
-    clearTimeout(slot.idleTimer);
+    slot.idleSince = performance.now();
     const idle = this.#options.idleTimeoutMs;
-    if (idle === 0 || this.#closed) return;
-    slot.idleTimer = setTimeout(() => {
-      if (slot.worker.inFlight > 0 || slot.state !== 'ready') return;
-      if (this.#countState('ready') + this.#countState('starting') <= this.#options.minWorkers) return;
+    if (idle === 0 || this.#closed || this.#idleSweeper !== undefined) return;
+    if (this.#slots.size <= this.#options.minWorkers) return;
+    this.#idleSweeper = setInterval(() => this.#sweepIdle(), Math.max(10, Math.min(idle, 1000) / 2));
+    this.#idleSweeper.unref();
+  }
+
+  #sweepIdle(): void {
+    const idle = this.#options.idleTimeoutMs;
+    const now = performance.now();
+    let surplus = this.#countState('ready') + this.#countState('starting') - this.#options.minWorkers;
+    for (const slot of this.#slots) {
+      if (surplus <= 0) break;
+      if (slot.state !== 'ready' || slot.worker.inFlight > 0 || now - slot.idleSince < idle) continue;
+      surplus--;
       void this.#retire(slot, `idle for ${idle} ms`);
-    }, idle);
-    slot.idleTimer.unref();
+    }
+    if (this.#closed || this.#slots.size - (this.#countState('retiring')) <= this.#options.minWorkers) {
+      clearInterval(this.#idleSweeper);
+      this.#idleSweeper = undefined;
+    }
   }
 
   async #retire(slot: Slot, reason: string): Promise<void> {
     slot.state = 'retiring';
-    clearTimeout(slot.idleTimer);
     await slot.worker.terminate(reason);
   }
 

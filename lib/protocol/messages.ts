@@ -4,7 +4,7 @@ import * as v from 'valibot';
 export const PROTOCOL_VERSION = 1;
 
 const Id = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
-const HeaderList = v.array(v.tuple([v.string(), v.string()]));
+const HeaderList = v.array(v.strictTuple([v.string(), v.string()]));
 const Body = v.nullable(v.string());
 
 export const LOG_LEVELS = ['debug', 'info', 'log', 'warn', 'error'] as const;

@@ -45,3 +45,20 @@ describe('decodeMessage', () => {
     expect(withNewline.indexOf('\n')).toBe(withNewline.length - 1);
   });
 });
+
+describe('decodeMessage fast path for responses', () => {
+  const good = { id: 3, type: 'response', payload: { status: 200, statusText: 'OK', headers: [['a', 'b']], body: null, cpuMs: 0, peakMemoryBytes: 0 } };
+  it('drops unknown fields as the schema does', () => {
+    const result = decodeMessage(JSON.stringify({ ...good, extra: 1, payload: { ...good.payload, sneaky: true } }));
+    expect(result).toEqual({ ok: true, message: good });
+  });
+  it.each([
+    ['a fractional status', { status: 200.5 }],
+    ['a string body of the wrong type', { body: 5 }],
+    ['negative cpuMs', { cpuMs: -1 }],
+    ['a header triple', { headers: [['a', 'b', 'c']] }],
+    ['a non-string header value', { headers: [['a', 1]] }],
+  ])('still refuses %s', (_name, patch) => {
+    expect(decodeMessage(JSON.stringify({ ...good, payload: { ...good.payload, ...patch } })).ok).toBe(false);
+  });
+});
