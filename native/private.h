@@ -149,6 +149,9 @@ struct QWRuntime {
     size_t max_log_bytes;
     size_t max_body_bytes;
     char *filename;
+    /* A private, empty working directory the host made for this worker (init's
+     * `workdir`); the fence chdirs there and grants it read-write. Owned. */
+    char *workdir;
     char *sandbox_json; /* the OS fence report for `ready` (malloc), NULL = {} */
     bool fenced;        /* qw_sandbox_apply ran */
     uint64_t fd_limit;  /* RLIMIT_NOFILE chosen from maxFileDescriptors, 0 = none */

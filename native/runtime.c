@@ -688,6 +688,7 @@ static int apply_os_fence(QWRuntime *qw) {
     policy.allow_child_process = 0;
     policy.allow_network = qw->caps.allow_net;
     policy.max_fds = qw->fd_limit;
+    policy.workdir = qw->workdir;
 #ifndef QW_DEBUG
     /* Sanitizer runtimes reserve terabytes of address space. */
     if (qw->caps.max_memory > 0)
@@ -952,6 +953,7 @@ static void handle_init(QWRuntime *qw, char *line, size_t len) {
     qw->filename = dup_prop_string(cctx, payload, "filename");
     if (!qw->filename)
         qw->filename = strdup("handler.js");
+    qw->workdir = dup_prop_string(cctx, payload, "workdir");
 
     v = JS_GetPropertyStr(cctx, payload, "env");
     if (!JS_IsUndefined(v) && !JS_IsNull(v)) {
@@ -1317,6 +1319,7 @@ static void teardown(QWRuntime *qw, bool free_js) {
 #endif
     free_caps(&qw->caps);
     free(qw->filename);
+    free(qw->workdir);
     free(qw->sandbox_json);
     free(qw->rbuf);
     qw__buf_free(&qw->out_pending);

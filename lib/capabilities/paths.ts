@@ -1,5 +1,11 @@
-import { lstatSync, readlinkSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { isAbsolute, resolve, sep } from 'node:path';
+
+// Required, not imported, and captured at load: inside a Bun worker this
+// module loads before the API guards patch node:fs, so the checks keep the
+// original functions, and no ES-module namespace of node:fs is created early
+// (Bun snapshots that namespace on first import, patches included or not).
+const { lstatSync, readlinkSync } = createRequire(import.meta.url)('node:fs') as typeof import('node:fs');
 
 /*
  * Filesystem rules. This file is also loaded inside the Bun worker, so it must

@@ -35,13 +35,15 @@ export function installGuards(caps: Capabilities, currentId: () => number): void
   for (const name of PATCHED_MODULES) require(name);
   if (!caps.allowEval) guardEval(deny);
   if (!caps.allowChildProcess) guardProcesses(deny);
+  guardSignals(deny);
   guardSockets(deny);
   guardFiles(caps, deny);
 }
 
 const PATCHED_MODULES = [
   'node:vm', 'node:child_process', 'bun:ffi', 'node:worker_threads', 'node:net', 'node:tls', 'node:dgram',
-  'node:http', 'node:https', 'node:http2', 'node:dns', 'node:fs', 'node:fs/promises',
+  'node:http', 'node:https', 'node:http2', 'node:dns', 'node:dns/promises', 'node:fs', 'node:fs/promises',
+  'bun:sqlite',
 ];
 
 type Deny = (capability: Capability, target: string, rule: string) => never;
@@ -100,15 +102,25 @@ function guardProcesses(deny: Deny): void {
   );
   const bun = (globalThis as unknown as { Bun: Patchable }).Bun;
   replace(bun, ['spawn', 'spawnSync', '$'], (name) => refuse(`Bun.${name}`));
-  replace(process as unknown as Patchable, ['dlopen', 'binding', '_linkedBinding', 'kill'], (name) =>
-    refuse(`process.${name}`),
-  );
-  const ffi = require('bun:ffi') as Patchable;
-  replace(ffi, ['dlopen', 'cc', 'linkSymbols', 'CFunction', 'viewSource'], (name) => refuse(`bun:ffi.${name}`));
+  replace(process as unknown as Patchable, ['dlopen', 'binding', '_linkedBinding'], (name) => refuse(`process.${name}`));
+  const ffiExports = ['dlopen', 'cc', 'linkSymbols', 'CFunction', 'viewSource'];
+  replace(require('bun:ffi') as Patchable, ffiExports, (name) => refuse(`bun:ffi.${name}`));
+  // Bun.FFI is a second, separate object with the same powers.
+  const bunFfi = (globalThis as unknown as { Bun: Patchable }).Bun['FFI'] as Patchable | undefined;
+  if (bunFfi !== undefined) replace(bunFfi, ffiExports, (name) => refuse(`Bun.FFI.${name}`));
   const childProcess = (cp['ChildProcess'] as { prototype: Patchable } | undefined)?.prototype;
   if (childProcess !== undefined) replace(childProcess, ['spawn'], () => refuse('ChildProcess.spawn'));
   const worker = require('node:worker_threads') as Patchable;
   replace(worker, ['Worker'], () => refuse('worker_threads.Worker'));
+}
+
+/** Signals only to the worker itself: never the host, another tenant, or -1. Children are signalled through their handles. */
+function guardSignals(deny: Deny): void {
+  const kill = process.kill.bind(process);
+  replace(process as unknown as Patchable, ['kill'], () => (pid: number, signal?: string | number) => {
+    if (pid !== process.pid) return deny('childProcess', `process.kill(${String(pid)})`, 'signals may only target the worker itself');
+    return kill(pid, signal);
+  });
 }
 
 /** Raw sockets are never allowed: outbound network goes through the host's fetch. */
@@ -123,13 +135,14 @@ function guardSockets(deny: Deny): void {
   // the host from here. Only the OS layer (no sockets, no network namespace) stops it.
   replace(globalThis as unknown as Patchable, ['WebSocket', 'EventSource'], (name) => refuse(name));
   const modules: [string, readonly string[]][] = [
-    ['node:net', ['connect', 'createConnection', 'createServer', 'Socket', 'Server']],
+    ['node:net', ['connect', 'createConnection', 'createServer', 'Socket', 'Stream', 'Server']],
     ['node:tls', ['connect', 'createServer', 'TLSSocket']],
     ['node:dgram', ['createSocket', 'Socket']],
     ['node:http', ['request', 'get', 'createServer', 'Agent']],
     ['node:https', ['request', 'get', 'createServer', 'Agent']],
     ['node:http2', ['connect', 'createServer', 'createSecureServer']],
-    ['node:dns', ['lookup', 'resolve', 'resolve4', 'resolve6', 'resolveAny']],
+    ['node:dns', ['lookup', 'resolve', 'resolve4', 'resolve6', 'resolveAny', 'lookupService', 'Resolver']],
+    ['node:dns/promises', ['lookup', 'resolve', 'resolve4', 'resolve6', 'resolveAny', 'lookupService', 'Resolver']],
   ];
   for (const [name, exports] of modules) {
     const mod = require(name) as Patchable;
@@ -210,8 +223,43 @@ function guardFiles(caps: Capabilities, deny: Deny): void {
     return handle;
   });
   replace(bun, ['write'], () => (dest: unknown, ...rest: unknown[]) => {
-    const name = typeof dest === 'object' && dest !== null && 'name' in dest ? (dest as { name: unknown }).name : dest;
-    check(name, 'write');
+    // A BunFile made from a descriptor (Bun.stdout) has no name: the descriptor was checked when opened.
+    const target = typeof dest === 'object' && dest !== null ? (dest as { name?: unknown }).name : dest;
+    if (target !== undefined) check(target, 'write');
     return write.call(bun, dest, ...rest);
   });
+  const build = bun['build'] as Fn | undefined;
+  if (build !== undefined) {
+    replace(bun, ['build'], () => (config: { entrypoints?: unknown[]; outdir?: unknown }, ...rest: unknown[]) => {
+      for (const entry of config?.entrypoints ?? []) check(entry, 'read');
+      if (config?.outdir !== undefined) check(config.outdir, 'write');
+      return build.call(bun, config, ...rest);
+    });
+  }
+  const glob = (bun['Glob'] as { prototype: Patchable } | undefined)?.prototype;
+  if (glob !== undefined) {
+    for (const method of ['scan', 'scanSync']) {
+      const original = glob[method] as Fn | undefined;
+      if (original === undefined) continue;
+      replace(glob, [method], () => function scan(this: unknown, options?: string | { cwd?: string }) {
+        check(typeof options === 'string' ? options : (options?.cwd ?? process.cwd()), 'read');
+        return original.call(this, options);
+      });
+    }
+  }
+  const sqlite = require('bun:sqlite') as Patchable;
+  const Database = sqlite['Database'] as (new (...args: unknown[]) => object) | undefined;
+  if (Database !== undefined) {
+    const Guarded = class extends Database {
+      constructor(...args: unknown[]) {
+        const file = args[0];
+        if (typeof file === 'string' && file !== '' && file !== ':memory:') {
+          const readonly = typeof args[1] === 'object' && args[1] !== null && (args[1] as { readonly?: boolean }).readonly === true;
+          check(file, readonly ? 'read' : 'write');
+        }
+        super(...args);
+      }
+    };
+    replace(sqlite, ['Database', 'default'], (name) => (name === 'default' && sqlite['default'] !== Database ? sqlite['default'] : Guarded));
+  }
 }

@@ -1,5 +1,9 @@
-import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import { LineSplitter } from '../protocol/line-splitter.js';
+
+// Required, not imported: Bun freezes an ES-module namespace of node:fs on
+// first import, and the guards must patch node:fs before that happens.
+const fs = createRequire(import.meta.url)('node:fs') as typeof import('node:fs');
 
 /** The protocol descriptor the host opened for us (docs/protocol.md). */
 export const CHANNEL_FD = 3;

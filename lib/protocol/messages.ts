@@ -135,6 +135,8 @@ export type HostMessage =
         limits: { maxBodyBytes: number; maxLogBytes: number };
         /** Apply the OS fence before loading the bundle (workers that fence themselves). */
         osSandbox: boolean;
+        /** The worker's private working directory (null without the OS fence). */
+        workdir: string | null;
       };
     }
   | {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Capabilities } from '../capabilities/index.js';
 
@@ -57,11 +57,14 @@ export function bunLauncherArgs(launch: BunLaunch): string[] {
     '--report-env', SANDBOX_REPORT_ENV,
   ];
   for (const library of sharedLibraries(launch.bun)) args.push('--read', library);
+  // Landlock can only grant what exists. A missing directory stays unreachable,
+  // as the API layer says too; and a list whose every entry is missing must not
+  // turn into "every path".
   if (caps.allowFilesystem) {
     if (caps.allowedPaths.length === 0) args.push('--allow-fs');
-    for (const path of caps.allowedPaths) args.push('--fs-rw', path);
+    for (const path of caps.allowedPaths.filter((p) => existsSync(p))) args.push('--fs-rw', path);
+    for (const path of caps.readOnlyPaths.filter((p) => existsSync(p))) args.push('--fs-ro', path);
   }
-  for (const path of caps.readOnlyPaths) args.push('--fs-ro', path);
   if (caps.allowChildProcess) {
     args.push('--allow-child');
     for (const dir of ['/usr/bin', '/bin', '/usr/lib', '/lib', '/lib64', '/usr/lib64']) args.push('--exec', dir);

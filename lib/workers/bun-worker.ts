@@ -1,8 +1,5 @@
 import { execa } from 'execa';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { bunLauncherArgs } from '../sandbox/launcher-args.js';
 import { ProcessWorker } from './process-worker.js';
 import type { WorkerContext } from './worker.js';
@@ -21,9 +18,8 @@ export interface BunPaths {
  */
 export class BunWorker extends ProcessWorker {
   constructor(context: WorkerContext, paths: BunPaths) {
-    let workdir: string | undefined;
     super('bun', context, {
-      spawn: () => {
+      spawn: (workdir) => {
         const options = {
           stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
           // Nothing of the host's environment: the entry installs the pool's `env`.
@@ -34,10 +30,9 @@ export class BunWorker extends ProcessWorker {
           cleanup: true,
           stripFinalNewline: false,
         } as const;
-        if (paths.launcher === undefined) {
+        if (paths.launcher === undefined || workdir === undefined) {
           return execa(paths.bun, ['--smol', paths.entry], options) as unknown as ChildProcess;
         }
-        workdir = mkdtempSync(join(tmpdir(), 'bunbase-worker-'));
         const args = bunLauncherArgs({
           bun: paths.bun,
           entry: paths.entry,
@@ -46,9 +41,6 @@ export class BunWorker extends ProcessWorker {
           require: context.options.requireOsSandbox,
         });
         return execa(paths.launcher, args, options) as unknown as ChildProcess;
-      },
-      cleanup: () => {
-        if (workdir !== undefined) rmSync(workdir, { recursive: true, force: true });
       },
     });
   }

@@ -1,5 +1,8 @@
 import { EventEmitter } from 'eventemitter3';
 import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import {
   BundleLoadError,
@@ -67,9 +70,8 @@ interface Invocation {
 
 /** How a runtime's process is started; the rest of the protocol is shared. */
 export interface LaunchSpec {
-  spawn(): ChildProcess;
-  /** Called once the process has exited (a private working directory to remove, say). */
-  cleanup?(): void;
+  /** Starts the process; `workdir` is its private working directory when the OS fence is on. */
+  spawn(workdir: string | undefined): ChildProcess;
 }
 
 /**
@@ -95,6 +97,7 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
   #startPromise: Promise<ReadyInfo> | undefined;
   #exitPromise: Promise<void>;
   #resolveExit!: () => void;
+  #workdir: string | undefined;
   #stderrTail = '';
   #spawnedAt = 0;
   #output: OutputCapture;
@@ -146,9 +149,12 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
     });
     let child: ChildProcess;
     try {
-      child = this.#launch.spawn();
+      // A private, empty working directory: the fence makes it the worker's cwd and its only writable place.
+      if (this.#context.options.osSandbox) this.#workdir = mkdtempSync(join(tmpdir(), 'bunbase-worker-'));
+      child = this.#launch.spawn(this.#workdir);
     } catch (error) {
       this.#exited = true;
+      this.#removeWorkdir();
       this.#resolveExit();
       const failure = new WorkerCrashedError(`Could not start the ${this.runtime} worker: ${(error as Error).message}`, {
         cause: error,
@@ -184,6 +190,7 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
         capabilities: c.capabilities,
         limits: { maxBodyBytes: c.options.maxBodyBytes, maxLogBytes: c.options.maxLogBytes },
         osSandbox: c.options.osSandbox,
+        workdir: this.#workdir ?? null,
       },
     });
     const startTimer = setTimeout(() => {
@@ -268,6 +275,11 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
     this.#killReason ??= { error: new WorkerCrashedError(`The worker was stopped: ${reason}`), invocationId: 0 };
     await this.#exitPromise;
     clearTimeout(grace);
+  }
+
+  #removeWorkdir(): void {
+    if (this.#workdir !== undefined) rmSync(this.#workdir, { recursive: true, force: true });
+    this.#workdir = undefined;
   }
 
   /** Kills the process now; `error` goes to `invocationId`, the others get WORKER_CRASHED. */
@@ -533,7 +545,7 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
       }
     }
     this.#invocations.clear();
-    this.#launch.cleanup?.();
+    this.#removeWorkdir();
     this.emit('exit', { code, signal, reason: reason?.error.message });
     this.#resolveExit();
   }

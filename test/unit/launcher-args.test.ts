@@ -1,3 +1,6 @@
+import { mkdtempSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { profiles } from '../../lib/capabilities/index.js';
 import { bunLauncherArgs, sharedLibraries } from '../../lib/sandbox/launcher-args.js';
@@ -24,10 +27,14 @@ describe('bunLauncherArgs', () => {
   });
 
   it('maps allowed and read-only paths, children, network and --require', () => {
+    const root = mkdtempSync(join(tmpdir(), 'launcher-args-'));
+    const [a, ro] = [join(root, 'a'), join(root, 'ro')];
+    mkdirSync(a);
+    mkdirSync(ro);
     const caps = profiles.custom('p', {
       allowFilesystem: true,
-      allowedPaths: ['/srv/a'],
-      readOnlyPaths: ['/srv/ro'],
+      allowedPaths: [a, join(root, 'missing')],
+      readOnlyPaths: [ro],
       allowChildProcess: true,
       allowNetwork: true,
       maxMemory: 0,
@@ -35,8 +42,9 @@ describe('bunLauncherArgs', () => {
       maxFileDescriptors: 0,
     });
     const args = bunLauncherArgs({ ...base, capabilities: caps, require: true });
-    expect(flags(args, '--fs-rw')).toEqual(['/srv/a']);
-    expect(flags(args, '--fs-ro')).toEqual(['/srv/ro']);
+    // A directory that does not exist cannot be granted, and is not: it stays unreachable.
+    expect(flags(args, '--fs-rw')).toEqual([a]);
+    expect(flags(args, '--fs-ro')).toEqual([ro]);
     expect(args).not.toContain('--allow-fs');
     expect(args).toContain('--allow-child');
     expect(flags(args, '--exec')).toContain('/usr/bin');
