@@ -464,7 +464,9 @@ void qw__spin_after_answer(QWRuntime *qw) {
 }
 
 static void note_invoke_arrival(QWRuntime *qw) {
-    qw->traffic_hot = qw->last_answer_ns && uv_hrtime() - qw->last_answer_ns < QW_SPIN_NS;
+    const uint64_t window = QW_SPIN_NS; /* a variable: QW_SPIN_NS may be 0 */
+
+    qw->traffic_hot = qw->last_answer_ns && uv_hrtime() - qw->last_answer_ns < window;
 }
 
 static void on_check(uv_check_t *handle) {
