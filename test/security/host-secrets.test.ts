@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RUNTIMES, attack, checkAttack, expectWorked, useBystander, type AttackRow } from './harness.js';
+import { RUNTIMES, attack, checkAttack, expectWorked, useBystander } from './harness.js';
 
 /**
  * The host's secrets: a value set in this (the host's) process.env must never
@@ -36,39 +36,33 @@ describe.each(RUNTIMES)('%s: the host environment never reaches a handler', (run
   });
 
   // /proc/<host pid>/environ: the host passes its pid in the request, as an attacker could guess it.
-  const hostEnviron: AttackRow =
-    runtime === 'bun'
-      ? {
-          name: '/proc/<host pid>/environ',
-          prelude: `import { readFileSync } from 'node:fs';`,
-          body: `return readFileSync('/proc/' + input.hostPid + '/environ', 'latin1');`,
-          input: { hostPid: process.pid },
-          caps: { allowFilesystem: true },
-          stop: 'os',
-          // Unfenced, the unpatched fs reads the host's initial environment.
-          control: { check: (v) => expect(String(v)).toMatch(/=/) },
-        }
-      : {
-          name: '/proc/<host pid>/environ',
-          body: `return (await (await import('node:fs/promises')).readFile('/proc/' + input.hostPid + '/environ', 'latin1'));`,
-          input: { hostPid: process.pid },
-          caps: { allowFilesystem: true },
-          stop: 'api',
-          codes: [/CAPABILITY_DENIED|never allowed/],
-          control: { body: `return (await (await import('node:fs/promises')).readFile('/etc/hostname', 'latin1'));`, check: (v) => expect(typeof v).toBe('string') },
-        };
-  it(`/proc/<host pid>/environ is refused (${hostEnviron.stop} layer)`, () => checkAttack(runtime, hostEnviron));
-
   if (runtime === 'bun') {
-    it('/proc/<host pid>/environ through the patched fs is refused (api layer)', () =>
+    // No profile grants /proc: the controls read the file through Bun.fetch('file://…'),
+    // the one road the API layer cannot patch, with the OS fence off.
+    const unfenced = {
+      body: `return (await (await Bun.fetch('file:///proc/' + input.hostPid + '/environ')).text());`,
+      pool: { osSandbox: false },
+      check: (v: unknown) => expect(String(v)).toMatch(/=/),
+    };
+    it.each([
+      ['the patched fs (require)', '', `return require('node:fs').readFileSync('/proc/' + input.hostPid + '/environ', 'latin1');`],
+      ['the ESM namespace of node:fs', `import { readFileSync } from 'node:fs';`, `return readFileSync('/proc/' + input.hostPid + '/environ', 'latin1');`],
+      ['Bun.file', '', `return await Bun.file('/proc/' + input.hostPid + '/environ').text();`],
+    ])('/proc/<host pid>/environ through %s is refused (api layer)', (_name, prelude, body) =>
+      checkAttack(runtime, { name: 'environ', prelude, body, input: { hostPid: process.pid }, caps: { allowFilesystem: true }, stop: 'api', codes: ['CAPABILITY_DENIED'], control: unfenced }));
+
+    it("/proc/<host pid>/environ through Bun.fetch('file://…') (unpatchable) is refused (os layer)", () =>
+      checkAttack(runtime, { name: 'environ', body: unfenced.body, input: { hostPid: process.pid }, caps: { allowFilesystem: true }, stop: 'os', codes: ['EACCES'], control: { check: unfenced.check } }));
+  } else {
+    it('/proc/<host pid>/environ is refused (api layer)', () =>
       checkAttack(runtime, {
-        name: 'patched',
-        body: `return require('node:fs').readFileSync('/proc/' + input.hostPid + '/environ', 'latin1');`,
+        name: '/proc/<host pid>/environ',
+        body: `return (await (await import('node:fs/promises')).readFile('/proc/' + input.hostPid + '/environ', 'latin1'));`,
         input: { hostPid: process.pid },
         caps: { allowFilesystem: true },
         stop: 'api',
-        codes: ['CAPABILITY_DENIED'],
-        control: { prelude: `import { readFileSync } from 'node:fs';`, body: `return readFileSync('/proc/' + input.hostPid + '/environ', 'latin1');`, pool: { osSandbox: false }, check: (v) => expect(String(v)).toMatch(/=/) },
+        codes: [/CAPABILITY_DENIED|never allowed/],
+        control: { body: `return (await (await import('node:fs/promises')).readFile('/etc/hostname', 'latin1'));`, check: (v) => expect(typeof v).toBe('string') },
       }));
   }
 });

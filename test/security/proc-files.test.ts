@@ -4,56 +4,42 @@ import { RUNTIMES, checkAttack, checkPasswd, useBystander, type AttackRow, label
 /**
  * /proc is never grantable, even with `allowFilesystem: true` and no path
  * list (every path): the process's own environment and memory, and other
- * processes' through /proc/<pid>/, stay closed. Bun's API layer refuses its
- * patched file APIs; the ESM namespace of node:fs is not patched, and only
- * Landlock stops it (control: the same read with `osSandbox: false` works).
+ * processes' through /proc/<pid>/, stay closed. Bun's API layer refuses every
+ * file API it patches (node:fs by require or as an ES module, Bun.file).
+ * No profile grants /proc, so the control of those rows is the one road the
+ * API layer cannot patch, `Bun.fetch('file://…')`, with the OS fence off: it
+ * reads the file, so the refusal is the sandbox's doing. That road itself is
+ * stopped by Landlock alone (the `os` rows).
  */
 const FS_ALL = { allowFilesystem: true };
 const ESM_FS = `import { readFileSync, openSync } from 'node:fs';`;
 const isString = (v: unknown): void => expect(typeof v).toBe('string');
 
 const readOp = (target: string) => `readFileSync(${JSON.stringify(target)}, 'latin1').slice(0, 64)`;
+const fetchOp = (target: string) => `(await (await Bun.fetch(${JSON.stringify(`file://${target}`)})).text()).slice(0, 64)`;
+// /proc/self/mem opens, but reading at offset 0 (unmapped) is EIO: the open is what counts.
+const fetchMem = `try { await (await Bun.fetch('file:///proc/self/mem')).text(); return 'read'; } catch (e) { if (e.code === 'EIO') return 'opened'; throw e; }`;
 
 /**
  * `controlTarget`: pid 1 belongs to another user namespace on some machines
  * (CI containers), where even the host cannot read /proc/1/*; the control then
  * reads the same file of the host process, which the host can always read.
  */
-function bunRows(target: string, control: (v: unknown) => void, op = readOp(target), controlOp = op): AttackRow[] {
+function bunRows(target: string, control: (v: unknown) => void, op = readOp(target), controlTarget = target, fetchBody = `return ${fetchOp(target)};`, controlFetch = `return ${fetchOp(controlTarget)};`): AttackRow[] {
+  const unfenced = { body: controlFetch, pool: { osSandbox: false }, check: control };
   return [
-    {
-      name: `${target} through the patched fs`,
-      body: `return require('node:fs').${op};`,
-      caps: FS_ALL,
-      stop: 'api',
-      codes: ['CAPABILITY_DENIED'],
-      // Nothing in the API layer grants /proc: the control is the unpatched road, unfenced.
-      control: { body: `return ${controlOp};`, prelude: ESM_FS, pool: { osSandbox: false }, check: control },
-    },
-    {
-      name: `${target} through Bun.file`,
-      body: `return (await Bun.file(${JSON.stringify(target)}).text()).slice(0, 64);`,
-      caps: FS_ALL,
-      stop: 'api',
-      codes: ['CAPABILITY_DENIED'],
-      control: { body: `return ${controlOp};`, prelude: ESM_FS, pool: { osSandbox: false }, check: control },
-    },
-    {
-      name: `${target} through the ESM namespace of node:fs (unpatched)`,
-      prelude: ESM_FS,
-      body: `return ${op};`,
-      caps: FS_ALL,
-      stop: 'os',
-      control: { body: `return ${controlOp};`, check: control },
-    },
+    { name: `${target} through the patched fs (require)`, body: `return require('node:fs').${op};`, caps: FS_ALL, stop: 'api', codes: ['CAPABILITY_DENIED'], control: unfenced },
+    { name: `${target} through Bun.file`, body: `return (await Bun.file(${JSON.stringify(target)}).text()).slice(0, 64);`, caps: FS_ALL, stop: 'api', codes: ['CAPABILITY_DENIED'], control: unfenced },
+    { name: `${target} through the ESM namespace of node:fs`, prelude: ESM_FS, body: `return ${op};`, caps: FS_ALL, stop: 'api', codes: ['CAPABILITY_DENIED'], control: unfenced },
+    { name: `${target} through Bun.fetch('file://…') (unpatchable)`, body: fetchBody, caps: FS_ALL, stop: 'os', codes: ['EACCES'], control: { body: controlFetch, check: control } },
   ];
 }
 
 const BUN: AttackRow[] = [
   ...bunRows('/proc/self/environ', isString),
-  ...bunRows('/proc/1/environ', (v) => expect(String(v)).toContain('='), readOp('/proc/1/environ'), readOp(`/proc/${process.pid}/environ`)),
-  ...bunRows('/proc/self/mem', (v) => expect(typeof v).toBe('number'), `openSync('/proc/self/mem', 'r')`),
-  ...bunRows('/proc/1/root/etc/passwd', checkPasswd, readOp('/proc/1/root/etc/passwd'), readOp(`/proc/${process.pid}/root/etc/passwd`)),
+  ...bunRows('/proc/1/environ', (v) => expect(String(v)).toContain('='), readOp('/proc/1/environ'), `/proc/${process.pid}/environ`),
+  ...bunRows('/proc/self/mem', (v) => expect(v).toBe('opened'), `openSync('/proc/self/mem', 'r')`, '/proc/self/mem', fetchMem, fetchMem),
+  ...bunRows('/proc/1/root/etc/passwd', checkPasswd, readOp('/proc/1/root/etc/passwd'), `/proc/${process.pid}/root/etc/passwd`),
 ];
 
 // QuickJS-NG's only file API is its checked node:fs/promises; with every path

@@ -32,22 +32,25 @@ const BUN: AttackRow[] = [
   { name: 'fs.readFileSync(new URL("file:///etc/passwd"))', body: read(`require('node:fs').readFileSync(new URL('file:///etc/passwd'), 'utf8')`), stop: 'api', control: { caps: FS_ALL, check: checkPasswd } },
   { name: 'Bun.file().text()', body: read(`await Bun.file('/etc/passwd').text()`), stop: 'api', control: { caps: FS_ALL, check: checkPasswd } },
   { name: 'Bun.mmap', body: read(`new TextDecoder().decode(Bun.mmap('/etc/passwd'))`), stop: 'api', control: { caps: FS_ALL, check: checkPasswd } },
-  // The ES module namespace of a builtin is a snapshot: the entry's patches of
-  // the CommonJS exports never reach it. Only Landlock stops these.
-  { name: 'ESM `import { readFileSync } from "node:fs"`', prelude: `import { readFileSync } from 'node:fs';`, body: read(`readFileSync('/etc/passwd', 'utf8')`), stop: 'os', control: { check: checkPasswd } },
+  // The entry patches node:fs before anything creates its ES module namespace,
+  // so the namespace a handler imports holds the checked functions too.
+  { name: 'ESM `import { readFileSync } from "node:fs"`', prelude: `import { readFileSync } from 'node:fs';`, body: read(`readFileSync('/etc/passwd', 'utf8')`), stop: 'api', control: { caps: FS_ALL, check: checkPasswd } },
+  { name: 'ESM `import * as fsp from "node:fs/promises"`', prelude: `import * as fsp from 'node:fs/promises';`, body: read(`await fsp.readFile('/etc/passwd', 'utf8')`), stop: 'api', control: { caps: FS_ALL, check: checkPasswd } },
   {
     name: 'fs.readFile callback through `await import("node:fs")`',
     body: `const fs = await import('node:fs'); return await new Promise((resolve, reject) => fs.readFile('/etc/passwd', 'utf8', (e, d) => (e ? reject(e) : resolve(d.slice(0, 64)))));`,
-    stop: 'os',
-    control: { check: checkPasswd },
+    stop: 'api',
+    control: { caps: FS_ALL, check: checkPasswd },
   },
-  { name: 'Bun.fetch("file:///etc/passwd") (not routed through the host)', body: read(`await (await Bun.fetch('file:///etc/passwd')).text()`), stop: 'os', control: { check: checkPasswd } },
+  { name: 'fs.openAsBlob', body: read(`await (await require('node:fs').openAsBlob('/etc/passwd')).text()`), stop: 'api', control: { caps: FS_ALL, check: checkPasswd } },
   {
     name: 'Bun.Glob scan of /etc',
     body: `const out = []; for await (const f of new Bun.Glob('passwd').scan({ cwd: '/etc' })) out.push(f); if (out.length === 0) throw Object.assign(new Error('nothing listed'), { code: 'ENOENT' }); return out;`,
-    stop: 'os',
-    control: { check: (v) => expect(v).toEqual(['passwd']) },
+    stop: 'api',
+    control: { caps: FS_ALL, check: (v) => expect(v).toEqual(['passwd']) },
   },
+  // Bun.fetch is read-only and non-configurable: the API layer cannot touch it, only Landlock stops it.
+  { name: 'Bun.fetch("file:///etc/passwd") (not routed through the host)', body: read(`await (await Bun.fetch('file:///etc/passwd')).text()`), stop: 'os', control: { check: checkPasswd } },
 ];
 
 const QJS: AttackRow[] = [
