@@ -16,8 +16,9 @@ import { RUNTIMES, attackModule, useBystander, useLoopbackServer } from './harne
  * - The missing layer is reported `unavailable`, never silently on.
  * - `requireOsSandbox: true` then refuses to start (SANDBOX_UNAVAILABLE).
  * - Without it the pool starts, and the other layers still hold.
- * - And it attributes layers: with Landlock gone, Bun's unpatched ESM
- *   `node:fs` reads /etc/passwd, so Landlock is what stops it in the fence.
+ * - And it attributes layers: with Landlock gone, `Bun.fetch('file:///etc/passwd')`
+ *   (which the entry cannot patch) reads the file, so Landlock is what stops
+ *   it in the fence, while the patched ESM `node:fs` is still refused by the API layer.
  */
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const REAL = {
@@ -91,24 +92,27 @@ describe.each(RUNTIMES)('%s: on a kernel without a fence feature', (runtime) => 
   });
 
   if (runtime === 'bun') {
-    it('without Landlock, the unpatched ESM node:fs reads /etc/passwd: Landlock is the layer that stops it', async () => {
-      const pool = poolWithout(runtime, 'landlock', attackModule(`return readFileSync('/etc/passwd', 'utf8').slice(0, 5);`, `import { readFileSync } from 'node:fs';`), profiles.strict('kernel'));
+    it("without Landlock, Bun.fetch('file:///etc/passwd') reads it: Landlock is the layer that stops it; the ESM node:fs stays refused by the API layer", async () => {
+      const body = `let esm; try { esm = readFileSync('/etc/passwd', 'utf8').slice(0, 5); } catch (e) { esm = e.code; }
+        const fetched = (await (await Bun.fetch('file:///etc/passwd')).text()).slice(0, 5);
+        return [esm, fetched];`;
+      const pool = poolWithout(runtime, 'landlock', attackModule(body, `import { readFileSync } from 'node:fs';`), profiles.strict('kernel'));
       try {
-        expect((await pool.invoke({ path: '/' })).json()).toEqual({ ok: true, value: 'root:' });
+        expect((await pool.invoke({ path: '/' })).json()).toEqual({ ok: true, value: ['CAPABILITY_DENIED', 'root:'] });
       } finally {
         await pool.close();
       }
     });
 
-    it('without Landlock, seccomp still stops Bun.fetch and net.Stream (no socket at all)', async () => {
-      const body = `const net = require('node:net'); const tcp = await new Promise((resolve, reject) => { const s = new net.Stream(); s.on('error', (e) => resolve(e.code)); s.connect(input.port, '127.0.0.1', () => resolve('connected')); });
+    it('without Landlock, seccomp still stops Bun.fetch (no socket at all); net.Stream is refused by the API layer', async () => {
+      const body = `let tcp; try { new (require('node:net').Stream)(); tcp = 'constructed'; } catch (e) { tcp = e.code; }
         let fetched; try { fetched = await (await Bun.fetch('http://127.0.0.1:' + input.port + '/')).text(); } catch (e) { fetched = e.code; }
         return [tcp, fetched];`;
       const pool = poolWithout(runtime, 'landlock', attackModule(body), profiles.custom('kernel', { allowNetwork: true, allowedDomains: ['127.0.0.1'] }));
       try {
         const before = server.hits.length;
         const res = await pool.invoke({ method: 'POST', path: '/', body: JSON.stringify({ port: server.port() }) });
-        expect(res.json()).toEqual({ ok: true, value: ['ECONNREFUSED', 'EPERM'] });
+        expect(res.json()).toEqual({ ok: true, value: ['CAPABILITY_DENIED', 'EPERM'] });
         expect(server.hits.length).toBe(before);
       } finally {
         await pool.close();

@@ -7,8 +7,9 @@ import { RUNTIMES, attack, checkAttack, expectRefused, useBystander, type Attack
 /**
  * Starting processes without `allowChildProcess`. Each attempt tries to
  * create a marker file through a child process; the marker must never
- * appear. API rows' controls allow child processes; OS rows (roads the entry
- * does not patch) are controlled by the same code with `osSandbox: false`.
+ * appear. API rows' controls allow child processes (and the marker's
+ * directory); OS rows — a child started with allowChildProcess but no file
+ * grant — are controlled by the same code with `osSandbox: false`.
  */
 const MARKER_DIR = realpathSync(mkdtempSync(join(tmpdir(), 'bunbase-sec-proc-')));
 const MARKER = join(MARKER_DIR, 'marker');
@@ -21,7 +22,7 @@ const TOUCH = `touch ${MARKER}`;
 const NO_RLIMIT_DATA = { maxMemory: 0 };
 
 const ffiSystem = (lib: string) =>
-  `const libc = ${lib}('libc.so.6', { system: { args: ['cstring'], returns: 'i32' } }); const rc = libc.symbols.system(Buffer.from(${JSON.stringify(TOUCH)} + '\\0')); if (rc !== 0) throw Object.assign(new Error('system() returned ' + rc), { code: 'EPERM' }); return 'ran';`;
+  `const libc = ${lib}('libc.so.6', { system: { args: ['cstring'], returns: 'i32' } }); const rc = libc.symbols.system(Buffer.from(${JSON.stringify(TOUCH)} + '\\0')); if (rc !== 0) throw Object.assign(new Error('system() returned ' + rc), { code: 'CHILD_FAILED' }); return 'ran';`;
 
 const BUN: AttackRow[] = [
   { name: 'child_process.execSync', body: `require('node:child_process').execSync(${JSON.stringify(TOUCH)}); return 'ran';`, stop: 'api', control: { caps: CHILDREN } },
@@ -66,15 +67,11 @@ const BUN: AttackRow[] = [
     stop: 'api',
     control: { caps: { ...CHILDREN, allowEval: true }, body: `const w = new Worker('data:text/javascript,postMessage(42)'); return await new Promise((r) => (w.onmessage = (e) => { w.terminate(); r('ran'); }));` },
   },
-  // Bun.FFI is the same FFI under another name, native and unpatched: only seccomp stops it.
-  { name: 'Bun.FFI.dlopen(libc).system (unpatched)', body: ffiSystem('Bun.FFI.dlopen'), caps: NO_RLIMIT_DATA, stop: 'os', codes: ['EPERM'], control: {} },
-  {
-    name: 'Bun.FFI under the default memory limit (JIT off under RLIMIT_DATA: FFI cannot load)',
-    body: ffiSystem('Bun.FFI.dlopen'),
-    stop: 'os',
-    codes: [/requires the JIT/],
-    control: {},
-  },
+  // Bun.FFI is the same FFI under another name; the entry patches it too now.
+  { name: 'Bun.FFI.dlopen(libc).system', body: ffiSystem('Bun.FFI.dlopen'), caps: NO_RLIMIT_DATA, stop: 'api', control: { caps: { ...CHILDREN, ...NO_RLIMIT_DATA } } },
+  // allowChildProcess lifts the patches: the child then runs, but inside the fence, where the marker's directory is not granted.
+  { name: 'Bun.FFI.dlopen(libc).system with allowChildProcess but no files (the child inherits Landlock)', body: ffiSystem('Bun.FFI.dlopen'), caps: { allowChildProcess: true, ...NO_RLIMIT_DATA }, stop: 'os', codes: ['CHILD_FAILED'], control: {} },
+  { name: 'Bun.spawn with allowChildProcess but no files (the child inherits Landlock)', body: `const p = Bun.spawn(['/bin/sh', '-c', ${JSON.stringify(TOUCH)}]); if ((await p.exited) !== 0) throw Object.assign(new Error('exit code ' + p.exitCode), { code: 'CHILD_FAILED' }); return 'ran';`, caps: { allowChildProcess: true }, stop: 'os', codes: ['CHILD_FAILED'], control: {} },
 ];
 
 const QJS: AttackRow[] = [

@@ -83,7 +83,7 @@ describe('bun: forging protocol messages on descriptor 3', () => {
     ['a response with a status out of range', write(JSON.stringify(forged(1, 9999) + '\n'))],
     ['a line over maxMessageBytes (3 MB)', write(`'x'.repeat(3 * 1024 * 1024)`)],
     ['a response split with a NUL byte', write(JSON.stringify(forged(1).slice(0, 20) + '\u0000' + forged(1).slice(20) + '\n'))],
-    ['through the unpatched ESM namespace of node:fs', `writeSync(3, ${JSON.stringify(forged(999) + '\n')});`],
+    ['through the ESM namespace of node:fs (a descriptor is not a path: unchecked)', `writeSync(3, ${JSON.stringify(forged(999) + '\n')});`],
   ])('%s: the worker is killed with PROTOCOL_ERROR (host layer)', async (_name, forge) => {
     const r = await run('bun', honest(forge, `import { writeSync } from 'node:fs';`));
     expectRejected(r, 'PROTOCOL_ERROR');

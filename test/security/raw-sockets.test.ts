@@ -10,10 +10,10 @@ import { RUNTIMES, attack, checkAttack, useBystander, type AttackRow, labelled }
  * what reaches them; a refused attack must reach neither.
  *
  * Nothing in a profile allows raw sockets, so the positive control of an
- * API-layer row is an unpatched road to the same socket (`net.Stream`, an
- * alias of `net.Socket` the entry does not replace) with the OS fence off: it
- * reaches the listener, so sockets work in Bun and the refusal is the
- * sandbox's doing. OS-layer rows are controlled by themselves, unfenced.
+ * API-layer row is the one road to the same listener the entry cannot patch
+ * (`Bun.fetch`, read-only) with the OS fence off: it reaches the listener, so
+ * sockets work in Bun and the refusal is the sandbox's doing. OS-layer rows
+ * are controlled by themselves, unfenced.
  */
 let tcp: Server;
 const open = new Set<import('node:net').Socket>();
@@ -43,9 +43,9 @@ afterAll(async () => {
 });
 
 const STREAM_CONNECT = `const net = require('node:net'); return await new Promise((resolve, reject) => { const s = new net.Stream(); s.on('error', reject); s.connect(input.tcp, '127.0.0.1', () => { s.on('data', (d) => resolve(String(d).split('\\r\\n\\r\\n')[1])); }); });`;
-const UNPATCHED_CONTROL = { body: STREAM_CONNECT, pool: { osSandbox: false }, check: (v: unknown) => expect(v).toBe('reached') };
+const BUN_FETCH = `return await (await Bun.fetch('http://127.0.0.1:' + input.tcp + '/')).text();`;
+const UNPATCHED_CONTROL = { body: BUN_FETCH, pool: { osSandbox: false }, check: (v: unknown) => expect(v).toBe('reached') };
 const FFI_SOCKET = `const { dlopen } = require('bun:ffi'); const libc = dlopen('libc.so.6', { socket: { args: ['i32', 'i32', 'i32'], returns: 'i32' }, close: { args: ['i32'], returns: 'i32' } }); const fd = libc.symbols.socket(2, 1, 0); if (fd < 0) throw Object.assign(new Error('socket(AF_INET) returned ' + fd), { code: 'EPERM' }); libc.symbols.close(fd); return 'socket ' + (fd >= 0);`;
-const SOCKET_REFUSED = ['EPERM', 'EACCES', 'ECONNREFUSED'];
 const NET_ALLOWED: CapabilityOverrides = { allowNetwork: true, allowedDomains: ['127.0.0.1'] };
 
 const BUN: AttackRow[] = [
@@ -59,12 +59,13 @@ const BUN: AttackRow[] = [
   { name: 'Bun.udpSocket', body: `const s = await Bun.udpSocket({}); s.send('x', input.udp, '127.0.0.1'); return 'sent';`, stop: 'api', control: UNPATCHED_CONTROL },
   { name: 'WebSocket', body: `const ws = new WebSocket('ws://127.0.0.1:' + input.tcp + '/'); return await new Promise((r, j) => { ws.onopen = r; ws.onerror = () => j(new Error('ws error')); });`, stop: 'api', control: UNPATCHED_CONTROL },
   { name: 'bun:ffi socket() from libc', body: FFI_SOCKET, stop: 'api', control: { caps: { allowChildProcess: true }, pool: { osSandbox: false }, check: (v) => expect(v).toBe('socket true') } },
+  // net.Stream is an alias of net.Socket; the entry replaces it too now.
+  { name: 'net.Stream (an alias of net.Socket)', body: STREAM_CONNECT, stop: 'api', control: UNPATCHED_CONTROL },
+  { name: 'net.Stream with allowNetwork', body: STREAM_CONNECT, caps: NET_ALLOWED, stop: 'api', control: UNPATCHED_CONTROL },
+  { name: "ESM `import { Socket } from 'node:net'`", prelude: `import { Socket } from 'node:net';`, body: `return await new Promise((resolve, reject) => { const s = new Socket(); s.on('error', reject); s.connect(input.tcp, '127.0.0.1', () => resolve('connected')); });`, stop: 'api', control: UNPATCHED_CONTROL },
   // The API layer lets these through.
-  // Bun reports a socket() that seccomp refused as ECONNREFUSED.
-  { name: 'net.Stream (an unpatched alias of net.Socket)', body: STREAM_CONNECT, stop: 'os', codes: SOCKET_REFUSED, control: { check: (v) => expect(v).toBe('reached') } },
-  { name: 'net.Stream with allowNetwork (no network namespace: seccomp and Landlock hold)', body: STREAM_CONNECT, caps: NET_ALLOWED, stop: 'os', codes: SOCKET_REFUSED, control: { check: (v) => expect(v).toBe('reached') } },
-  { name: 'Bun.fetch (read-only, not routed through the host)', body: `return await (await Bun.fetch('http://127.0.0.1:' + input.tcp + '/')).text();`, stop: 'os', control: { check: (v) => expect(v).toBe('reached') } },
-  { name: 'Bun.fetch with allowNetwork and 127.0.0.1 listed', body: `return await (await Bun.fetch('http://127.0.0.1:' + input.tcp + '/')).text();`, caps: NET_ALLOWED, stop: 'os', control: { check: (v) => expect(v).toBe('reached') } },
+  { name: 'Bun.fetch (read-only, not routed through the host)', body: BUN_FETCH, stop: 'os', control: { check: (v) => expect(v).toBe('reached') } },
+  { name: 'Bun.fetch with allowNetwork and 127.0.0.1 listed', body: BUN_FETCH, caps: NET_ALLOWED, stop: 'os', control: { check: (v) => expect(v).toBe('reached') } },
   // maxMemory 0: no RLIMIT_DATA, under which JSC runs without its JIT and bun:ffi refuses to load at all.
   { name: 'bun:ffi socket() with allowChildProcess (the API layer lifted)', body: FFI_SOCKET, caps: { allowChildProcess: true, maxMemory: 0 }, stop: 'os', codes: ['EPERM'], control: { check: (v) => expect(v).toBe('socket true') } },
 ];
@@ -87,7 +88,7 @@ describe.each(RUNTIMES)('%s: raw sockets', (runtime) => {
   it.each(labelled(runtime === 'bun' ? BUN : QJS, (r) => `${r.name} is refused (${r.stop} layer)`))('%s', async (_label, row) => {
     const input = { tcp: tcpPort, udp: udpPort };
     const before = reached.length;
-    const run = await attack(runtime, row.body, { caps: row.caps ?? {}, input });
+    const run = await attack(runtime, row.body, { caps: row.caps ?? {}, input, prelude: row.prelude ?? '' });
     expect(run.outcome, JSON.stringify(run.outcome)).toMatchObject({ ok: false });
     await new Promise((r) => setTimeout(r, 50));
     expect(reached.slice(before), 'what reached the listeners').toEqual([]);

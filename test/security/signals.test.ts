@@ -17,22 +17,39 @@ import { RUNTIMES, attack, checkAttack, expectFenced, expectWorked, useBystander
 const CHILDREN = { allowChildProcess: true };
 // bun:ffi needs JSC's JIT, which Bun gives up under RLIMIT_DATA; maxMemory 0 keeps it.
 const FFI_CAPS = { allowChildProcess: true, maxMemory: 0 };
-const probe = (target: string) => `return process.kill(${target}, 0);`;
 const ffiKill = (lib: string, target: string, signal: number) =>
   `const libc = ${lib}('libc.so.6', { kill: { args: ['i32', 'i32'], returns: 'i32' } }); const rc = libc.symbols.kill(${target}, ${signal}); if (rc !== 0) throw Object.assign(new Error('kill() returned ' + rc), { code: 'EPERM' }); return 'sent';`;
+// process._kill is Bun's internal kill(2) behind process.kill, returning the errno; the entry does not patch it.
+const internalKill = (target: string, signal: number) =>
+  `const rc = process._kill(${target}, ${signal}); if (rc !== 0) throw Object.assign(new Error('process._kill returned ' + rc), { code: 'EPERM' }); return 'sent';`;
+/**
+ * No profile lets process.kill signal another process (the entry allows only
+ * the worker's own pid, whatever allowChildProcess says), so the control of
+ * the API rows is the same permission check (signal 0) through bun:ffi —
+ * which allowChildProcess lifts — with the OS fence off: it is allowed.
+ */
+const ffiProbe = (target: string) => ({ caps: FFI_CAPS, pool: { osSandbox: false }, body: `const { dlopen } = require('bun:ffi'); ${ffiKill('dlopen', target, 0)}`, check: (v: unknown) => expect(v).toBe('sent') });
 
 const BUN: AttackRow[] = [
-  { name: "process.kill(<host pid>, 'SIGTERM')", body: `return process.kill(input.host, 'SIGTERM');`, stop: 'api', control: { caps: CHILDREN, pool: { osSandbox: false }, body: probe('input.host'), check: (v) => expect(v).toBe(true) } },
-  { name: "process.kill(<host pid>, 'SIGTERM') with allowChildProcess (the API layer lifted)", body: `return process.kill(input.host, 'SIGTERM');`, caps: CHILDREN, stop: 'os', control: { body: probe('input.host'), check: (v) => expect(v).toBe(true) } },
-  { name: 'process.kill(-1, 0) (every process of the user)', body: probe('-1'), stop: 'api', control: { caps: CHILDREN, pool: { osSandbox: false }, check: (v) => expect(v).toBe(true) } },
-  // Not tried with allowChildProcess: the fence then leaves signals to Landlock's scoping, which
+  { name: "process.kill(<host pid>, 'SIGTERM')", body: `return process.kill(input.host, 'SIGTERM');`, stop: 'api', control: ffiProbe('input.host') },
+  { name: "process.kill(<host pid>, 'SIGTERM') with allowChildProcess", body: `return process.kill(input.host, 'SIGTERM');`, caps: CHILDREN, stop: 'api', control: ffiProbe('input.host') },
+  { name: 'process.kill(-1, 0) (every process of the user)', body: `return process.kill(-1, 0);`, stop: 'api', control: ffiProbe('-1') },
+  { name: 'process.kill(-1, 0) with allowChildProcess', body: `return process.kill(-1, 0);`, caps: CHILDREN, stop: 'api', control: ffiProbe('-1') },
+  { name: "process.kill(0, 'SIGTERM') (the process group)", body: `return process.kill(0, 'SIGTERM');`, caps: CHILDREN, stop: 'api', control: ffiProbe('0') },
+  { name: "process.kill(<bystander pid>, 'SIGTERM') with allowChildProcess (another tenant)", body: `return process.kill(input.bystander, 'SIGTERM');`, caps: CHILDREN, stop: 'api', control: ffiProbe('input.bystander') },
+  { name: 'bun:ffi kill(<host pid>, SIGTERM)', body: `const { dlopen } = require('bun:ffi'); ${ffiKill('dlopen', 'input.host', 15)}`, caps: { maxMemory: 0 }, stop: 'api', control: ffiProbe('input.host') },
+  { name: 'Bun.FFI kill(<host pid>, SIGTERM)', body: ffiKill('Bun.FFI.dlopen', 'input.host', 15), caps: { maxMemory: 0 }, stop: 'api', control: ffiProbe('input.host') },
+  { name: 'Bun.FFI kill(-1, 0)', body: ffiKill('Bun.FFI.dlopen', '-1', 0), caps: { maxMemory: 0 }, stop: 'api', control: ffiProbe('-1') },
+  // The API layer lets these through.
+  // Without allowChildProcess seccomp allows kill() only on the worker itself.
+  { name: 'process._kill(<host pid>, SIGTERM) (internal, unpatched)', body: internalKill('input.host', 15), stop: 'os', codes: ['EPERM'], control: { body: internalKill('input.host', 0), check: (v) => expect(v).toBe('sent') } },
+  // With allowChildProcess the fence leaves signals to Landlock's scoping: only the worker and its descendants.
+  { name: 'process._kill(<host pid>, SIGTERM) with allowChildProcess', body: internalKill('input.host', 15), caps: CHILDREN, stop: 'os', codes: ['EPERM'], control: { body: internalKill('input.host', 0), check: (v) => expect(v).toBe('sent') } },
+  { name: 'process._kill(<bystander pid>, SIGTERM) with allowChildProcess (another tenant)', body: internalKill('input.bystander', 15), caps: CHILDREN, stop: 'os', codes: ['EPERM'], control: { body: internalKill('input.bystander', 0), check: (v) => expect(v).toBe('sent') } },
+  { name: 'bun:ffi kill(<host pid>, SIGTERM) with allowChildProcess (bun:ffi lifted)', body: `const { dlopen } = require('bun:ffi'); ${ffiKill('dlopen', 'input.host', 15)}`, caps: FFI_CAPS, stop: 'os', codes: ['EPERM'], control: { body: `const { dlopen } = require('bun:ffi'); ${ffiKill('dlopen', 'input.host', 0)}`, check: (v) => expect(v).toBe('sent') } },
+  // Not tried: kill(-1, …) with allowChildProcess through an unpatched road. Landlock's scoping
   // refuses each process separately, and kill(-1) reports success even when every one refused
   // (Linux counts only non-EPERM errors), so signal 0 proves nothing there and a real one is out of question.
-  { name: 'kill(-1, 0) through Bun.FFI (unpatched)', body: ffiKill('Bun.FFI.dlopen', '-1', 0), caps: { maxMemory: 0 }, stop: 'os', codes: ['EPERM'], control: { check: (v) => expect(v).toBe('sent') } },
-  { name: 'process.kill(<bystander pid>, SIGTERM) with allowChildProcess (another tenant)', body: `return process.kill(input.bystander, 'SIGTERM');`, caps: CHILDREN, stop: 'os', control: { body: probe('input.bystander'), check: (v) => expect(v).toBe(true) } },
-  { name: "bun:ffi kill(<host pid>, SIGTERM)", body: `const { dlopen } = require('bun:ffi'); ${ffiKill('dlopen', 'input.host', 15)}`, caps: { maxMemory: 0 }, stop: 'api', control: { caps: FFI_CAPS, pool: { osSandbox: false }, body: `const { dlopen } = require('bun:ffi'); ${ffiKill('dlopen', 'input.host', 0)}`, check: (v) => expect(v).toBe('sent') } },
-  // Bun.FFI is unpatched: seccomp allows kill() only on the worker itself.
-  { name: 'Bun.FFI kill(<host pid>, SIGTERM) (unpatched)', body: ffiKill('Bun.FFI.dlopen', 'input.host', 15), caps: { maxMemory: 0 }, stop: 'os', codes: ['EPERM'], control: { body: ffiKill('Bun.FFI.dlopen', 'input.host', 0), check: (v) => expect(v).toBe('sent') } },
 ];
 
 describe.each(RUNTIMES)('%s: signals to the host and other tenants', (runtime) => {
@@ -44,17 +61,19 @@ describe.each(RUNTIMES)('%s: signals to the host and other tenants', (runtime) =
       await checkAttack(runtime, { ...row, input, control: { ...row.control, input } });
     });
 
-    it("process.kill(0, 'SIGTERM') (the process group) only ends the worker itself: it leads its own session (os layer)", async () => {
-      const run = await attack(runtime, `process.kill(0, 'SIGTERM'); await new Promise((r) => setTimeout(r, 1000)); return 'survived';`, { caps: CHILDREN });
+    it("process._kill(0, SIGTERM) (the process group, unpatched) only ends the worker itself: it leads its own session (os layer)", async () => {
+      const run = await attack(runtime, `process._kill(0, 15); await new Promise((r) => setTimeout(r, 1000)); return 'survived';`);
       expect(run.outcome).toMatchObject({ kind: 'rejected', code: 'WORKER_CRASHED' });
       // Control: unfenced, the worker shares the host's process group, which the same call would signal.
       const pgrp = (stat: string) => Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
       const hostGroup = pgrp(readFileSync('/proc/self/stat', 'utf8'));
-      const control = await attack(runtime, `const s = readFileSync('/proc/self/stat', 'utf8'); return Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[2]);`, {
-        prelude: `import { readFileSync } from 'node:fs';`,
-        pool: { osSandbox: false },
-      });
-      expect(expectWorked(control)).toBe(hostGroup);
+      const stat = `const s = await (await Bun.fetch('file:///proc/self/stat')).text(); return [Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[2]), process.pid];`;
+      const control = await attack(runtime, stat, { pool: { osSandbox: false } });
+      expect((expectWorked(control) as number[])[0]).toBe(hostGroup);
+      // Fenced, the worker's group is its own (/proc/self/stat is not readable there: the group id comes from bun:ffi).
+      const fenced = await attack(runtime, `const { dlopen } = require('bun:ffi'); const l = dlopen('libc.so.6', { getpgrp: { args: [], returns: 'i32' } }); return [l.symbols.getpgrp(), process.pid];`, { caps: FFI_CAPS });
+      const [group, pid] = expectWorked(fenced) as number[];
+      expect(group).toBe(pid);
     });
   } else {
     it('process.kill and every signal API do not exist (the API is absent)', async () => {
