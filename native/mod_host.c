@@ -155,7 +155,7 @@ static JSValue js_current_id(JSContext *ctx, JSValueConst this_val, int argc, JS
 }
 
 /* loadLazy(name): evaluates a lazily loaded part of the prelude (the URL or
- * the Streams polyfill) on first use; it leaves its exports on a global for
+ * Streams polyfill, the hashes) on first use; it leaves its exports on a global for
  * the prelude to pick up. */
 static JSValue js_load_lazy(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
     const char *name = JS_ToCString(ctx, argv[0]);
@@ -171,6 +171,9 @@ static JSValue js_load_lazy(JSContext *ctx, JSValueConst this_val, int argc, JSV
     } else if (strcmp(name, "streams") == 0) {
         bc = qw_prelude_streams;
         size = qw_prelude_streams_size;
+    } else if (strcmp(name, "hashes") == 0) {
+        bc = qw_prelude_hashes;
+        size = qw_prelude_hashes_size;
     }
     JS_FreeCString(ctx, name);
     if (!bc)

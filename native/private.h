@@ -267,5 +267,7 @@ extern const uint8_t qw_prelude_url[];
 extern const size_t qw_prelude_url_size;
 extern const uint8_t qw_prelude_streams[];
 extern const size_t qw_prelude_streams_size;
+extern const uint8_t qw_prelude_hashes[];
+extern const size_t qw_prelude_hashes_size;
 
 #endif

@@ -14,6 +14,7 @@ import { installLazyUrl } from './lazy-url.js';
 import { installLazyStreams } from './lazy-streams.js';
 import { Blob, File } from './blob.js';
 import { FormData } from './formdata.js';
+import { installLazySubtle, loadSubtle } from './lazy-subtle.js';
 
 const env = native.env;
 
@@ -42,6 +43,9 @@ const crypto = Object.freeze({
     return native.getRandomValues(array);
   },
   randomUUID: native.randomUUID,
+  get subtle() {
+    return loadSubtle().subtle;
+  },
 });
 
 define('Headers', Headers);
@@ -65,6 +69,7 @@ define('clearInterval', native.clearInterval);
 define('queueMicrotask', queueMicrotask);
 define('structuredClone', structuredClone);
 define('crypto', crypto);
+installLazySubtle();
 define('self', globalThis);
 installLazyUrl();
 installLazyStreams();
