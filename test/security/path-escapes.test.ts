@@ -209,4 +209,19 @@ describe.each(RUNTIMES)('%s: escapes out of an allowed directory', (runtime) => 
       expect(readFileSync(join(root, 'ro', 'r.txt'), 'utf8')).toBe('read-only');
     },
   );
+
+  // A listed directory that does not exist when the worker starts is skipped by the OS fence
+  // (no start failure), which then has no rule for it: creating it later fails closed.
+  it('an allowedPaths directory missing at start: the pool starts fenced, the other grants hold, creating it is refused (os layer)', async () => {
+    const root = tree.root();
+    const caps = { allowFilesystem: true, allowedPaths: [join(root, 'not-yet'), join(root, 'tenant-a')] };
+    const body =
+      runtime === 'bun'
+        ? `const fs = require('node:fs'); const own = fs.readFileSync(input.root + '/tenant-a/data.txt', 'utf8'); fs.mkdirSync(input.root + '/not-yet'); fs.writeFileSync(input.root + '/not-yet/x.txt', 'x'); return own;`
+        : `const fsp = await import('node:fs/promises'); const own = await fsp.readFile(input.root + '/tenant-a/data.txt', 'utf8'); await fsp.mkdir(input.root + '/not-yet'); await fsp.writeFile(input.root + '/not-yet/x.txt', 'x'); return own;`;
+    await checkAttack(runtime, { name: 'missing grant', body, caps, input: { root }, stop: 'os', codes: ['EACCES'], control: { check: (v) => expect(v).toBe('own data') } });
+    // The grant that does exist still works fenced.
+    const own = await attack(runtime, runtime === 'bun' ? `return require('node:fs').readFileSync(input.root + '/tenant-a/data.txt', 'utf8');` : `return await (await import('node:fs/promises')).readFile(input.root + '/tenant-a/data.txt', 'utf8');`, { caps, input: { root } });
+    expect(own.outcome).toMatchObject({ kind: 'result', ok: true, value: 'own data' });
+  });
 });
