@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -128,26 +129,75 @@ static void add_path(QWRuleset *rs, const char *path, uint64_t access, int nofol
     close(fd);
 }
 
-/* allow_filesystem with no list: every top-level entry except /proc, /sys and
- * /dev. Landlock rules only add access, so "all but" has to be spelled out. */
-static void add_everything(QWRuleset *rs, uint64_t access) {
-    DIR *dir = opendir("/");
-    if (!dir) {
-        qw__sandbox_note(rs->report, "landlock: cannot list /: %s", strerror(errno));
+/* Is `path` the directory `dir` itself or inside it (separator boundary)? */
+static int path_within(const char *path, const char *dir) {
+    size_t n = strlen(dir);
+    if (n == 1)
+        return 1; /* "/" */
+    return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+/* Grants `access` to every entry of `dir` except the excluded paths. Where an
+ * excluded path lies further down, the entry is split the same way instead of
+ * being granted whole. Landlock rules only add access, so "all but" has to be
+ * spelled out; and a grant on a directory covers everything beneath it, so a
+ * read-only directory inside a read-write one must not be granted from above.
+ * The price: a directory that is split is not itself granted, so new entries
+ * cannot be created directly in it (fail closed). */
+static void add_all_but(QWRuleset *rs, const char *dir, uint64_t access, char *const *excluded, size_t n_excluded,
+                        int depth) {
+    DIR *d = opendir(dir);
+    if (!d) {
+        qw__sandbox_note(rs->report, "landlock: cannot list %s: %s", dir, strerror(errno));
         rs->failed = 1;
         return;
     }
     struct dirent *e;
     char path[PATH_MAX];
-    while ((e = readdir(dir)) != NULL) {
+    while ((e = readdir(d)) != NULL) {
         const char *n = e->d_name;
-        if (!strcmp(n, ".") || !strcmp(n, "..") || !strcmp(n, "proc") || !strcmp(n, "sys") ||
-            !strcmp(n, "dev"))
+        if (!strcmp(n, ".") || !strcmp(n, ".."))
             continue;
-        snprintf(path, sizeof path, "/%s", n);
-        add_path(rs, path, access, 1);
+        if (snprintf(path, sizeof path, "%s/%s", strcmp(dir, "/") ? dir : "", n) >= (int)sizeof path)
+            continue;
+        int skip = 0, split = 0;
+        for (size_t i = 0; i < n_excluded; i++) {
+            if (!strcmp(path, excluded[i]))
+                skip = 1;
+            else if (path_within(excluded[i], path))
+                split = 1;
+        }
+        if (skip)
+            continue;
+        struct stat st;
+        if (split && depth < 64 && lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+            add_all_but(rs, path, access, excluded, n_excluded, depth + 1);
+        else
+            add_path(rs, path, access, 1);
     }
-    closedir(dir);
+    closedir(d);
+}
+
+/* allow_filesystem with no list: everything except /proc, /sys, /dev, and
+ * except the read-only directories, which get their own read-only rule. */
+static void add_everything(QWRuleset *rs, uint64_t access, const char *const *ro, size_t n_ro) {
+    char *excluded[3 + 64];
+    size_t n = 0;
+    excluded[n++] = "/proc";
+    excluded[n++] = "/sys";
+    excluded[n++] = "/dev";
+    for (size_t i = 0; i < n_ro && n < sizeof excluded / sizeof excluded[0]; i++) {
+        char *real = realpath(ro[i], NULL);
+        if (real)
+            excluded[n++] = real;
+    }
+    if (n_ro > 64)
+        qw__sandbox_note(rs->report, "landlock: more than 64 read-only paths; the rest are not excluded");
+    add_all_but(rs, "/", access, excluded, n, 0);
+    for (size_t i = 3; i < n; i++)
+        free(excluded[i]);
+    if (n_ro > 64)
+        rs->failed = 1;
 }
 
 QWSandboxState qw__sandbox_landlock(const QWSandboxPolicy *policy, QWSandboxReport *report) {
@@ -184,7 +234,7 @@ QWSandboxState qw__sandbox_landlock(const QWSandboxPolicy *policy, QWSandboxRepo
     const uint64_t rw = rs.handled & ~QW_LL_FS_EXECUTE;
 
     if (policy->allow_filesystem && policy->n_rw_paths == 0)
-        add_everything(&rs, policy->allow_child_process ? rs.handled : rw);
+        add_everything(&rs, policy->allow_child_process ? rs.handled : rw, policy->ro_paths, policy->n_ro_paths);
     for (size_t i = 0; i < policy->n_rw_paths; i++)
         add_path(&rs, policy->rw_paths[i], rw, 0);
     for (size_t i = 0; i < policy->n_ro_paths; i++)

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { checkPath } from '../capabilities/paths.js';
 import type { Capabilities } from '../capabilities/index.js';
 import { send } from './channel.js';
@@ -116,11 +117,17 @@ function guardProcesses(deny: Deny): void {
 
 /** Signals only to the worker itself: never the host, another tenant, or -1. Children are signalled through their handles. */
 function guardSignals(deny: Deny): void {
-  const kill = process.kill.bind(process);
-  replace(process as unknown as Patchable, ['kill'], () => (pid: number, signal?: string | number) => {
-    if (pid !== process.pid) return deny('childProcess', `process.kill(${String(pid)})`, 'signals may only target the worker itself');
-    return kill(pid, signal);
-  });
+  const target = process as unknown as Patchable;
+  for (const name of ['kill', '_kill']) {
+    const original = target[name];
+    if (typeof original !== 'function') continue;
+    replace(target, [name], () => (pid: number, ...rest: unknown[]) => {
+      if (pid !== process.pid) {
+        return deny('childProcess', `process.${name}(${String(pid)})`, 'signals may only target the worker itself');
+      }
+      return (original as Fn).call(process, pid, ...rest);
+    });
+  }
 }
 
 /** Raw sockets are never allowed: outbound network goes through the host's fetch. */
@@ -165,7 +172,16 @@ const BOTH: Record<string, number[]> = { open: [0], copyFile: [0], cp: [0], link
 function guardFiles(caps: Capabilities, deny: Deny): void {
   const check = (target: unknown, access: 'read' | 'write'): void => {
     if (typeof target === 'number') return; // An open descriptor was checked when it was opened.
-    const path = target instanceof URL ? target.pathname : String(target);
+    // fs accepts file: URLs; decode them as fs does (file:///pro%63 is /proc), or refuse them.
+    let path: string;
+    try {
+      path =
+        target instanceof URL || (typeof target === 'string' && target.startsWith('file:'))
+          ? fileURLToPath(target as string | URL)
+          : String(target);
+    } catch {
+      deny('filesystem', String(target), 'not a usable file URL');
+    }
     const decision = checkPath(path, caps, access);
     if (!decision.allowed) deny('filesystem', decision.resolved, decision.rule);
   };

@@ -36,14 +36,19 @@ function bunRows(target: string, control: (v: unknown) => void, op = readOp(targ
 }
 
 const BUN: AttackRow[] = [
-  // The patched fs checks URL.pathname, which is not percent-decoded: /pro%63 is not /proc to the check, it is to fs.
+  // The patched fs decodes file: URLs as fs does (fileURLToPath): /pro%63 is /proc to the check too.
+  // Its control reads the same file through Bun.fetch (which the API layer cannot patch) with the fence off.
   {
     name: '/proc/<host pid>/environ through the patched fs with a percent-encoded file: URL (file:///pro%63/…)',
     body: `return require('node:fs').readFileSync(new URL('file:///pro%63/' + ${process.pid} + '/environ'), 'latin1').slice(0, 64);`,
     caps: FS_ALL,
-    stop: 'os',
-    codes: ['EACCES'],
-    control: { check: (v) => expect(String(v)).toContain('=') },
+    stop: 'api',
+    codes: ['CAPABILITY_DENIED'],
+    control: {
+      body: `return (await (await Bun.fetch('file:///pro%63/' + ${process.pid} + '/environ')).text()).slice(0, 64);`,
+      pool: { osSandbox: false },
+      check: (v) => expect(String(v)).toContain('='),
+    },
   },
   ...bunRows('/proc/self/environ', isString),
   ...bunRows('/proc/1/environ', (v) => expect(String(v)).toContain('='), readOp('/proc/1/environ'), `/proc/${process.pid}/environ`),

@@ -19,7 +19,7 @@ const CHILDREN = { allowChildProcess: true };
 const FFI_CAPS = { allowChildProcess: true, maxMemory: 0 };
 const ffiKill = (lib: string, target: string, signal: number) =>
   `const libc = ${lib}('libc.so.6', { kill: { args: ['i32', 'i32'], returns: 'i32' } }); const rc = libc.symbols.kill(${target}, ${signal}); if (rc !== 0) throw Object.assign(new Error('kill() returned ' + rc), { code: 'EPERM' }); return 'sent';`;
-// process._kill is Bun's internal kill(2) behind process.kill, returning the errno; the entry does not patch it.
+// process._kill is Bun's internal kill(2) behind process.kill, returning the errno.
 const internalKill = (target: string, signal: number) =>
   `const rc = process._kill(${target}, ${signal}); if (rc !== 0) throw Object.assign(new Error('process._kill returned ' + rc), { code: 'EPERM' }); return 'sent';`;
 /**
@@ -40,12 +40,13 @@ const BUN: AttackRow[] = [
   { name: 'bun:ffi kill(<host pid>, SIGTERM)', body: `const { dlopen } = require('bun:ffi'); ${ffiKill('dlopen', 'input.host', 15)}`, caps: { maxMemory: 0 }, stop: 'api', control: ffiProbe('input.host') },
   { name: 'Bun.FFI kill(<host pid>, SIGTERM)', body: ffiKill('Bun.FFI.dlopen', 'input.host', 15), caps: { maxMemory: 0 }, stop: 'api', control: ffiProbe('input.host') },
   { name: 'Bun.FFI kill(-1, 0)', body: ffiKill('Bun.FFI.dlopen', '-1', 0), caps: { maxMemory: 0 }, stop: 'api', control: ffiProbe('-1') },
-  // The API layer lets these through.
-  // Without allowChildProcess seccomp allows kill() only on the worker itself.
-  { name: 'process._kill(<host pid>, SIGTERM) (internal, unpatched)', body: internalKill('input.host', 15), stop: 'os', codes: ['EPERM'], control: { body: internalKill('input.host', 0), check: (v) => expect(v).toBe('sent') } },
-  // With allowChildProcess the fence leaves signals to Landlock's scoping: only the worker and its descendants.
-  { name: 'process._kill(<host pid>, SIGTERM) with allowChildProcess', body: internalKill('input.host', 15), caps: CHILDREN, stop: 'os', codes: ['EPERM'], control: { body: internalKill('input.host', 0), check: (v) => expect(v).toBe('sent') } },
-  { name: 'process._kill(<bystander pid>, SIGTERM) with allowChildProcess (another tenant)', body: internalKill('input.bystander', 15), caps: CHILDREN, stop: 'os', codes: ['EPERM'], control: { body: internalKill('input.bystander', 0), check: (v) => expect(v).toBe('sent') } },
+  // process._kill is the internal kill(2) behind process.kill; the entry limits it to the worker itself too.
+  { name: 'process._kill(<host pid>, SIGTERM) (internal)', body: internalKill('input.host', 15), stop: 'api', control: ffiProbe('input.host') },
+  { name: 'process._kill(<host pid>, SIGTERM) with allowChildProcess', body: internalKill('input.host', 15), caps: CHILDREN, stop: 'api', control: ffiProbe('input.host') },
+  { name: 'process._kill(<bystander pid>, SIGTERM) with allowChildProcess (another tenant)', body: internalKill('input.bystander', 15), caps: CHILDREN, stop: 'api', control: ffiProbe('input.bystander') },
+  { name: 'process._kill(0, SIGTERM) (the process group)', body: internalKill('0', 15), stop: 'api', control: ffiProbe('0') },
+  // The API layer lets this through: allowChildProcess lifts the bun:ffi patches. With children
+  // allowed the fence leaves signals to Landlock's scoping: only the worker and its descendants.
   { name: 'bun:ffi kill(<host pid>, SIGTERM) with allowChildProcess (bun:ffi lifted)', body: `const { dlopen } = require('bun:ffi'); ${ffiKill('dlopen', 'input.host', 15)}`, caps: FFI_CAPS, stop: 'os', codes: ['EPERM'], control: { body: `const { dlopen } = require('bun:ffi'); ${ffiKill('dlopen', 'input.host', 0)}`, check: (v) => expect(v).toBe('sent') } },
   // Not tried: kill(-1, …) with allowChildProcess through an unpatched road. Landlock's scoping
   // refuses each process separately, and kill(-1) reports success even when every one refused
@@ -61,8 +62,8 @@ describe.each(RUNTIMES)('%s: signals to the host and other tenants', (runtime) =
       await checkAttack(runtime, { ...row, input, control: { ...row.control, input } });
     });
 
-    it("process._kill(0, SIGTERM) (the process group, unpatched) only ends the worker itself: it leads its own session (os layer)", async () => {
-      const run = await attack(runtime, `process._kill(0, 15); await new Promise((r) => setTimeout(r, 1000)); return 'survived';`);
+    it('bun:ffi kill(0, SIGTERM) with allowChildProcess (the process group) only ends the worker itself: it leads its own session (os layer)', async () => {
+      const run = await attack(runtime, `const { dlopen } = require('bun:ffi'); dlopen('libc.so.6', { kill: { args: ['i32', 'i32'], returns: 'i32' } }).symbols.kill(0, 15); await new Promise((r) => setTimeout(r, 1000)); return 'survived';`, { caps: FFI_CAPS });
       expect(run.outcome).toMatchObject({ kind: 'rejected', code: 'WORKER_CRASHED' });
       // Control: unfenced, the worker shares the host's process group, which the same call would signal.
       const pgrp = (stat: string) => Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
