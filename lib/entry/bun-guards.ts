@@ -42,6 +42,7 @@ export function installGuards(caps: Capabilities, currentId: () => number): void
 }
 
 const PATCHED_MODULES = [
+  'node:module',
   'node:vm', 'node:child_process', 'bun:ffi', 'node:worker_threads', 'node:net', 'node:tls', 'node:dgram',
   'node:http', 'node:https', 'node:http2', 'node:dns', 'node:dns/promises', 'node:fs', 'node:fs/promises',
   'bun:sqlite',
@@ -84,6 +85,21 @@ function guardEval(deny: Deny): void {
   replace(g, ['ShadowRealm', 'Worker'], (name) => refuse(name));
   // A blob: URL is a way to import a string as code; nothing else in a handler needs one.
   replace(URL as unknown as Patchable, ['createObjectURL'], () => refuse('URL.createObjectURL'));
+  // Loaders reachable at run time: refuse data:/blob: URLs and computed (non-string) specifiers.
+  // The bundle's own import() and require() are checked before it runs (dynamic-code.ts).
+  const guardLoader = (load: Fn, what: string) =>
+    function guardedLoad(this: unknown, ...args: unknown[]): unknown {
+      const specifier = args[0];
+      if (typeof specifier !== 'string' || /^\s*(data|blob):/i.test(specifier)) {
+        return deny('eval', `${what}(${typeof specifier === 'string' ? specifier.slice(0, 40) : typeof specifier})`, 'allowEval is false');
+      }
+      return load.apply(this, args);
+    };
+  const moduleApi = require('node:module') as Patchable & { prototype: Patchable };
+  const createRequireOriginal = moduleApi['createRequire'] as Fn;
+  replace(moduleApi, ['createRequire'], () => (...args: unknown[]) => guardLoader(createRequireOriginal(...args) as Fn, 'require'));
+  replace(moduleApi, ['_load'], (_name, original) => guardLoader(original as Fn, 'Module._load'));
+  replace(moduleApi.prototype, ['require'], (_name, original) => guardLoader(original as Fn, 'module.require'));
   const vm = require('node:vm') as Patchable;
   replace(
     vm,

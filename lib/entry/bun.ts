@@ -9,6 +9,7 @@ import { installGuards } from './bun-guards.js';
 import { listen, send, type HostMessageIn } from './channel.js';
 import { resolveHandler, type Handler } from './handler.js';
 import { createHostFetch } from './bun-fetch.js';
+import { findDynamicCode } from './dynamic-code.js';
 
 const PROTOCOL_VERSION = 1;
 const EXIT_BAD_SETTINGS = 42;
@@ -76,6 +77,29 @@ async function start(payload: InitPayload): Promise<void> {
   hostFetch = createHostFetch(currentId, payload.limits.maxBodyBytes, payload.capabilities.allowNetwork);
   Object.defineProperty(globalThis, 'fetch', { value: hostFetch.fetch, writable: false, configurable: false });
   installGuards(payload.capabilities, currentId);
+  if (!payload.capabilities.allowEval) {
+    let refusal: Record<string, string> | undefined;
+    try {
+      const use = findDynamicCode(payload.source);
+      if (use !== undefined) {
+        send({ id: 0, type: 'denied', payload: { capability: 'eval', target: use.what, rule: 'allowEval is false' } });
+        refusal = {
+          code: 'BUNDLE_LOAD_ERROR',
+          name: 'CapabilityDenied',
+          message:
+            `${payload.filename}:${use.line}:${use.column} uses ${use.what}, which can run a string as code; ` +
+            'name modules with string literals, or allow it with allowEval: true',
+        };
+      }
+    } catch (error) {
+      // What cannot be checked is not run.
+      refusal = { code: 'BUNDLE_LOAD_ERROR', name: 'SyntaxError', message: `${payload.filename}: ${(error as Error).message}` };
+    }
+    if (refusal !== undefined) {
+      send({ id: 0, type: 'error', payload: refusal });
+      process.exit(0);
+    }
+  }
   try {
     const url = `data:text/javascript;base64,${Buffer.from(payload.source).toString('base64')}`;
     handler = resolveHandler((await import(url)) as Record<string, unknown>);

@@ -35,9 +35,8 @@ const ROWS: EvalRow[] = [
   { name: 'new vm.Script', body: `return new (require('node:vm').Script)('6 * 7').runInThisContext();`, value: 42, only: 'bun' },
   { name: 'vm.runInNewContext (ESM import)', body: `const vm = await import('node:vm'); return vm.runInNewContext('6 * 7');`, value: 42, only: 'bun' },
   { name: 'ShadowRealm', body: `return new ShadowRealm().evaluate('6 * 7');`, value: 42, only: 'bun' },
-  // QuickJS-NG has no data: modules; Bun's are a known gap, tested below.
+  // QuickJS-NG has no data: modules; Bun refuses bundles that could load one (below).
   { name: "import('data:text/javascript,...')", body: `return (await import('data:text/javascript,export default 6 * 7')).default;`, value: 42, only: 'quickjs-ng' },
-  { name: 'import() of a blob: URL', body: `return (await import(URL.createObjectURL(new Blob(['export default 6 * 7'], { type: 'text/javascript' })))).default;`, value: 42, only: 'bun' },
 ];
 
 describe.each(RUNTIMES)('%s: eval and the roads to the Function constructor, allowEval false', (runtime) => {
@@ -77,53 +76,46 @@ describe.each(RUNTIMES)('%s: eval and the roads to the Function constructor, all
 });
 
 /**
- * The known gap (docs/security.md): Bun's module loader evaluates `data:` URLs
- * below any JavaScript hook (Bun.plugin does not see them), so with
- * `allowEval: false` a handler can still run code from a string through
- * `import('data:…')` or `require('data:…')`. What is guaranteed: that code
- * runs in the same realm under the same guards, so it gains no capability.
- * Each test checks both: the data: module did run (it sets a flag first), and
- * the attempt inside it is refused by the API layer; the control is the same
- * data: module with a profile that allows the attempt.
+ * Bun's module loader evaluates `data:` (and `blob:`) URLs below every
+ * JavaScript hook. So with `allowEval: false` the Bun entry refuses, before
+ * the bundle runs, every way it could name a module by a string it computed:
+ * import() or require() of a computed or data:/blob: specifier, `require` as a
+ * value, `import.meta.require`; and the loaders reachable at run time
+ * (createRequire, Module._load) refuse data:/blob: and non-string specifiers.
+ * The control runs the same bundle with `allowEval: true` and gets 42.
  */
-const INSIDE: { name: string; esm: string; cjs: string; caps: Record<string, unknown>; value: unknown }[] = [
-  { name: 'eval inside it is refused', esm: `export default eval('6 * 7');`, cjs: `module.exports = eval('6 * 7');`, caps: { allowEval: true }, value: 42 },
-  { name: 'Function inside it is refused', esm: `export default Function('return 6 * 7')();`, cjs: `module.exports = Function('return 6 * 7')();`, caps: { allowEval: true }, value: 42 },
-  {
-    name: 'reading /etc/passwd inside it is refused',
-    esm: `import { readFileSync } from 'node:fs'; globalThis.__ran = true; export default readFileSync('/etc/passwd', 'utf8').slice(0, 5);`,
-    cjs: `module.exports = require('node:fs').readFileSync('/etc/passwd', 'utf8').slice(0, 5);`,
-    caps: { allowFilesystem: true },
-    value: 'root:',
-  },
-  {
-    name: 'Bun.spawn inside it is refused',
-    esm: `export default Bun.spawnSync(['/bin/sh', '-c', 'exit 7']).exitCode;`,
-    cjs: `module.exports = Bun.spawnSync(['/bin/sh', '-c', 'exit 7']).exitCode;`,
-    caps: { allowChildProcess: true },
-    value: 7,
-  },
+const MODULE_ROADS: { name: string; body: string; when: 'load' | 'run' }[] = [
+  { name: "import('data:…') with a literal URL", body: `return (await import('data:text/javascript,export default 6 * 7')).default;`, when: 'load' },
+  { name: 'import() of a computed data: URL', body: `return (await import('data:text/javascript;base64,' + btoa('export default 6 * 7'))).default;`, when: 'load' },
+  { name: 'import() of a template literal with an expression', body: `const six = 6; return (await import(\`data:text/javascript,export default \${six} * 7\`)).default;`, when: 'load' },
+  { name: 'import() of a blob: URL', body: `return (await import(URL.createObjectURL(new Blob(['export default 6 * 7'], { type: 'text/javascript' })))).default;`, when: 'load' },
+  { name: "require('data:…')", body: `return require('data:text/javascript,module.exports = 6 * 7');`, when: 'load' },
+  { name: 'require of a computed specifier', body: `const u = 'data:text/javascript,' + 'module.exports = 6 * 7'; return require(u);`, when: 'load' },
+  { name: '`require` passed around as a value', body: `const r = [require][0]; return r('data:text/javascript,module.exports = 6 * 7');`, when: 'load' },
+  { name: 'import.meta.require', body: `return import.meta.require('data:text/javascript,module.exports = 6 * 7');`, when: 'load' },
+  { name: "import.meta['require'] (computed)", body: `return import.meta['req' + 'uire']('data:text/javascript,module.exports = 6 * 7');`, when: 'load' },
+  { name: 'createRequire(...)(data:…)', body: `return require('node:module').createRequire('/x.js')('data:text/javascript,module.exports = 6 * 7');`, when: 'run' },
+  { name: 'Module._load(data:…)', body: `return require('node:module')._load('data:text/javascript,module.exports = 6 * 7');`, when: 'run' },
 ];
-const LOADERS = {
-  // base64: Bun reads some percent-encoded data: URLs (a '.' in the code, say) as a file name, not as code.
-  import: `return (await import('data:text/javascript;base64,' + btoa(input.src))).default;`,
-  require: `return require('data:text/javascript,' + encodeURIComponent(input.src));`,
-} as const;
 
-describe.each(RUNTIMES.filter((r) => r === 'bun'))('%s: data: modules with allowEval false (a known gap)', (runtime) => {
+describe.each(RUNTIMES.filter((r) => r === 'bun'))('%s: loading a module from a string, allowEval false', (runtime) => {
   useBystander(runtime);
-  const cases = (['import', 'require'] as const).flatMap((loader) => INSIDE.map((row) => [`${loader}('data:…') runs code without allowEval (known gap) but gains no capability: ${row.name}`, loader, row] as const));
 
-  it.each(cases)('%s', async (_label, loader, row) => {
-    // The flag shows the data: module ran; without it the refusal would prove nothing about the gap.
-    const body = `globalThis.__ran = false; try { ${LOADERS[loader]} } catch (e) { if (!globalThis.__ran) throw Object.assign(new Error('the data: module did not run: ' + (e && e.message)), { code: 'NOT_RUN' }); throw e; }`;
-    const src = loader === 'import' ? (row.esm.includes('__ran') ? row.esm : `globalThis.__ran = true; ${row.esm}`) : `globalThis.__ran = true; ${row.cjs}`;
-    await checkAttack(runtime, {
-      name: row.name,
-      body,
-      input: { src },
-      stop: 'api',
-      control: { caps: row.caps, check: (v) => expect(v).toBe(row.value) },
-    });
+  it.each(labelled(MODULE_ROADS, (r) => `${r.name} is refused (${r.when === 'load' ? 'before the bundle runs' : 'at run time'})`))('%s', async (_label, row) => {
+    const run = await attack(runtime, row.body);
+    if (row.when === 'load') {
+      expect(run.outcome).toMatchObject({ kind: 'rejected', code: 'BUNDLE_LOAD_ERROR', message: expect.stringContaining('allowEval') });
+    } else {
+      expect(run.outcome).toMatchObject({ kind: 'result', ok: false, code: 'CAPABILITY_DENIED' });
+    }
+    expect(run.denials.map((d) => d.capability)).toContain('eval');
+    // Control: the same bundle may do it when eval is allowed (Module._load hands back Bun's own wrapper, not 42).
+    const control = await attack(runtime, row.body, { caps: { allowEval: true } });
+    expect(control.outcome).toMatchObject({ kind: 'result', ok: true, ...(row.name.startsWith('Module._load') ? {} : { value: 42 }) });
+  });
+
+  it('a bundle that names its modules with literals still loads and runs', async () => {
+    const run = await attack(runtime, `const fs = await import('node:fs'); const { join } = require('node:path'); return [typeof fs.readFileSync, join('a', 'b'), typeof import.meta.url].join(' ');`);
+    expect(run.outcome).toMatchObject({ kind: 'result', ok: true, value: 'function a/b string' });
   });
 });
