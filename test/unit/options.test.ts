@@ -16,6 +16,9 @@ describe('validateOptions', () => {
       recycleAfter: 10_000,
       maxBodyBytes: 32 * 1024 * 1024,
       maxLogBytes: 1024 * 1024,
+      spinWaitUs: 200,
+      osSandbox: true,
+      requireOsSandbox: false,
       env: {},
     });
     expect(o.maxMessageBytes).toBeGreaterThan((o.maxBodyBytes * 4) / 3);
@@ -34,6 +37,8 @@ describe('validateOptions', () => {
     ['NODE_OPTIONS in env', { env: { NODE_OPTIONS: 'x' } }, 'NODE_OPTIONS'],
     ['BUN_CONFIG in env', { env: { BUN_CONFIG_VERBOSE_FETCH: '1' } }, 'BUN_CONFIG_VERBOSE_FETCH'],
     ['a non-string env value', { env: { A: 1 } }, 'env'],
+    ['a negative spinWaitUs', { spinWaitUs: -1 }, 'spinWaitUs'],
+    ['requireOsSandbox without osSandbox', { osSandbox: false, requireOsSandbox: true }, 'requireOsSandbox'],
   ])('refuses %s, naming it', (_name, patch, field) => {
     expect(() => validateOptions({ ...base, ...patch })).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringContaining(field) }));
   });
