@@ -24,7 +24,10 @@ import {
   type HostMessage,
   type WorkerMessage,
 } from '../protocol/index.js';
+import { EXIT_FENCE_INCOMPLETE, missingLayers } from '../sandbox/fence-report.js';
+import { InvocationLogs } from './invocation-logs.js';
 import { OutputCapture } from './output-capture.js';
+import { SpinWait } from './spin-wait.js';
 import { Watchdog } from './watchdog.js';
 import type {
   InvokeOptions,
@@ -40,18 +43,6 @@ import type {
 
 /** The exit code a worker uses for settings it cannot use (docs/protocol.md). */
 export const EXIT_BAD_SETTINGS = 42;
-/** The launcher's exit code when `--require` finds a fence layer missing. */
-export const EXIT_FENCE_INCOMPLETE = 43;
-const FENCE_LAYERS = ['landlock', 'seccomp', 'rlimits', 'noNewPrivs'] as const;
-
-/** Which OS layers are missing from a worker's report; an empty report means no fence at all. */
-export function missingLayers(sandbox: Record<string, unknown>): string[] {
-  const missing: string[] = FENCE_LAYERS.filter((layer) => sandbox[layer] !== 'on');
-  for (const [layer, state] of Object.entries(sandbox)) {
-    if ((state === 'unavailable' || state === 'error') && !missing.includes(layer)) missing.push(layer);
-  }
-  return missing;
-}
 const STDERR_TAIL_BYTES = 4096;
 
 interface Invocation {
@@ -59,9 +50,7 @@ interface Invocation {
   reject: (error: FunctionsError) => void;
   /** False once the caller has been answered (or gave up): late messages are then ignored. */
   open: boolean;
-  logs: LogEntry[];
-  logBytes: number;
-  logTruncated: boolean;
+  logs: InvocationLogs;
   denials: number;
   coldStart: boolean;
   timer: NodeJS.Timeout | undefined;
@@ -98,8 +87,7 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
   #exitPromise: Promise<void>;
   #resolveExit!: () => void;
   #workdir: string | undefined;
-  #spinning = false;
-  #spinUntil = 0;
+  readonly #spin: SpinWait;
   #stderrTail = '';
   #spawnedAt = 0;
   #output: OutputCapture;
@@ -121,6 +109,7 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
       this.#log({ level, message, time: Date.now() }, this.#soleInvocation()),
     );
     this.#exitPromise = new Promise((resolve) => (this.#resolveExit = resolve));
+    this.#spin = new SpinWait(context.options.spinWaitUs, () => this.#invocations.size > 0 && !this.#exited);
   }
 
   get pid(): number | undefined {
@@ -220,9 +209,7 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
         resolve,
         reject,
         open: true,
-        logs: [],
-        logBytes: 0,
-        logTruncated: false,
+        logs: new InvocationLogs(this.#context.options.maxLogBytes),
         denials: 0,
         coldStart: this.#served === 0 && this.#invocations.size === 0 && id === 1,
         timer: undefined,
@@ -254,7 +241,7 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
       },
     });
     this.#watch();
-    this.#spinWait();
+    this.#spin.start();
     return { id, result };
   }
 
@@ -279,28 +266,6 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
     await this.#exitPromise;
     clearTimeout(grace);
   }
-
-  /**
-   * Keeps the event loop polling (setImmediate) for spinWaitUs after a send:
-   * a sleeping process needs the kernel to wake it when the answer comes, and
-   * that wake-up cost more than the whole answer on the machines we measured.
-   */
-  #spinWait(): void {
-    const spinUs = this.#context.options.spinWaitUs;
-    if (spinUs === 0) return;
-    this.#spinUntil = performance.now() + spinUs / 1000;
-    if (this.#spinning) return;
-    this.#spinning = true;
-    setImmediate(this.#spinTick);
-  }
-
-  readonly #spinTick = (): void => {
-    if (this.#invocations.size === 0 || this.#exited || performance.now() > this.#spinUntil) {
-      this.#spinning = false;
-      return;
-    }
-    setImmediate(this.#spinTick);
-  };
 
   #removeWorkdir(): void {
     if (this.#workdir !== undefined) rmSync(this.#workdir, { recursive: true, force: true });
@@ -384,7 +349,7 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
           statusText: p.statusText,
           headers: p.headers,
           body: p.body === null ? new Uint8Array(0) : new Uint8Array(Buffer.from(p.body, 'base64')),
-          logs: invocation.logs,
+          logs: invocation.logs.entries,
           cpuMs: p.cpuMs,
           peakMemoryBytes: p.peakMemoryBytes,
           denials: invocation.denials,
@@ -444,25 +409,8 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
 
   #log(entry: LogEntry, id: number): void {
     const invocation = this.#invocations.get(id);
-    if (invocation !== undefined && invocation.open) {
-      const limit = this.#context.options.maxLogBytes;
-      if (invocation.logTruncated) return;
-      const bytes = Buffer.byteLength(entry.message);
-      if (invocation.logBytes + bytes > limit) {
-        invocation.logTruncated = true;
-        const marker = {
-          level: 'warn' as const,
-          message: `[truncated: this invocation's logs exceeded ${limit} bytes (maxLogBytes)]`,
-          time: entry.time,
-        };
-        invocation.logs.push(marker);
-        this.emit('log', marker, id);
-        return;
-      }
-      invocation.logBytes += bytes;
-      invocation.logs.push(entry);
-    }
-    this.emit('log', entry, id);
+    const kept = invocation !== undefined && invocation.open ? invocation.logs.add(entry) : entry;
+    if (kept !== undefined) this.emit('log', kept, id);
   }
 
   #onCall(message: CallMessage): void {
