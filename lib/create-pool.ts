@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { loadSource } from './bundle/load-source.js';
 import { validateCapabilities } from './capabilities/index.js';
-import { BundleLoadError } from './errors.js';
 import { createHostCallHandler } from './host-fetch.js';
 import { validateOptions, type PoolOptions } from './options.js';
 import { Pool } from './pool.js';
@@ -15,26 +13,17 @@ import type { WorkerContext, Worker } from './workers/worker.js';
  *
  * Everything is validated before any process is spawned: options
  * (`INVALID_OPTIONS`), the capability profile (`INVALID_CAPABILITIES`), the
- * source (`BUNDLE_LOAD_ERROR` when `source.path` cannot be read) and the
- * runtime (`RUNTIME_UNAVAILABLE` when its binary is missing).
+ * source (`BUNDLE_LOAD_ERROR` when `source.path` cannot be read or
+ * `source.entry` does not exist) and the runtime (`RUNTIME_UNAVAILABLE` when
+ * its binary is missing).
+ *
+ * `source: { entry }` is bundled on the host (esbuild) unless a bundle of the
+ * unchanged entry is cached; until then workers wait, and `pool.ready()`
+ * rejects with the build error.
  */
 export function createPool(options: PoolOptions): Pool {
   const resolved = validateOptions(options);
   const capabilities = validateCapabilities(resolved.capabilities);
-  let source: string;
-  let filename: string;
-  if ('code' in resolved.source) {
-    source = resolved.source.code;
-    filename = resolved.source.filename;
-  } else {
-    const path = resolve(resolved.source.path);
-    try {
-      source = readFileSync(path, 'utf8');
-    } catch (error) {
-      throw new BundleLoadError(`Cannot read the handler bundle at ${path}: ${(error as Error).message}`, { cause: error });
-    }
-    filename = basename(path);
-  }
   let createWorker: (context: WorkerContext) => Worker;
   // The one place a runtime is chosen.
   if (resolved.runtime === 'bun') {
@@ -48,12 +37,13 @@ export function createPool(options: PoolOptions): Pool {
     const binary = findQuickJSBinary();
     createWorker = (context) => new QuickJSWorker(context, binary);
   }
+  // Last: a build started here must not be wasted on a pool that a check above refuses.
+  const bundle = loadSource(resolved);
   return new Pool({
     runtime: resolved.runtime,
     options: resolved,
     capabilities,
-    source,
-    filename,
+    bundle,
     hostCall: createHostCallHandler(capabilities, resolved.maxBodyBytes, resolved.timeoutMs),
     createWorker,
   });

@@ -14,6 +14,8 @@ export type ErrorCode =
   | 'INVALID_OPTIONS'
   | 'INVALID_REQUEST'
   | 'BUNDLE_LOAD_ERROR'
+  | 'BUNDLE_TOO_LARGE'
+  | 'BUILD_TIMEOUT'
   | 'QUEUE_FULL'
   | 'POOL_CLOSED'
   | 'PROTOCOL_ERROR'
@@ -126,6 +128,22 @@ export class BundleLoadError extends FunctionsError {
   }
 }
 
+/** The bundle built from `source.entry` is larger than `maxBundleBytes`. */
+export class BundleTooLargeError extends FunctionsError {
+  constructor(message: string, options?: FunctionsErrorOptions) {
+    super('BUNDLE_TOO_LARGE', message, options);
+    this.name = 'BundleTooLargeError';
+  }
+}
+
+/** Bundling `source.entry` took longer than `buildTimeoutMs`. */
+export class BuildTimeoutError extends FunctionsError {
+  constructor(message: string, options?: FunctionsErrorOptions) {
+    super('BUILD_TIMEOUT', message, options);
+    this.name = 'BuildTimeoutError';
+  }
+}
+
 export class QueueFullError extends FunctionsError {
   constructor(message: string, options?: FunctionsErrorOptions) {
     super('QUEUE_FULL', message, options);
@@ -201,6 +219,8 @@ const CONSTRUCTORS: Record<ErrorCode, new (message: string, options?: FunctionsE
   },
   INVALID_REQUEST: InvalidRequestError,
   BUNDLE_LOAD_ERROR: BundleLoadError,
+  BUNDLE_TOO_LARGE: BundleTooLargeError,
+  BUILD_TIMEOUT: BuildTimeoutError,
   QUEUE_FULL: QueueFullError,
   POOL_CLOSED: PoolClosedError,
   PROTOCOL_ERROR: ProtocolError,

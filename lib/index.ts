@@ -1,4 +1,6 @@
 export { createPool } from './create-pool.js';
+export { buildHandler, type HandlerBundle } from './bundle/build-handler.js';
+export type { BuildHandlerOptions } from './bundle/options.js';
 export { Pool, type InvokeOptions } from './pool.js';
 export { InvokeResponse, type InvocationMetrics } from './response.js';
 export type { InvokeRequest, HeadersInput } from './request.js';

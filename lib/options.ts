@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { EntrySourceSchema } from './bundle/options.js';
 import { InvalidOptionsError, type ValidationIssue } from './errors.js';
 
 const MB = 1024 * 1024;
@@ -15,11 +16,14 @@ const SourceSchema = v.union([
     code: v.pipe(v.string(), v.nonEmpty('must not be empty')),
     /** Shown in stack traces. Default `handler.js`. */
     filename: v.optional(v.string(), 'handler.js'),
+    /** The bundle's source map (JSON text), kept on the host: stacks and logs then name the original files. */
+    sourceMap: v.optional(v.string()),
   }),
   v.strictObject({
     /** A file the host reads once and ships to every worker; workers need no access to it. */
     path: v.pipe(v.string(), v.nonEmpty('must not be empty')),
   }),
+  EntrySourceSchema,
 ]);
 
 const EnvSchema = v.pipe(

@@ -1,7 +1,9 @@
 import { EventEmitter } from 'eventemitter3';
+import type { PoolBundle } from './bundle/load-source.js';
 import type { Capabilities } from './capabilities/index.js';
 import {
   AbortedError,
+  BundleLoadError,
   FunctionsError,
   PoolClosedError,
   QueueFullError,
@@ -52,8 +54,8 @@ export interface PoolInit {
   runtime: RuntimeName;
   options: ResolvedPoolOptions;
   capabilities: Capabilities;
-  source: string;
-  filename: string;
+  /** The bundle, or its build when `source.entry` was not in the cache: workers start once it is there. */
+  bundle: PoolBundle | Promise<PoolBundle>;
   hostCall: HostCallHandler;
   createWorker: (context: WorkerContext) => Worker;
 }
@@ -89,6 +91,8 @@ export class Pool extends EventEmitter<PoolEvents> {
   #closing: Promise<void> | undefined;
   #drained: (() => void) | undefined;
   #readyWaiters: { resolve: () => void; reject: (e: FunctionsError) => void }[] = [];
+  #bundle: PoolBundle | undefined;
+  #bundleError: FunctionsError | undefined;
 
   constructor(init: PoolInit) {
     super();
@@ -96,6 +100,14 @@ export class Pool extends EventEmitter<PoolEvents> {
     this.runtime = init.runtime;
     this.capabilities = init.capabilities;
     this.#options = init.options;
+    if (init.bundle instanceof Promise) {
+      init.bundle.then(
+        (bundle) => this.#onBundle(bundle),
+        (error: unknown) => this.#onBundleFailure(error),
+      );
+    } else {
+      this.#bundle = init.bundle;
+    }
     this.#ensureMinimum();
   }
 
@@ -104,6 +116,7 @@ export class Pool extends EventEmitter<PoolEvents> {
     if (this.#closed) {
       return Promise.reject(new PoolClosedError('The pool is closed; create a new pool to run more invocations'));
     }
+    if (this.#bundleError !== undefined) return Promise.reject(this.#bundleError);
     let wire: WireRequest;
     try {
       wire = normalizeRequest(request, this.#options.maxBodyBytes);
@@ -173,16 +186,46 @@ export class Pool extends EventEmitter<PoolEvents> {
 
   /**
    * Resolves once `minWorkers` workers are ready (one, if `minWorkers` is 0,
-   * to prove the bundle loads). Rejects with the start error, e.g. `BUNDLE_LOAD_ERROR`.
+   * to prove the bundle loads), after the build of `source.entry` when it was
+   * not cached. Rejects with the start or build error, e.g. `BUNDLE_LOAD_ERROR`,
+   * `BUNDLE_TOO_LARGE` or `BUILD_TIMEOUT`: call it at deploy time.
    */
   ready(): Promise<void> {
     if (this.#closed) return Promise.reject(new PoolClosedError('The pool is closed'));
-    const wanted = Math.max(1, this.#options.minWorkers);
-    if (this.#countState('ready') >= wanted) return Promise.resolve();
+    if (this.#bundleError !== undefined) return Promise.reject(this.#bundleError);
+    if (this.#countState('ready') >= Math.max(1, this.#options.minWorkers)) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.#readyWaiters.push({ resolve, reject });
-      while (this.#slots.size < wanted) this.#spawn();
+      this.#spawnForReady();
     });
+  }
+
+  #spawnForReady(): void {
+    if (this.#bundle === undefined || this.#readyWaiters.length === 0) return;
+    const wanted = Math.max(1, this.#options.minWorkers);
+    while (this.#slots.size < wanted) this.#spawn();
+  }
+
+  #onBundle(bundle: PoolBundle): void {
+    this.#bundle = bundle;
+    this.#ensureMinimum();
+    this.#spawnForReady();
+    this.#dispatch();
+  }
+
+  /** A failed build fails everything that waited for it, and every later call, with the same error. */
+  #onBundleFailure(cause: unknown): void {
+    const error =
+      cause instanceof FunctionsError
+        ? cause
+        : new BundleLoadError(`The handler could not be built: ${(cause as Error).message}`, { cause });
+    this.#bundleError = error;
+    const waiters = this.#readyWaiters.splice(0);
+    const tasks = this.#queue.drain();
+    for (const waiter of waiters) waiter.reject(error);
+    for (const task of tasks) this.#fail(task, error);
+    if (waiters.length === 0 && tasks.length === 0) this.emit('error', error);
+    this.#checkDrained();
   }
 
   /** Counts, latency percentiles and the sandbox state reported by the workers. */
@@ -368,12 +411,16 @@ export class Pool extends EventEmitter<PoolEvents> {
 
   #spawn(): void {
     const init = this.#init;
+    const bundle = this.#bundle;
+    // Until the build is done there is nothing to run; #onBundle spawns then.
+    if (bundle === undefined) return;
     const worker = init.createWorker({
       id: this.#nextWorkerId++,
       options: this.#options,
       capabilities: this.capabilities,
-      source: init.source,
-      filename: init.filename,
+      source: bundle.source,
+      filename: bundle.filename,
+      mapStack: bundle.mapStack,
       hostCall: init.hostCall,
     });
     const slot: Slot = { worker, state: 'starting', idleSince: performance.now() };

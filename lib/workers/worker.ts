@@ -92,6 +92,8 @@ export interface WorkerContext {
   capabilities: Capabilities;
   source: string;
   filename: string;
+  /** Rewrites bundle positions in worker stacks, messages and logs to the original files; absent without a source map. */
+  mapStack: ((text: string) => string) | undefined;
   hostCall: HostCallHandler;
 }
 
