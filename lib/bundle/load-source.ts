@@ -14,6 +14,7 @@ export interface PoolBundle {
   mapStack: StackMapper | undefined;
 }
 
+/** A map the user passed is checked at once: a broken one is their input error, reported before any spawn. */
 function withMap(source: string, filename: string, map: string | undefined): PoolBundle {
   if (map === undefined || map === '') return { source, filename, mapStack: undefined };
   let parsed: SourceMap;
@@ -27,8 +28,13 @@ function withMap(source: string, filename: string, map: string | undefined): Poo
   return { source, filename, mapStack: createStackMapper(filename, parsed) };
 }
 
+/** Our own build's map is parsed only when a stack first needs it. */
 function fromHandler(bundle: HandlerBundle): PoolBundle {
-  return withMap(bundle.code, bundle.filename, bundle.sourceMap);
+  return {
+    source: bundle.code,
+    filename: bundle.filename,
+    mapStack: createStackMapper(bundle.filename, () => SourceMap.parse(bundle.sourceMap)),
+  };
 }
 
 /**

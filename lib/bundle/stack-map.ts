@@ -9,8 +9,11 @@ export type StackMapper = (text: string) => string;
  * worker's directory, QuickJS-NG by the bare name) or by a `data:` URL (how Bun
  * names a bundle imported from memory), followed by `:line` and maybe `:column`.
  * Positions that map to nothing (esbuild's own helpers) are left as they are.
+ * `map` may be a function: it is then called on the first position found, so
+ * a bundle that never throws never pays for parsing its map.
  */
-export function createStackMapper(filename: string, map: SourceMap): StackMapper {
+export function createStackMapper(filename: string, map: SourceMap | (() => SourceMap)): StackMapper {
+  let resolved = typeof map === 'function' ? undefined : map;
   const name = filename.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const position = new RegExp(
     `(?:data:text/javascript;base64,[A-Za-z0-9+/=]*|(?:[^\\s()'"\`]*/)?${name}):(\\d+)(?::(\\d+))?`,
@@ -19,7 +22,8 @@ export function createStackMapper(filename: string, map: SourceMap): StackMapper
   return (text) => {
     if (!text.includes(filename) && !text.includes('data:text/javascript')) return text;
     return text.replace(position, (whole, line: string, column: string | undefined) => {
-      const original = map.lookup(Number(line), column === undefined ? 1 : Number(column));
+      resolved ??= (map as () => SourceMap)();
+      const original = resolved.lookup(Number(line), column === undefined ? 1 : Number(column));
       if (original === undefined) return whole;
       return `${original.source}:${original.line}:${original.column}`;
     });
