@@ -155,30 +155,21 @@ static JSValue js_current_id(JSContext *ctx, JSValueConst this_val, int argc, JS
 }
 
 /* loadLazy(name): evaluates a lazily loaded part of the prelude (the URL or
- * Streams polyfill, the hashes) on first use; it leaves its exports on a global for
- * the prelude to pick up. */
+ * Streams polyfill, crypto.subtle, ...) on first use; it leaves its exports on
+ * a global for the prelude to pick up. */
 static JSValue js_load_lazy(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
     const char *name = JS_ToCString(ctx, argv[0]);
-    const uint8_t *bc = NULL;
-    size_t size = 0;
+    const struct qw_prelude_part *part;
     JSValue fn;
 
     if (!name)
         return JS_EXCEPTION;
-    if (strcmp(name, "url") == 0) {
-        bc = qw_prelude_url;
-        size = qw_prelude_url_size;
-    } else if (strcmp(name, "streams") == 0) {
-        bc = qw_prelude_streams;
-        size = qw_prelude_streams_size;
-    } else if (strcmp(name, "hashes") == 0) {
-        bc = qw_prelude_hashes;
-        size = qw_prelude_hashes_size;
-    }
+    for (part = qw_prelude_parts; part->name && strcmp(part->name, name) != 0; part++)
+        ;
     JS_FreeCString(ctx, name);
-    if (!bc)
+    if (!part->name)
         return JS_ThrowTypeError(ctx, "no such lazy prelude part");
-    fn = JS_ReadObject(ctx, bc, size, JS_READ_OBJ_BYTECODE);
+    fn = JS_ReadObject(ctx, part->bytecode, part->size, JS_READ_OBJ_BYTECODE);
     if (JS_IsException(fn))
         return fn;
     return JS_EvalFunction(ctx, fn);

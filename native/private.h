@@ -249,8 +249,6 @@ void qw__timers_close_all(QWRuntime *qw);
 void qw__mod_encoding_init(JSContext *ctx, JSValue ns);
 /* mod_crypto.c */
 void qw__mod_crypto_init(JSContext *ctx, JSValue ns);
-/* mod_clone.c */
-void qw__mod_clone_init(JSContext *ctx, JSValue ns);
 /* mod_fetch.c */
 void qw__mod_fetch_init(JSContext *ctx, JSValue ns);
 void qw__fetch_on_result(QWRuntime *qw, int64_t id, JSValue payload);
@@ -261,13 +259,15 @@ JSModuleDef *qw__fs_module(JSContext *ctx, const char *name);
 int qw__fs_check_path(QWRuntime *qw, const char *path, bool write, char **resolved, const char **rule);
 
 /* The prelude bytecode, generated at build time by qw-compile. */
-extern const uint8_t qw_prelude[];
+extern const uint8_t *const qw_prelude;
 extern const size_t qw_prelude_size;
-extern const uint8_t qw_prelude_url[];
-extern const size_t qw_prelude_url_size;
-extern const uint8_t qw_prelude_streams[];
-extern const size_t qw_prelude_streams_size;
-extern const uint8_t qw_prelude_hashes[];
-extern const size_t qw_prelude_hashes_size;
+/* The lazily evaluated parts, named as in CMakeLists.txt's QW_PRELUDE_PARTS;
+ * the table ends with a NULL name. */
+struct qw_prelude_part {
+    const char *name;
+    const uint8_t *bytecode;
+    size_t size;
+};
+extern const struct qw_prelude_part qw_prelude_parts[];
 
 #endif

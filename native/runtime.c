@@ -757,13 +757,13 @@ static int load_prelude(QWRuntime *qw) {
     qw__mod_timers_init(ctx, ns);
     qw__mod_encoding_init(ctx, ns);
     qw__mod_crypto_init(ctx, ns);
-    qw__mod_clone_init(ctx, ns);
     qw__mod_fetch_init(ctx, ns);
     qw__mod_fs_init(ctx, ns);
     JS_SetPropertyStr(ctx, ns, "env", JS_DupValue(ctx, qw->env));
     JS_SetPropertyStr(ctx, ns, "allowFilesystem", JS_NewBool(ctx, qw->caps.allow_fs));
     JS_SetPropertyStr(ctx, ns, "allowEval", JS_NewBool(ctx, qw->caps.allow_eval));
     JS_SetPropertyStr(ctx, ns, "projectId", JS_NewString(ctx, qw->caps.project_id));
+    JS_SetPropertyStr(ctx, ns, "engineVersion", JS_NewString(ctx, JS_GetVersion()));
     /* The prelude takes this object and deletes the global. */
     JS_SetPropertyStr(ctx, global, "__qw", ns);
     JS_FreeValue(ctx, global);

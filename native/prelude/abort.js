@@ -1,39 +1,128 @@
 // Event, EventTarget, AbortController and AbortSignal (the subset handlers
 // use: abort, reason, throwIfAborted, abort/timeout/any, onabort).
 let isStopped;
+let setDispatching;
+let trusted;
 
 export class Event {
   #type;
+  #bubbles;
   #cancelable;
+  #composed;
   #defaultPrevented = false;
   #stop = false;
+  #stopPropagation = false;
+  #trusted = false;
+  #dispatching = false;
   target = null;
   currentTarget = null;
   timeStamp = performance.now();
 
   constructor(type, init = undefined) {
-    if (arguments.length === 0) throw new TypeError("Failed to construct 'Event': 1 argument required");
+    if (arguments.length === 0) throw new TypeError("Failed to construct 'Event': 1 argument required, but only 0 present.");
     this.#type = String(type);
+    this.#bubbles = Boolean(init?.bubbles);
     this.#cancelable = Boolean(init?.cancelable);
+    this.#composed = Boolean(init?.composed);
   }
   get type() {
     return this.#type;
   }
+  get bubbles() {
+    return this.#bubbles;
+  }
   get cancelable() {
     return this.#cancelable;
   }
+  get composed() {
+    return this.#composed;
+  }
+  // True only for events the runtime itself dispatches (an AbortSignal's
+  // abort), never for events made with `new Event()`.
+  get isTrusted() {
+    return this.#trusted;
+  }
   get defaultPrevented() {
     return this.#defaultPrevented;
+  }
+  get returnValue() {
+    return !this.#defaultPrevented;
+  }
+  set returnValue(value) {
+    if (!value) this.preventDefault();
+  }
+  get cancelBubble() {
+    return this.#stopPropagation;
+  }
+  set cancelBubble(value) {
+    if (value) this.#stopPropagation = true;
+  }
+  get eventPhase() {
+    return this.#dispatching ? Event.AT_TARGET : Event.NONE;
+  }
+  get srcElement() {
+    return this.target;
+  }
+  composedPath() {
+    return this.#dispatching && this.currentTarget ? [this.currentTarget] : [];
   }
   preventDefault() {
     if (this.#cancelable) this.#defaultPrevented = true;
   }
   stopImmediatePropagation() {
     this.#stop = true;
+    this.#stopPropagation = true;
   }
-  stopPropagation() {}
+  stopPropagation() {
+    this.#stopPropagation = true;
+  }
+  initEvent(type, bubbles = false, cancelable = false) {
+    if (this.#dispatching) return;
+    this.#type = String(type);
+    this.#bubbles = Boolean(bubbles);
+    this.#cancelable = Boolean(cancelable);
+    this.#defaultPrevented = false;
+    this.#stop = this.#stopPropagation = false;
+  }
   static {
     isStopped = (e) => e.#stop;
+    setDispatching = (e, on) => {
+      e.#dispatching = on;
+    };
+    trusted = (e) => {
+      e.#trusted = true;
+      return e;
+    };
+  }
+  get [Symbol.toStringTag]() {
+    return 'Event';
+  }
+}
+for (const [name, value] of [
+  ['NONE', 0],
+  ['CAPTURING_PHASE', 1],
+  ['AT_TARGET', 2],
+  ['BUBBLING_PHASE', 3],
+]) {
+  Object.defineProperty(Event, name, { value, enumerable: true });
+  Object.defineProperty(Event.prototype, name, { value, enumerable: true });
+}
+
+export class CustomEvent extends Event {
+  #detail;
+  constructor(type, init = undefined) {
+    super(type, init);
+    this.#detail = init?.detail ?? null;
+  }
+  get detail() {
+    return this.#detail;
+  }
+  initCustomEvent(type, bubbles = false, cancelable = false, detail = null) {
+    this.initEvent(type, bubbles, cancelable);
+    this.#detail = detail;
+  }
+  get [Symbol.toStringTag]() {
+    return 'CustomEvent';
   }
 }
 
@@ -63,6 +152,7 @@ export class EventTarget {
     if (!(event instanceof Event)) throw new TypeError("Failed to execute 'dispatchEvent': parameter 1 is not of type 'Event'.");
     event.target = this;
     event.currentTarget = this;
+    setDispatching(event, true);
     const handlerProp = this['on' + event.type];
     const list = [...(this.#listeners.get(event.type) ?? [])];
     if (typeof handlerProp === 'function') list.unshift({ listener: handlerProp, once: false });
@@ -80,6 +170,7 @@ export class EventTarget {
       if (isStopped(event)) break;
     }
     event.currentTarget = null;
+    setDispatching(event, false);
     return !event.defaultPrevented;
   }
 }
@@ -136,7 +227,7 @@ export class AbortSignal extends EventTarget {
       if (s.#aborted) return;
       s.#aborted = true;
       s.#reason = reason === undefined ? new DOMException('This operation was aborted', 'AbortError') : reason;
-      s.dispatchEvent(new Event('abort'));
+      s.dispatchEvent(trusted(new Event('abort')));
     };
   }
 

@@ -1,7 +1,11 @@
 // WHATWG Headers: case-insensitive names, repeated values kept in insertion
-// order (so set-cookie survives), combined with ", " by get().
+// order (so set-cookie survives), combined with ", " by get(). Iteration is
+// live, as the spec's iterable declaration has it: each step looks at the
+// current "sort and combine" of the list.
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const EDGE_WS = /^[\t\n\r ]+|[\t\n\r ]+$/g;
+// A ByteString (WebIDL) holds no code unit above 0xFF.
+const NOT_BYTES = /[^\x00-\xff]/;
 
 // Names already validated, by spelling: headers repeat across requests and
 // the regex engine is the expensive part of the warm path.
@@ -26,47 +30,128 @@ function normalizeValue(value) {
   if (value.length > 0 && (isEdgeWhitespace(value.charCodeAt(0)) || isEdgeWhitespace(value.charCodeAt(value.length - 1)))) {
     value = value.replace(EDGE_WS, '');
   }
-  if (value.indexOf('\n') >= 0 || value.indexOf('\r') >= 0 || value.indexOf('\0') >= 0) {
+  if (value.indexOf('\n') >= 0 || value.indexOf('\r') >= 0 || value.indexOf('\0') >= 0 || NOT_BYTES.test(value)) {
     throw new TypeError(`Invalid header value: "${value}"`);
   }
   return value;
 }
 
 export let headerList;
+// Makes a Headers object immutable (the spec's "immutable" guard), as the
+// headers of Response.error(), Response.redirect() and fetch responses are.
+export let freezeHeaders;
+// A copy with the same list and guard (Request/Response clone()).
+export let copyHeaders;
+let sortedOf;
+
+const ENTRIES = 0;
+const KEYS = 1;
+const VALUES = 2;
+
+class HeadersIterator {
+  #headers;
+  #kind;
+  #index = 0;
+  constructor(headers, kind) {
+    this.#headers = headers;
+    this.#kind = kind;
+  }
+  next() {
+    if (!(#headers in this)) throw new TypeError("next method called on an object that is not a Headers Iterator");
+    const pairs = sortedOf(this.#headers);
+    if (this.#index >= pairs.length) return { value: undefined, done: true };
+    const [name, value] = pairs[this.#index++];
+    return { value: this.#kind === KEYS ? name : this.#kind === VALUES ? value : [name, value], done: false };
+  }
+}
+Object.setPrototypeOf(HeadersIterator.prototype, Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]())));
+// The spec's iterator prototype has next() and the tag, nothing else.
+Object.defineProperty(HeadersIterator.prototype, 'next', { enumerable: true });
+Object.defineProperty(HeadersIterator.prototype, Symbol.toStringTag, { value: 'Headers Iterator', writable: false, enumerable: false, configurable: true });
+delete HeadersIterator.prototype.constructor;
 
 export class Headers {
   #list = [];
+  #immutable = false;
+  // "Sort and combine", kept until the list changes.
+  #sorted = null;
 
   static {
     headerList = (h) => h.#list;
+    freezeHeaders = (h) => {
+      h.#immutable = true;
+      return h;
+    };
+    copyHeaders = (h) => {
+      const copy = new Headers();
+      for (const [n, v] of h.#list) copy.#list.push([n, v]);
+      copy.#immutable = h.#immutable;
+      return copy;
+    };
+    sortedOf = (h) => {
+      if (h.#sorted) return h.#sorted;
+      const names = [...new Set(h.#list.map((e) => e[0]))].sort();
+      const out = [];
+      for (const name of names) {
+        if (name === 'set-cookie') {
+          for (const [n, v] of h.#list) if (n === name) out.push([name, v]);
+        } else {
+          out.push([name, h.get(name)]);
+        }
+      }
+      return (h.#sorted = out);
+    };
   }
 
   constructor(init = undefined) {
-    if (init == null) return;
-    if (init instanceof Headers) {
-      for (const [n, v] of init.#list) this.#list.push([n, v]);
-      return;
+    if (init === undefined) return;
+    if (init === null || (typeof init !== 'object' && typeof init !== 'function')) {
+      throw new TypeError("Failed to construct 'Headers': The provided value is not of type '(record<ByteString, ByteString> or sequence<sequence<ByteString>>)'.");
     }
-    if (typeof init !== 'object' && typeof init !== 'function') {
-      throw new TypeError("Failed to construct 'Headers': The provided value is not of type 'HeadersInit'");
-    }
-    if (typeof init[Symbol.iterator] === 'function') {
-      for (const pair of init) {
-        const p = typeof pair === 'string' ? null : Array.from(pair);
-        if (!p || p.length !== 2) throw new TypeError("Failed to construct 'Headers': each header pair must have exactly two items");
+    const iterator = init[Symbol.iterator];
+    if (iterator !== undefined && iterator !== null) {
+      if (typeof iterator !== 'function') throw new TypeError("Failed to construct 'Headers': The object's @@iterator property is not callable.");
+      if (#list in init && iterator === Headers.prototype.entries) {
+        for (const [n, v] of init.#list) this.#list.push([n, v]);
+        return;
+      }
+      const pairs = [];
+      for (const pair of { [Symbol.iterator]: () => iterator.call(init) }) {
+        if (pair === null || (typeof pair !== 'object' && typeof pair !== 'function')) {
+          throw new TypeError("Failed to construct 'Headers': The provided value cannot be converted to a sequence.");
+        }
+        pairs.push(Array.from(pair));
+      }
+      for (const p of pairs) {
+        if (p.length !== 2) throw new TypeError("Failed to construct 'Headers': Invalid value: each header pair must have exactly two items");
         this.append(p[0], p[1]);
       }
       return;
     }
-    for (const key of Object.keys(init)) this.append(key, init[key]);
+    // A record: own enumerable string keys, in order.
+    for (const key of Reflect.ownKeys(init)) {
+      if (typeof key !== 'string') continue;
+      const desc = Reflect.getOwnPropertyDescriptor(init, key);
+      if (desc === undefined || !desc.enumerable) continue;
+      this.append(key, init[key]);
+    }
+  }
+
+  #mutate() {
+    if (this.#immutable) throw new TypeError('Headers are immutable');
+    this.#sorted = null;
   }
 
   append(name, value) {
-    this.#list.push([normalizeName(name), normalizeValue(value)]);
+    name = normalizeName(name);
+    value = normalizeValue(value);
+    this.#mutate();
+    this.#list.push([name, value]);
   }
 
   delete(name) {
     name = normalizeName(name);
+    this.#mutate();
     this.#list = this.#list.filter((e) => e[0] !== name);
   }
 
@@ -89,6 +174,7 @@ export class Headers {
   set(name, value) {
     name = normalizeName(name);
     value = normalizeValue(value);
+    this.#mutate();
     const i = this.#list.findIndex((e) => e[0] === name);
     if (i < 0) {
       this.#list.push([name, value]);
@@ -99,35 +185,26 @@ export class Headers {
   }
 
   forEach(callback, thisArg = undefined) {
-    for (const [n, v] of this) callback.call(thisArg, v, n, this);
-  }
-
-  // Sorted by name, values combined, set-cookie kept separate (the spec's
-  // "sort and combine").
-  *entries() {
-    const names = [...new Set(this.#list.map((e) => e[0]))].sort();
-    for (const name of names) {
-      if (name === 'set-cookie') {
-        for (const v of this.getSetCookie()) yield [name, v];
-      } else {
-        yield [name, this.get(name)];
-      }
+    if (typeof callback !== 'function') throw new TypeError("Failed to execute 'forEach' on 'Headers': parameter 1 is not of type 'Function'.");
+    // Live, like the iterators: a callback that changes the headers sees it.
+    for (let i = 0; i < sortedOf(this).length; i++) {
+      const [n, v] = sortedOf(this)[i];
+      callback.call(thisArg, v, n, this);
     }
   }
 
-  *keys() {
-    for (const [n] of this.entries()) yield n;
+  entries() {
+    return new HeadersIterator(this, ENTRIES);
   }
 
-  *values() {
-    for (const [, v] of this.entries()) yield v;
+  keys() {
+    return new HeadersIterator(this, KEYS);
   }
 
-  [Symbol.iterator]() {
-    return this.entries();
+  values() {
+    return new HeadersIterator(this, VALUES);
   }
 
-  get [Symbol.toStringTag]() {
-    return 'Headers';
-  }
 }
+Object.defineProperty(Headers.prototype, Symbol.toStringTag, { value: 'Headers', configurable: true });
+Object.defineProperty(Headers.prototype, Symbol.iterator, { value: Headers.prototype.entries, writable: true, configurable: true, enumerable: false });

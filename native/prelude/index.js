@@ -5,7 +5,7 @@ import { native } from './native.js';
 import { Headers, headerList } from './headers.js';
 import { Request, createRequest } from './request.js';
 import { Response, takeResponse } from './response.js';
-import { AbortController, AbortSignal, Event, EventTarget } from './abort.js';
+import { AbortController, AbortSignal, CustomEvent, Event, EventTarget } from './abort.js';
 import { TextDecoder, TextEncoder } from './encoding.js';
 import { createConsole } from './console.js';
 import { fetch } from './fetch.js';
@@ -15,6 +15,10 @@ import { installLazyStreams } from './lazy-streams.js';
 import { Blob, File } from './blob.js';
 import { FormData } from './formdata.js';
 import { installLazySubtle, loadSubtle } from './lazy-subtle.js';
+import { structuredClone } from './clone.js';
+import { installUserTiming } from './performance.js';
+import { createProcess } from './process.js';
+import { fixErrorStackSetter } from './error-stack.js';
 
 const env = native.env;
 
@@ -27,17 +31,15 @@ function queueMicrotask(callback) {
   Promise.resolve().then(() => callback());
 }
 
-function structuredClone(value, options = undefined) {
-  try {
-    return native.clone(value);
-  } catch (e) {
-    throw new DOMException(String(e?.message ?? e), 'DataCloneError');
-  }
-}
+const INTEGER_ARRAYS = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, BigInt64Array, BigUint64Array];
 
 const crypto = Object.freeze({
   getRandomValues(array) {
-    if (ArrayBuffer.isView(array) && array.byteLength > 65536) {
+    if (!ArrayBuffer.isView(array)) throw new TypeError("Failed to execute 'getRandomValues' on 'Crypto': parameter 1 is not of type 'ArrayBufferView'.");
+    if (!INTEGER_ARRAYS.some((C) => array instanceof C)) {
+      throw new DOMException("Failed to execute 'getRandomValues' on 'Crypto': The provided ArrayBufferView is not an integer array type.", 'TypeMismatchError');
+    }
+    if (array.byteLength > 65536) {
       throw new DOMException(`The ArrayBufferView's byte length (${array.byteLength}) exceeds the number of bytes of entropy available via this API (65536)`, 'QuotaExceededError');
     }
     return native.getRandomValues(array);
@@ -57,6 +59,7 @@ define('Response', Response);
 define('AbortController', AbortController);
 define('AbortSignal', AbortSignal);
 define('Event', Event);
+define('CustomEvent', CustomEvent);
 define('EventTarget', EventTarget);
 define('TextEncoder', TextEncoder);
 define('TextDecoder', TextDecoder);
@@ -71,6 +74,19 @@ define('structuredClone', structuredClone);
 define('crypto', crypto);
 installLazySubtle();
 define('self', globalThis);
+define('process', createProcess(env));
+define(
+  'navigator',
+  Object.freeze({
+    userAgent: `bunbase-functions (QuickJS-NG ${native.engineVersion})`,
+    language: 'en-US',
+    languages: Object.freeze(['en-US']),
+    hardwareConcurrency: 1,
+    onLine: true,
+  }),
+);
+installUserTiming(performance);
+fixErrorStackSetter();
 installLazyUrl();
 installLazyStreams();
 

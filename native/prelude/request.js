@@ -1,6 +1,6 @@
 // WHATWG Request over a buffered body.
 import { cloneBodyState, consumeState, extractBody, mixinBody } from './body.js';
-import { Headers } from './headers.js';
+import { Headers, copyHeaders } from './headers.js';
 import { AbortController, AbortSignal } from './abort.js';
 import { parseUrl } from './lazy-url.js';
 
@@ -111,7 +111,7 @@ export class Request {
   }
 
   clone() {
-    return new Request(TRUSTED, { ...cloneBodyState(this.#s), headers: new Headers(this.#s.headers), signal: this.signal });
+    return new Request(TRUSTED, { ...cloneBodyState(this.#s), headers: copyHeaders(this.#s.headers), signal: this.signal });
   }
 
   get [Symbol.toStringTag]() {

@@ -1,6 +1,6 @@
 // WHATWG Response over a buffered body.
 import { cloneBodyState, consumeState, extractBody, mixinBody } from './body.js';
-import { Headers } from './headers.js';
+import { Headers, copyHeaders, freezeHeaders } from './headers.js';
 import { parseUrl } from './lazy-url.js';
 import { native } from './native.js';
 
@@ -55,12 +55,12 @@ export class Response {
 
   static redirect(url, status = 302) {
     if (!REDIRECT.includes(status)) throw new RangeError(`Failed to execute 'redirect' on 'Response': Invalid status code ${status}`);
-    const headers = new Headers({ location: parseUrl(String(url)) });
+    const headers = freezeHeaders(new Headers({ location: parseUrl(String(url)) }));
     return new Response(TRUSTED, { status, statusText: '', headers, bytes: null, source: null, used: false, type: 'default', url: '', redirected: false });
   }
 
   static error() {
-    return new Response(TRUSTED, { status: 0, statusText: '', headers: new Headers(), bytes: null, source: null, used: false, type: 'error', url: '', redirected: false });
+    return new Response(TRUSTED, { status: 0, statusText: '', headers: freezeHeaders(new Headers()), bytes: null, source: null, used: false, type: 'error', url: '', redirected: false });
   }
 
   get status() {
@@ -86,7 +86,7 @@ export class Response {
   }
 
   clone() {
-    return new Response(TRUSTED, { ...cloneBodyState(this.#s), headers: new Headers(this.#s.headers) });
+    return new Response(TRUSTED, { ...cloneBodyState(this.#s), headers: copyHeaders(this.#s.headers) });
   }
 
   get [Symbol.toStringTag]() {
@@ -100,6 +100,7 @@ mixinBody(Response, (r) => stateOf(r));
 export function createFetchResponse(v) {
   const headers = new Headers();
   for (const [n, val] of v.headers ?? []) headers.append(n, val);
+  freezeHeaders(headers);
   // Large bodies arrive already decoded (the runtime takes them out of the line).
   const bytes = v.body == null ? null : typeof v.body === 'string' ? native.base64Decode(v.body) : v.body;
   return new Response(TRUSTED, {

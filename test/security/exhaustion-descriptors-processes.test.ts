@@ -136,7 +136,7 @@ describe.each(RUNTIMES)('%s: descriptor exhaustion and fork bombs', (runtime) =>
     it('a fork bomb has nothing to fork with: no process API exists (the API is absent)', () =>
       checkAttack(runtime, {
         name: 'fork',
-        body: `const found = ['process', 'Bun', 'require', 'Worker', 'os'].filter((g) => typeof globalThis[g] !== 'undefined'); if (found.length) return found; throw Object.assign(new Error('no process API'), { code: 'API_ABSENT' });`,
+        body: `const found = ['process', 'Bun', 'require', 'Worker', 'os'].filter((g) => (g === 'process' ? typeof globalThis.process?.kill === 'function' : typeof globalThis[g] !== 'undefined')); if (found.length) return found; throw Object.assign(new Error('no process API'), { code: 'API_ABSENT' });`,
         caps: { allowChildProcess: true },
         stop: 'absent',
         codes: ['API_ABSENT'],

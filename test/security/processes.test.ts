@@ -77,7 +77,7 @@ const BUN: AttackRow[] = [
 const QJS: AttackRow[] = [
   {
     name: 'process, Bun, require, Worker and node:child_process do not exist (the API is absent)',
-    body: `const found = ['process', 'Bun', 'require', 'Worker', 'SharedWorker', 'Deno', 'os'].filter((g) => typeof globalThis[g] !== 'undefined'); for (const m of ['node:child_process', 'child_process', 'qjs:os', 'bun:ffi']) { try { await import(m); found.push(m); } catch {} } if (found.length) return found; throw Object.assign(new Error('no process API'), { code: 'API_ABSENT' });`,
+    body: `const found = ['process', 'Bun', 'require', 'Worker', 'SharedWorker', 'Deno', 'os'].filter((g) => (g === 'process' ? typeof globalThis.process?.kill === 'function' : typeof globalThis[g] !== 'undefined')); for (const m of ['node:child_process', 'child_process', 'qjs:os', 'bun:ffi']) { try { await import(m); found.push(m); } catch {} } if (found.length) return found; throw Object.assign(new Error('no process API'), { code: 'API_ABSENT' });`,
     caps: CHILDREN,
     stop: 'absent',
     codes: ['API_ABSENT'],

@@ -61,7 +61,7 @@ describe('quickjs-ng: no road to the protocol descriptor', () => {
   it('a handler has no descriptor API at all: the attempt fails because the API is absent', async () => {
     const r = await run(
       'quickjs-ng',
-      honest(`const found = ['process', 'require', 'Bun', 'std', 'os'].filter((g) => typeof globalThis[g] !== 'undefined');
+      honest(`const found = ['process', 'require', 'Bun', 'std', 'os'].filter((g) => (g === 'process' ? typeof globalThis.process?.kill === 'function' : typeof globalThis[g] !== 'undefined'));
         for (const m of ['node:fs', 'qjs:os', 'qjs:std']) { try { await import(m); found.push(m); } catch {} }
         if (found.length) return new Response('found ' + found.join(','));`),
     );

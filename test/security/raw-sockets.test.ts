@@ -93,7 +93,7 @@ const BUN: AttackRow[] = [
 const QJS: AttackRow[] = [
   {
     name: 'WebSocket, node:net, node:dgram, Bun.connect do not exist (the API is absent)',
-    body: `const found = []; for (const g of ['WebSocket', 'Bun', 'require', 'process', 'Deno']) if (typeof globalThis[g] !== 'undefined') found.push(g); for (const m of ['node:net', 'node:dgram', 'net', 'qjs:os']) { try { await import(m); found.push(m); } catch {} } if (found.length) return found; throw Object.assign(new Error('no socket API'), { code: 'API_ABSENT' });`,
+    body: `const found = []; for (const g of ['WebSocket', 'Bun', 'require', 'process', 'Deno']) if (g === 'process' ? typeof globalThis.process?.kill === 'function' : typeof globalThis[g] !== 'undefined') found.push(g); for (const m of ['node:net', 'node:dgram', 'net', 'qjs:os']) { try { await import(m); found.push(m); } catch {} } if (found.length) return found; throw Object.assign(new Error('no socket API'), { code: 'API_ABSENT' });`,
     caps: NET_ALLOWED,
     stop: 'absent',
     codes: ['API_ABSENT'],

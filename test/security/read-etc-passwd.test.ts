@@ -56,7 +56,7 @@ const BUN: AttackRow[] = [
 const QJS: AttackRow[] = [
   {
     name: 'process, require, Bun, std and os do not exist (the API is absent)',
-    body: `const present = ['process', 'require', 'Bun', 'Deno', 'std', 'os', 'scriptArgs'].filter((n) => typeof globalThis[n] !== 'undefined'); if (present.length === 0) throw Object.assign(new Error('absent'), { code: 'API_ABSENT' }); return present;`,
+    body: `const present = ['process', 'require', 'Bun', 'Deno', 'std', 'os', 'scriptArgs'].filter((n) => (n === 'process' ? typeof globalThis.process?.kill === 'function' : typeof globalThis[n] !== 'undefined')); if (present.length === 0) throw Object.assign(new Error('absent'), { code: 'API_ABSENT' }); return present;`,
     stop: 'absent',
     codes: ['API_ABSENT'],
     // The only file API there is, when files are allowed.

@@ -80,7 +80,7 @@ describe.each(RUNTIMES)('%s: signals to the host and other tenants', (runtime) =
     it('process.kill and every signal API do not exist (the API is absent)', async () => {
       await checkAttack(runtime, {
         name: 'kill',
-        body: `if (typeof process !== 'undefined' || typeof Bun !== 'undefined' || typeof os !== 'undefined') return 'found'; throw Object.assign(new Error('no signal API'), { code: 'API_ABSENT' });`,
+        body: `if (typeof globalThis.process?.kill === 'function' || typeof Bun !== 'undefined' || typeof os !== 'undefined') return 'found'; throw Object.assign(new Error('no signal API'), { code: 'API_ABSENT' });`,
         caps: CHILDREN,
         stop: 'absent',
         codes: ['API_ABSENT'],
