@@ -2,7 +2,7 @@
 // UTF-8 only (as the standard has it); TextDecoder knows UTF-8 (in C, with
 // the standard's replacement rules), UTF-16LE/BE, windows-1252 (which the
 // standard also calls latin1, ascii and iso-8859-1) and x-user-defined here,
-// and the other legacy encodings through a lazily loaded part
+// and every other encoding of the standard through a lazily loaded part
 // (legacy-encodings.js) on first use of one of their labels.
 import { native } from './native.js';
 import { LABELS } from './encoding-labels.js';
@@ -168,9 +168,9 @@ function createDecoder(name) {
     case 'x-user-defined':
       return new SingleByteDecoder(USER_DEFINED_HIGH, name);
     default: {
-      const high = loadLegacyEncodings().highCodePoints(name);
-      if (!high) throw new RangeError(`Failed to construct 'TextDecoder': the encoding ${name} is not supported by this runtime.`);
-      return new SingleByteDecoder(high, name);
+      const legacy = loadLegacyEncodings();
+      const high = legacy.highCodePoints(name);
+      return high ? new SingleByteDecoder(high, name) : legacy.createDecoder(name);
     }
   }
 }
@@ -197,7 +197,7 @@ export class TextEncoder {
 
 /** The encoding name for a label, or undefined (the standard's "get an encoding"). */
 export function encodingForLabel(label) {
-  return LABELS.get(String(label).trim().toLowerCase());
+  return LABELS.get(String(label).replace(/^[\t\n\f\r ]+|[\t\n\f\r ]+$/g, '').toLowerCase());
 }
 
 export class TextDecoder {

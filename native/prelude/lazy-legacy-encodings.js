@@ -1,4 +1,4 @@
-// The legacy single-byte encodings, loaded on the first TextDecoder for one
+// The legacy encodings, loaded on the first TextDecoder for one
 // of them (see legacy-encodings.js).
 import { loadLazy } from './lazy.js';
 
