@@ -12,11 +12,13 @@ export interface PoolBundle {
   filename: string;
   /** Points positions in worker stacks, logs and messages at the original files; absent without a source map. */
   mapStack: StackMapper | undefined;
+  /** The source map's JSON text, for callers that keep the bundle (the registry stores it with each version). */
+  sourceMap: string | undefined;
 }
 
 /** A map the user passed is checked at once: a broken one is their input error, reported before any spawn. */
 function withMap(source: string, filename: string, map: string | undefined): PoolBundle {
-  if (map === undefined || map === '') return { source, filename, mapStack: undefined };
+  if (map === undefined || map === '') return { source, filename, mapStack: undefined, sourceMap: undefined };
   let parsed: SourceMap;
   try {
     parsed = SourceMap.parse(map);
@@ -25,7 +27,7 @@ function withMap(source: string, filename: string, map: string | undefined): Poo
       cause: error,
     });
   }
-  return { source, filename, mapStack: createStackMapper(filename, parsed) };
+  return { source, filename, mapStack: createStackMapper(filename, parsed), sourceMap: map };
 }
 
 /** Our own build's map is parsed only when a stack first needs it. */
@@ -34,6 +36,7 @@ function fromHandler(bundle: HandlerBundle): PoolBundle {
     source: bundle.code,
     filename: bundle.filename,
     mapStack: createStackMapper(bundle.filename, () => SourceMap.parse(bundle.sourceMap)),
+    sourceMap: bundle.sourceMap,
   };
 }
 
