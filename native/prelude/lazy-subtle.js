@@ -1,8 +1,8 @@
-// crypto.subtle and CryptoKey, loaded on first use (see hashes.js).
+// crypto.subtle and CryptoKey, loaded on first use (see webcrypto.js).
 import { installLazy, loadLazy } from './lazy.js';
 
 export function loadSubtle() {
-  return loadLazy('hashes', '__qw_subtle', ['CryptoKey']);
+  return loadLazy('webcrypto', '__qw_subtle', ['CryptoKey']);
 }
 
 export function installLazySubtle() {

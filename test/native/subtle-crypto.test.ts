@@ -49,7 +49,8 @@ describe('native worker: crypto.subtle', () => {
           type: key.type,
           cls: key instanceof CryptoKey,
           exported: await crypto.subtle.exportKey('raw', key).then(() => 'yes', (e) => e.name),
-          unsupported: await crypto.subtle.encrypt({ name: 'AES-GCM' }, key, new Uint8Array(1)).then(() => 'yes', (e) => e.name),
+          unsupported: await crypto.subtle.encrypt({ name: 'AES-OCB' }, key, new Uint8Array(1)).then(() => 'yes', (e) => e.name),
+          mismatch: await crypto.subtle.encrypt({ name: 'AES-GCM', iv: new Uint8Array(12) }, key, new Uint8Array(1)).then(() => 'yes', (e) => e.name),
         });
       }`);
     const body = '{"event":"paid"}';
@@ -64,6 +65,7 @@ describe('native worker: crypto.subtle', () => {
       cls: true,
       exported: 'InvalidAccessError',
       unsupported: 'NotSupportedError',
+      mismatch: 'InvalidAccessError',
     });
   });
 });
