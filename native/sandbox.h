@@ -45,7 +45,11 @@ typedef struct QWSandboxPolicy {
      * reachable. allow_filesystem with n_rw_paths == 0 adds every top-level
      * entry except /proc, /sys and /dev, read-write (the original "all paths"
      * semantics). The host passes no rw/ro paths when the profile forbids
-     * files. */
+     * files. Read-only wins where the two overlap: a read-only path inside a
+     * read-write grant (or inside "everything") is split out of it, entry by
+     * entry, and the split directories themselves become read-only (nothing
+     * new can be created directly in them); a read-write path inside a
+     * read-only one is only readable. */
     int allow_filesystem;
     const char *const *rw_paths; /* directories: read, write, create, remove */
     size_t n_rw_paths;

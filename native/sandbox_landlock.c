@@ -137,15 +137,30 @@ static int path_within(const char *path, const char *dir) {
     return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
 
+/* A path left out of a wider grant: `hidden` ones (/proc, /sys, /dev) get no
+ * access at all, the others are read-only directories with a rule of their
+ * own. */
+typedef struct QWExclusion {
+    char *path; /* canonical (realpath), owned */
+    int hidden;
+} QWExclusion;
+
 /* Grants `access` to every entry of `dir` except the excluded paths. Where an
  * excluded path lies further down, the entry is split the same way instead of
  * being granted whole. Landlock rules only add access, so "all but" has to be
  * spelled out; and a grant on a directory covers everything beneath it, so a
  * read-only directory inside a read-write one must not be granted from above.
- * The price: a directory that is split is not itself granted, so new entries
- * cannot be created directly in it (fail closed). */
-static void add_all_but(QWRuleset *rs, const char *dir, uint64_t access, char *const *excluded, size_t n_excluded,
-                        int depth) {
+ * A split directory itself gets only `read` (nothing when a hidden path is
+ * beneath it), so new entries cannot be created directly in it, nor removed
+ * or renamed there (fail closed): its existing entries keep `access`. */
+static void add_all_but(QWRuleset *rs, const char *dir, uint64_t access, uint64_t read,
+                        const QWExclusion *excluded, size_t n_excluded, int depth) {
+    int hidden_below = 0;
+    for (size_t i = 0; i < n_excluded; i++)
+        if (excluded[i].hidden && path_within(excluded[i].path, dir))
+            hidden_below = 1;
+    if (!hidden_below)
+        add_path(rs, dir, read, 0);
     DIR *d = opendir(dir);
     if (!d) {
         qw__sandbox_note(rs->report, "landlock: cannot list %s: %s", dir, strerror(errno));
@@ -162,42 +177,97 @@ static void add_all_but(QWRuleset *rs, const char *dir, uint64_t access, char *c
             continue;
         int skip = 0, split = 0;
         for (size_t i = 0; i < n_excluded; i++) {
-            if (!strcmp(path, excluded[i]))
+            if (!strcmp(path, excluded[i].path))
                 skip = 1;
-            else if (path_within(excluded[i], path))
+            else if (path_within(excluded[i].path, path))
                 split = 1;
         }
         if (skip)
             continue;
         struct stat st;
         if (split && depth < 64 && lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
-            add_all_but(rs, path, access, excluded, n_excluded, depth + 1);
+            add_all_but(rs, path, access, read, excluded, n_excluded, depth + 1);
         else
             add_path(rs, path, access, 1);
     }
     closedir(d);
 }
 
+/* Canonical forms of the read-only paths; entries that do not resolve are
+ * left out (they get no rule either). The caller frees with free_exclusions. */
+static QWExclusion *read_only_exclusions(const QWSandboxPolicy *policy, size_t extra, size_t *n) {
+    QWExclusion *ex = calloc(policy->n_ro_paths + extra + 1, sizeof *ex);
+    *n = 0;
+    if (!ex)
+        return NULL;
+    for (size_t i = 0; i < policy->n_ro_paths; i++) {
+        char *real = policy->ro_paths[i] ? realpath(policy->ro_paths[i], NULL) : NULL;
+        if (real)
+            ex[(*n)++] = (QWExclusion){.path = real, .hidden = 0};
+    }
+    return ex;
+}
+
+static void free_exclusions(QWExclusion *ex, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        free(ex[i].path);
+    free(ex);
+}
+
 /* allow_filesystem with no list: everything except /proc, /sys, /dev, and
  * except the read-only directories, which get their own read-only rule. */
-static void add_everything(QWRuleset *rs, uint64_t access, const char *const *ro, size_t n_ro) {
-    char *excluded[3 + 64];
-    size_t n = 0;
-    excluded[n++] = "/proc";
-    excluded[n++] = "/sys";
-    excluded[n++] = "/dev";
-    for (size_t i = 0; i < n_ro && n < sizeof excluded / sizeof excluded[0]; i++) {
-        char *real = realpath(ro[i], NULL);
-        if (real)
-            excluded[n++] = real;
-    }
-    if (n_ro > 64)
-        qw__sandbox_note(rs->report, "landlock: more than 64 read-only paths; the rest are not excluded");
-    add_all_but(rs, "/", access, excluded, n, 0);
-    for (size_t i = 3; i < n; i++)
-        free(excluded[i]);
-    if (n_ro > 64)
+static void add_everything(QWRuleset *rs, uint64_t access, uint64_t read, const QWSandboxPolicy *policy) {
+    static const char *const hidden[] = {"/proc", "/sys", "/dev"};
+    size_t n;
+    QWExclusion *ex = read_only_exclusions(policy, 3, &n);
+    if (!ex) {
+        qw__sandbox_note(rs->report, "landlock: out of memory");
         rs->failed = 1;
+        return;
+    }
+    for (size_t i = 0; i < 3; i++) {
+        ex[n].path = strdup(hidden[i]);
+        ex[n].hidden = 1;
+        if (ex[n].path)
+            n++;
+        else
+            rs->failed = 1;
+    }
+    add_all_but(rs, "/", access, read, ex, n, 0);
+    free_exclusions(ex, n);
+}
+
+/* One listed read-write directory. Read-only wins where the two overlap: a
+ * read-write path at or inside a read-only one gets only the read-only rule,
+ * and a read-only path inside it is split out of its grant. */
+static void add_read_write(QWRuleset *rs, const char *path, uint64_t access, uint64_t read,
+                           const QWSandboxPolicy *policy) {
+    size_t n_ro, n_inside = 0;
+    QWExclusion *ro = read_only_exclusions(policy, 0, &n_ro);
+    char *real = realpath(path, NULL);
+    if (!ro || !real) { /* a missing path: add_path notes it and fails closed */
+        if (ro)
+            free_exclusions(ro, n_ro);
+        free(real);
+        add_path(rs, path, access, 0);
+        return;
+    }
+    int covered = 0;
+    for (size_t i = 0; i < n_ro; i++) {
+        if (path_within(real, ro[i].path))
+            covered = 1;
+        else if (path_within(ro[i].path, real)) {
+            QWExclusion keep = ro[i];
+            ro[i] = ro[n_inside];
+            ro[n_inside++] = keep;
+        }
+    }
+    if (!covered && n_inside == 0)
+        add_path(rs, real, access, 0);
+    else if (!covered)
+        add_all_but(rs, real, access, read, ro, n_inside, 0);
+    free_exclusions(ro, n_ro);
+    free(real);
 }
 
 QWSandboxState qw__sandbox_landlock(const QWSandboxPolicy *policy, QWSandboxReport *report) {
@@ -234,9 +304,9 @@ QWSandboxState qw__sandbox_landlock(const QWSandboxPolicy *policy, QWSandboxRepo
     const uint64_t rw = rs.handled & ~QW_LL_FS_EXECUTE;
 
     if (policy->allow_filesystem && policy->n_rw_paths == 0)
-        add_everything(&rs, policy->allow_child_process ? rs.handled : rw, policy->ro_paths, policy->n_ro_paths);
+        add_everything(&rs, policy->allow_child_process ? rs.handled : rw, read, policy);
     for (size_t i = 0; i < policy->n_rw_paths; i++)
-        add_path(&rs, policy->rw_paths[i], rw, 0);
+        add_read_write(&rs, policy->rw_paths[i], rw, read, policy);
     for (size_t i = 0; i < policy->n_ro_paths; i++)
         add_path(&rs, policy->ro_paths[i], read, 0);
     if (policy->workdir)

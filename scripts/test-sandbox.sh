@@ -159,6 +159,34 @@ check "fenced:  --allow-fs: /etc/passwd readable" escaped \
   "${LAUNCH[@]/--fs-rw/--fs-ro}" --allow-fs -- "$A" read /etc/passwd
 check "fenced:  --allow-fs: /proc still denied" refused \
   "${LAUNCH[@]/--fs-rw/--fs-ro}" --allow-fs -- "$A" read /proc/1/cmdline
+# A read-only directory nested in a read-write one: Landlock rules only add
+# access, so the read-write grant is split around it (read-only wins).
+mkdir -p "$T/nest/ro/deep" "$T/nest/sub" "$T/nest/ro-sibling"
+echo "kept" > "$T/nest/ro/file.txt"
+echo "own" > "$T/nest/own.txt"
+NEST=("$OUT/bunbase-launcher" --fs-rw "$T/nest" --fs-ro "$T/nest/ro" --workdir "$T/work"
+      "${RUNTIME[@]}" "${ENV[@]}" --max-fds 64)
+for target in "$T/nest/ro/new.txt" "$T/nest/ro/file.txt" "$T/nest/ro/deep/new.txt"; do
+  check "control: nested ro: write $target" escaped "$A" write "$target"
+  rm -f "$T/nest/ro/new.txt" "$T/nest/ro/deep/new.txt"; echo "kept" > "$T/nest/ro/file.txt"
+  check "fenced:  nested ro: write $target" refused "${NEST[@]}" -- "$A" write "$target"
+done
+check "fenced:  nested ro: mkdir inside it" refused "${NEST[@]}" -- "$A" mkdir "$T/nest/ro/dir"
+check "fenced:  nested ro: still readable" escaped "${NEST[@]}" -- "$A" read "$T/nest/ro/file.txt"
+check "fenced:  nested ro: the rest is writable" escaped "${NEST[@]}" -- "$A" write "$T/nest/sub/new.txt"
+check "fenced:  nested ro: a sibling with the same prefix" escaped "${NEST[@]}" -- "$A" write "$T/nest/ro-sibling/new.txt"
+check "fenced:  nested ro: an existing file beside it" escaped "${NEST[@]}" -- "$A" write "$T/nest/own.txt"
+check "fenced:  nested ro: the split directory is listable" escaped "${NEST[@]}" -- "$A" read "$T/nest"
+check "fenced:  nested ro: no new entry beside it (the cost)" refused "${NEST[@]}" -- "$A" write "$T/nest/new.txt"
+check "fenced:  read-write inside read-only: read-only wins" refused \
+  "$OUT/bunbase-launcher" --fs-ro "$T/nest" --fs-rw "$T/nest/sub" --workdir "$T/work" "${RUNTIME[@]}" "${ENV[@]}" \
+  -- "$A" write "$T/nest/sub/other.txt"
+check "fenced:  --allow-fs with a nested ro: refused inside it" refused \
+  "$OUT/bunbase-launcher" --allow-fs --fs-ro "$T/nest/ro" --workdir "$T/work" "${RUNTIME[@]}" "${ENV[@]}" \
+  -- "$A" write "$T/nest/ro/new.txt"
+check "fenced:  --allow-fs with a nested ro: a split ancestor is listable" escaped \
+  "$OUT/bunbase-launcher" --allow-fs --fs-ro "$T/nest/ro" --workdir "$T/work" "${RUNTIME[@]}" "${ENV[@]}" \
+  -- "$A" read "$T/nest"
 
 echo "== processes (seccomp)"
 attack fork
