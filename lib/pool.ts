@@ -224,7 +224,7 @@ export class Pool extends EventEmitter<PoolEvents> {
     const tasks = this.#queue.drain();
     for (const waiter of waiters) waiter.reject(error);
     for (const task of tasks) this.#fail(task, error);
-    if (waiters.length === 0 && tasks.length === 0) this.emit('error', error);
+    if (waiters.length === 0 && tasks.length === 0 && !this.#closed) this.emit('error', error);
     this.#checkDrained();
   }
 
