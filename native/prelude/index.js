@@ -12,6 +12,7 @@ import { fetch } from './fetch.js';
 import { createFs } from './fs.js';
 import { installLazyUrl } from './lazy-url.js';
 import { installLazyStreams } from './lazy-streams.js';
+import { installLazyIntl } from './lazy-intl.js';
 import { Blob, File } from './blob.js';
 import { FormData } from './formdata.js';
 import { installLazySubtle, loadSubtle } from './lazy-subtle.js';
@@ -89,6 +90,7 @@ installUserTiming(performance);
 fixErrorStackSetter();
 installLazyUrl();
 installLazyStreams();
+installLazyIntl();
 
 if (!native.allowEval) {
   // The engine has no compiler in this context (no eval intrinsic), so every

@@ -17,8 +17,6 @@ export const expectedGaps: Record<string, string> = {
   'bun/yaml/node': "allowEval false: the static check refuses esbuild's __require shim",
 
   // QuickJS-NG: Web platform gaps.
-  'quickjs-ng/linkedom/browser': 'no Intl',
-  'quickjs-ng/linkedom/node': 'no Intl',
   // QuickJS-NG: a --platform=node bundle expects Node's builtins, which QuickJS-NG does not have.
   'quickjs-ng/cheerio/node': 'node builtin: require("buffer")',
   'quickjs-ng/qs/node': 'node builtin: require("util")',
