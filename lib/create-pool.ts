@@ -44,7 +44,7 @@ export function createPool(options: PoolOptions): Pool {
     options: resolved,
     capabilities,
     bundle,
-    hostCall: createHostCallHandler(capabilities, resolved.maxBodyBytes, resolved.timeoutMs),
+    hostCall: createHostCallHandler(capabilities, resolved.maxBodyBytes, resolved.timeoutMs, resolved.hostFetch.maxSockets),
     createWorker,
   });
 }

@@ -23,7 +23,10 @@ export type ErrorCode =
   | 'SANDBOX_UNAVAILABLE'
   | 'ABORTED'
   | 'BODY_TOO_LARGE'
-  | 'RESPONSE_TOO_LARGE';
+  | 'RESPONSE_TOO_LARGE'
+  | 'FETCH_CONCURRENCY_LIMIT'
+  | 'FETCH_BUFFER_LIMIT'
+  | 'HOST_SOCKETS_EXHAUSTED';
 
 export interface FunctionsErrorOptions {
   cause?: unknown;
@@ -200,6 +203,30 @@ export class ResponseTooLargeError extends FunctionsError {
   }
 }
 
+/** A handler has more host fetches in flight than `hostFetch.maxConcurrentPerInvocation` or `…PerWorker` allow. */
+export class FetchConcurrencyLimitError extends FunctionsError {
+  constructor(message: string, options?: FunctionsErrorOptions) {
+    super('FETCH_CONCURRENCY_LIMIT', message, options);
+    this.name = 'FetchConcurrencyLimitError';
+  }
+}
+
+/** An invocation's host fetches together hold more bytes in the host than `hostFetch.maxBufferedBytes`. */
+export class FetchBufferLimitError extends FunctionsError {
+  constructor(message: string, options?: FunctionsErrorOptions) {
+    super('FETCH_BUFFER_LIMIT', message, options);
+    this.name = 'FetchBufferLimitError';
+  }
+}
+
+/** The host has no outbound socket to spare: `hostFetch.maxSockets` reached, or the OS said EMFILE/ENFILE. */
+export class HostSocketsExhaustedError extends FunctionsError {
+  constructor(message: string, options?: FunctionsErrorOptions) {
+    super('HOST_SOCKETS_EXHAUSTED', message, options);
+    this.name = 'HostSocketsExhaustedError';
+  }
+}
+
 const CONSTRUCTORS: Record<ErrorCode, new (message: string, options?: FunctionsErrorOptions) => FunctionsError> = {
   HANDLER_ERROR: HandlerError,
   TIMEOUT: TimeoutError,
@@ -228,6 +255,9 @@ const CONSTRUCTORS: Record<ErrorCode, new (message: string, options?: FunctionsE
   SANDBOX_UNAVAILABLE: SandboxUnavailableError,
   ABORTED: AbortedError,
   BODY_TOO_LARGE: BodyTooLargeError,
+  FETCH_CONCURRENCY_LIMIT: FetchConcurrencyLimitError,
+  FETCH_BUFFER_LIMIT: FetchBufferLimitError,
+  HOST_SOCKETS_EXHAUSTED: HostSocketsExhaustedError,
   RESPONSE_TOO_LARGE: ResponseTooLargeError,
 };
 

@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { EntrySourceSchema } from './bundle/options.js';
 import { InvalidOptionsError, type ValidationIssue } from './errors.js';
+import { defaultSocketLimit } from './host-calls/socket-gate.js';
 
 const MB = 1024 * 1024;
 
@@ -88,6 +89,32 @@ export const PoolOptionsSchema = v.pipe(
      * warm round trip at no extra CPU per call). 0 turns it off. Default 200 µs.
      */
     spinWaitUs: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(10_000)), 200),
+    /**
+     * Limits on the fetches the host performs for handlers (docs/security.md,
+     * "Host calls"). A fetch beyond one fails inside the handler with its own
+     * code; the invocation goes on.
+     */
+    hostFetch: v.optional(
+      v.strictObject({
+        /** Fetches one invocation may have in flight (`FETCH_CONCURRENCY_LIMIT`). Default 16. */
+        maxConcurrentPerInvocation: v.optional(PositiveInt, 16),
+        /** Fetches one worker may have in flight, all its invocations together (`FETCH_CONCURRENCY_LIMIT`). Default 64. */
+        maxConcurrentPerWorker: v.optional(PositiveInt, 64),
+        /**
+         * Bytes the host holds for one invocation's fetches together: request
+         * bodies waiting to be sent, response bodies being read or waiting to
+         * reach the worker (`FETCH_BUFFER_LIMIT`). Default: `maxBodyBytes`.
+         */
+        maxBufferedBytes: v.optional(PositiveInt),
+        /**
+         * Outbound sockets open in this host process, every pool together,
+         * beyond which this pool's fetches fail (`HOST_SOCKETS_EXHAUSTED`).
+         * Default: half the process's descriptor limit, at most 4096.
+         */
+        maxSockets: v.optional(PositiveInt),
+      }),
+      {},
+    ),
     /** Grace period for a worker to exit after `shutdown` before it is killed. Default 2000 ms. */
     shutdownTimeoutMs: v.optional(NonNegativeInt, 2000),
   }),
@@ -102,9 +129,18 @@ export const PoolOptionsSchema = v.pipe(
 );
 
 export type PoolOptions = v.InferInput<typeof PoolOptionsSchema>;
-export type ResolvedPoolOptions = Omit<v.InferOutput<typeof PoolOptionsSchema>, 'maxMessageBytes'> & {
+export type ResolvedPoolOptions = Omit<v.InferOutput<typeof PoolOptionsSchema>, 'maxMessageBytes' | 'hostFetch'> & {
   maxMessageBytes: number;
+  hostFetch: HostFetchLimits;
 };
+
+/** `hostFetch` with every default filled in. */
+export interface HostFetchLimits {
+  maxConcurrentPerInvocation: number;
+  maxConcurrentPerWorker: number;
+  maxBufferedBytes: number;
+  maxSockets: number;
+}
 
 export function issuesOf(issues: readonly v.BaseIssue<unknown>[]): ValidationIssue[] {
   return issues.map((issue) => ({
@@ -128,5 +164,11 @@ export function validateOptions(input: unknown): ResolvedPoolOptions {
   return {
     ...options,
     maxMessageBytes: options.maxMessageBytes ?? Math.ceil((options.maxBodyBytes * 4) / 3) + MB,
+    hostFetch: {
+      maxConcurrentPerInvocation: options.hostFetch.maxConcurrentPerInvocation,
+      maxConcurrentPerWorker: options.hostFetch.maxConcurrentPerWorker,
+      maxBufferedBytes: options.hostFetch.maxBufferedBytes ?? options.maxBodyBytes,
+      maxSockets: options.hostFetch.maxSockets ?? defaultSocketLimit(),
+    },
   };
 }

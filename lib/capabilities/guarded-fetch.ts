@@ -1,6 +1,7 @@
 import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { CapabilityDeniedError, FunctionsError } from '../errors.js';
+import { CapabilityDeniedError, FunctionsError, HostSocketsExhaustedError } from '../errors.js';
+import type { SocketGate } from '../host-calls/socket-gate.js';
 import { checkAddress } from './address-policy.js';
 import { abortable, createDeadline } from './deadline.js';
 import { checkUrl, describeTarget, type NetworkCapabilities } from './network.js';
@@ -55,6 +56,10 @@ export interface GuardedFetchOptions {
   onDenied?: (denial: NetworkDenial) => void;
   /** Replaces the system resolver (for tests). Default: `dns.lookup` with `all: true`. */
   resolve?: ResolveHost;
+  /** Counts response bytes against a budget shared with other fetches (`FetchBufferLimitError` when refused). */
+  charge?: (bytes: number) => boolean;
+  /** Admits each connection against a cap on open sockets (`HostSocketsExhaustedError` when full). Default: none. */
+  sockets?: SocketGate;
 }
 
 /**
@@ -98,7 +103,7 @@ export async function guardedFetch(
     let current = request.url;
     for (let redirects = 0; ; redirects += 1) {
       const hop = await connectChecked(current, caps, options, deadline.signal);
-      const response = await send(hop.url, method, headers, body, hop.addresses, deadline.signal);
+      const response = await send(hop.url, method, headers, body, hop.addresses, deadline.signal, options.sockets);
       const location = response.headers.location;
       if (mode === 'manual' || !REDIRECT_STATUSES.has(response.statusCode ?? 0) || location === undefined) {
         return {
@@ -113,6 +118,7 @@ export async function guardedFetch(
             deadline.signal,
             describeTarget(hop.url),
             method !== 'HEAD' && response.statusCode !== 204 && response.statusCode !== 304,
+            options.charge,
           ),
         };
       }
@@ -177,8 +183,18 @@ function send(
   body: Uint8Array | null,
   addresses: readonly ResolvedAddress[],
   signal: AbortSignal,
+  sockets: SocketGate | undefined,
 ): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
+    const releaseSocket = sockets === undefined ? () => {} : sockets.tryAcquire();
+    if (releaseSocket === undefined) {
+      reject(
+        new HostSocketsExhaustedError(
+          `The host already has ${sockets?.limit ?? 0} outbound sockets open (hostFetch.maxSockets); try again later.`,
+        ),
+      );
+      return;
+    }
     const outgoing: Record<string, string> = Object.fromEntries(headers);
     outgoing.host = url.host;
     if (body !== null) outgoing['content-length'] = String(body.byteLength);
@@ -200,6 +216,16 @@ function send(
       signal.removeEventListener('abort', onAbort);
       resolve(response);
     });
+    // The slot is the descriptor: it is free once the socket is closed (or the
+    // request closed without ever getting one).
+    let socketAssigned = false;
+    req.once('socket', (socket) => {
+      socketAssigned = true;
+      socket.once('close', releaseSocket);
+    });
+    req.once('close', () => {
+      if (!socketAssigned) releaseSocket();
+    });
     req.on('error', (error) => {
       signal.removeEventListener('abort', onAbort);
       reject(error);
@@ -212,7 +238,14 @@ function send(
 
 /** Our own errors pass through; anything else becomes a `TypeError` like `fetch` throws. */
 function toFetchError(error: unknown): Error {
-  if (error instanceof FunctionsError || error instanceof TypeError) return error;
+  if (error instanceof FunctionsError) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'EMFILE' || code === 'ENFILE') {
+    return new HostSocketsExhaustedError('The host is out of file descriptors for outbound sockets (EMFILE); try again later.', {
+      cause: error,
+    });
+  }
+  if (error instanceof TypeError) return error;
   const message = error instanceof Error ? error.message : String(error);
   return new TypeError(`fetch failed: ${message}`, { cause: error });
 }

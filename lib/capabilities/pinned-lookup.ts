@@ -31,16 +31,28 @@ export async function addressesOf(hostname: string, resolve: ResolveHost): Promi
  * judged, and no second DNS answer can be slipped in (DNS rebinding).
  */
 export function createPinnedLookup(addresses: readonly ResolvedAddress[]): LookupFunction {
-  return (_hostname, options, callback) => {
-    const wanted = options.family === 4 || options.family === 6 ? addresses.filter((a) => a.family === options.family) : addresses;
-    const first = wanted[0];
-    if (first === undefined) {
-      const error = Object.assign(new Error('no checked address of the requested family'), { code: 'ENOTFOUND' });
-      callback(error, '', 0);
-    } else if (options.all === true) {
-      callback(null, wanted.map(({ address, family }) => ({ address, family })));
-    } else {
-      callback(null, first.address, first.family);
-    }
-  };
+  // Answer asynchronously, as dns.lookup does. Node's socket code assumes it:
+  // answered synchronously, a connect() that fails at once (EMFILE when the
+  // host is out of descriptors) emits 'error' on the socket before
+  // http.request has attached its listener, and the host process dies of an
+  // unhandled 'error'.
+  return (hostname, options, callback) => setImmediate(() => answer(addresses, hostname, options, callback));
+}
+
+function answer(
+  addresses: readonly ResolvedAddress[],
+  _hostname: string,
+  options: Parameters<LookupFunction>[1],
+  callback: Parameters<LookupFunction>[2],
+): void {
+  const wanted = options.family === 4 || options.family === 6 ? addresses.filter((a) => a.family === options.family) : addresses;
+  const first = wanted[0];
+  if (first === undefined) {
+    const error = Object.assign(new Error('no checked address of the requested family'), { code: 'ENOTFOUND' });
+    callback(error, '', 0);
+  } else if (options.all === true) {
+    callback(null, wanted.map(({ address, family }) => ({ address, family })));
+  } else {
+    callback(null, first.address, first.family);
+  }
 }

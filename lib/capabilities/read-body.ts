@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { ResponseTooLargeError } from '../errors.js';
+import { FetchBufferLimitError, ResponseTooLargeError } from '../errors.js';
 
 /**
  * Buffers a response body, aborting as soon as it exceeds `maxBytes` (also
@@ -13,6 +13,8 @@ export function readBody(
   target: string,
   /** False for HEAD, 204 and 304, whose content-length describes a body that is not sent. */
   bodyExpected = true,
+  /** Counts received bytes against a budget shared with other fetches; false stops the read. */
+  charge?: (bytes: number) => boolean,
 ): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     const tooLarge = (): ResponseTooLargeError =>
@@ -42,7 +44,13 @@ export function readBody(
     response.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > maxBytes) finish(tooLarge());
-      else chunks.push(chunk);
+      else if (charge !== undefined && !charge(chunk.length)) {
+        finish(
+          new FetchBufferLimitError(
+            `The response from ${target} would take this invocation's fetches over the bytes the host holds for them (hostFetch.maxBufferedBytes); fetch less at a time.`,
+          ),
+        );
+      } else chunks.push(chunk);
     });
     response.on('end', () => {
       const body = Buffer.concat(chunks, size);

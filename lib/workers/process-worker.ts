@@ -25,6 +25,7 @@ import {
   type WorkerMessage,
 } from '../protocol/index.js';
 import { EXIT_FENCE_INCOMPLETE, missingLayers } from '../sandbox/fence-report.js';
+import { HostCallBudget, type HostCallTicket } from '../host-calls/budget.js';
 import { InvocationLogs } from './invocation-logs.js';
 import { OutputCapture } from './output-capture.js';
 import { SpinWait } from './spin-wait.js';
@@ -92,6 +93,7 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
   #spawnedAt = 0;
   #output: OutputCapture;
   #watchdog: Watchdog | undefined;
+  readonly #hostCalls: HostCallBudget;
 
   constructor(runtime: RuntimeName, context: WorkerContext, launch: LaunchSpec) {
     super();
@@ -109,6 +111,7 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
       this.#log({ level, message, time: Date.now() }, this.#soleInvocation()),
     );
     this.#exitPromise = new Promise((resolve) => (this.#resolveExit = resolve));
+    this.#hostCalls = new HostCallBudget(context.options.hostFetch);
     this.#spin = new SpinWait(context.options.spinWaitUs, () => this.#invocations.size > 0 && !this.#exited);
   }
 
@@ -279,10 +282,11 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
     this.#child?.kill('SIGKILL');
   }
 
-  #send(message: HostMessage): void {
+  /** `onWritten` runs once the line has left this process (or could not be written). */
+  #send(message: HostMessage, onWritten?: () => void): void {
     const channel = this.#channel;
-    if (channel === undefined || channel.destroyed || !channel.writable) return;
-    channel.write(encodeMessage(message));
+    if (channel === undefined || channel.destroyed || !channel.writable) return onWritten?.();
+    channel.write(encodeMessage(message), onWritten);
   }
 
   #soleInvocation(): number {
@@ -429,6 +433,14 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
       });
       return;
     }
+    let ticket: HostCallTicket;
+    try {
+      ticket = this.#hostCalls.admit(message.id, args.body === null ? 0 : Math.floor((args.body.length * 3) / 4));
+    } catch (error) {
+      const { code, message: text } = error as FunctionsError;
+      this.#send({ id: message.id, type: 'result', payload: { call, ok: false, error: { code, message: text } } });
+      return;
+    }
     const controller = new AbortController();
     invocation.calls.add(controller);
     const onDenied = (denial: { capability: 'network'; target: string; rule: string } | WorkerEvents['denied'][0]): void => {
@@ -436,23 +448,29 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
       this.emit('denied', denial, message.id);
     };
     this.#context
-      .hostCall(args, { signal: controller.signal, onDenied })
+      .hostCall(args, { signal: controller.signal, onDenied, charge: ticket.charge })
       .then(
         (value) => {
-          this.#send({
-            id: message.id,
-            type: 'result',
-            payload: {
-              call,
-              ok: true,
-              value: {
-                ...value,
-                body: value.body.byteLength === 0 ? null : Buffer.from(value.body).toString('base64'),
+          // The body stays counted until it has been written to the worker:
+          // a worker that stops reading cannot make the host pile results up.
+          this.#send(
+            {
+              id: message.id,
+              type: 'result',
+              payload: {
+                call,
+                ok: true,
+                value: {
+                  ...value,
+                  body: value.body.byteLength === 0 ? null : Buffer.from(value.body).toString('base64'),
+                },
               },
             },
-          });
+            ticket.release,
+          );
         },
         (error: unknown) => {
+          ticket.release();
           const code = error instanceof FunctionsError ? error.code : 'FETCH_FAILED';
           const text = error instanceof Error ? error.message : String(error);
           this.#send({ id: message.id, type: 'result', payload: { call, ok: false, error: { code, message: text } } });

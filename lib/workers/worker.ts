@@ -76,7 +76,12 @@ export type WorkerEvents = {
 /** Performs host calls (`fetch`) for a worker, with the pool's profile. */
 export type HostCallHandler = (
   args: FetchArgs,
-  context: { signal: AbortSignal; onDenied: (denial: Denial) => void },
+  context: {
+    signal: AbortSignal;
+    onDenied: (denial: Denial) => void;
+    /** Counts bytes the call holds in the host against its invocation's budget; false when over it. */
+    charge: (bytes: number) => boolean;
+  },
 ) => Promise<{
   status: number;
   statusText: string;
