@@ -1,3 +1,6 @@
+import type { InvocationMetrics } from './response.js';
+import type { LogEntry } from './workers/worker.js';
+
 /**
  * Every failure the library reports is a `FunctionsError` with a stable string
  * `code`. Match on `error.code`, not on `instanceof`: codes are the contract,
@@ -26,7 +29,8 @@ export type ErrorCode =
   | 'RESPONSE_TOO_LARGE'
   | 'FETCH_CONCURRENCY_LIMIT'
   | 'FETCH_BUFFER_LIMIT'
-  | 'HOST_SOCKETS_EXHAUSTED';
+  | 'HOST_SOCKETS_EXHAUSTED'
+  | 'RESOURCE_EXHAUSTED';
 
 export interface FunctionsErrorOptions {
   cause?: unknown;
@@ -40,6 +44,16 @@ export class FunctionsError extends Error {
   readonly code: ErrorCode;
   readonly workerStack: string | undefined;
   readonly workerName: string | undefined;
+  /**
+   * The pool's id of the invocation this error ended, the same id its
+   * `invocation` and `log` events carry. Undefined for errors outside any
+   * invocation (`createPool`, `ready()`, the pool's `error` event).
+   */
+  readonly invocationId: number | undefined = undefined;
+  /** What the handler logged before it failed, as `response.logs` would have held it. Default `[]`. */
+  readonly logs: readonly LogEntry[] = [];
+  /** The invocation's figures up to the failure (`cpuMs` and `peakMemoryBytes` are 0 when the worker never reported them). */
+  readonly metrics: InvocationMetrics | undefined = undefined;
 
   constructor(code: ErrorCode, message: string, options: FunctionsErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -227,6 +241,20 @@ export class HostSocketsExhaustedError extends FunctionsError {
   }
 }
 
+/**
+ * The host ran out of a system resource (descriptors, processes, memory, disk)
+ * while starting a worker, or would have: a worker is refused before it could
+ * take the host past its descriptor limit. The pool stays usable and starts
+ * workers again once the resource is free; retry later, or raise the limit
+ * (`ulimit -n`) or lower `maxWorkers`.
+ */
+export class ResourceExhaustedError extends FunctionsError {
+  constructor(message: string, options?: FunctionsErrorOptions) {
+    super('RESOURCE_EXHAUSTED', message, options);
+    this.name = 'ResourceExhaustedError';
+  }
+}
+
 const CONSTRUCTORS: Record<ErrorCode, new (message: string, options?: FunctionsErrorOptions) => FunctionsError> = {
   HANDLER_ERROR: HandlerError,
   TIMEOUT: TimeoutError,
@@ -259,11 +287,46 @@ const CONSTRUCTORS: Record<ErrorCode, new (message: string, options?: FunctionsE
   FETCH_BUFFER_LIMIT: FetchBufferLimitError,
   HOST_SOCKETS_EXHAUSTED: HostSocketsExhaustedError,
   RESPONSE_TOO_LARGE: ResponseTooLargeError,
+  RESOURCE_EXHAUSTED: ResourceExhaustedError,
 };
 
 /** Builds the error class that belongs to `code` (used for errors that crossed the worker boundary as data). */
 export function createError(code: ErrorCode, message: string, options?: FunctionsErrorOptions): FunctionsError {
-  return new CONSTRUCTORS[code](message, options);
+  const error = new CONSTRUCTORS[code](message, options);
+  // The stack starts at whoever asked for the error, not in this factory.
+  Error.captureStackTrace(error, createError);
+  return error;
 }
 
-export const ERROR_CODES = Object.keys(CONSTRUCTORS) as ErrorCode[];
+/** What `withInvocation` attaches to an error. */
+export interface InvocationDetails {
+  invocationId: number;
+  logs?: readonly LogEntry[];
+  metrics?: InvocationMetrics;
+}
+
+/** A fresh error of the same class and message, with `error` as its cause. */
+export function copyError(error: FunctionsError): FunctionsError {
+  const copy = new CONSTRUCTORS[error.code](error.message, {
+    cause: error,
+    workerStack: error.workerStack,
+    workerName: error.workerName,
+  });
+  if (error.stack !== undefined) copy.stack = error.stack;
+  return copy;
+}
+
+/**
+ * Ties `error` to the invocation it ended. One error can end several
+ * invocations (a worker that broke the protocol, a bundle that never loads):
+ * each then gets its own copy, so no invocation reports another one's id,
+ * logs or figures.
+ */
+export function withInvocation(error: FunctionsError, details: InvocationDetails): FunctionsError {
+  const own = error.invocationId === undefined || error.invocationId === details.invocationId ? error : copyError(error);
+  const target = own as { -readonly [K in keyof FunctionsError]: FunctionsError[K] };
+  target.invocationId = details.invocationId;
+  if (details.logs !== undefined) target.logs = details.logs;
+  if (details.metrics !== undefined) target.metrics = details.metrics;
+  return own;
+}

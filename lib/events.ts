@@ -5,7 +5,7 @@ import type { Denial, LogEntry, ReadyInfo, RuntimeName } from './workers/worker.
 export interface LogEvent extends LogEntry {
   projectId: string;
   workerId: number;
-  /** 0 for output outside any invocation (module top level). */
+  /** The pool's invocation id (as on the response, the error and the `invocation` event); 0 for output outside any invocation (module top level). */
   invocationId: number;
 }
 
@@ -32,6 +32,8 @@ export interface WorkerExitEvent {
 }
 
 export interface InvocationEvent {
+  /** Unique within the pool; the same id is on the response or error and on the invocation's `log` events. */
+  invocationId: number;
   projectId: string;
   method: string;
   url: string;

@@ -8,18 +8,19 @@ import {
   PoolClosedError,
   QueueFullError,
   TimeoutError,
-  type ErrorCode,
+  copyError,
+  withInvocation,
 } from './errors.js';
 import type { PoolEvents } from './events.js';
+import { InvocationCounts } from './invocation-counts.js';
 import { LatencyWindow } from './latency.js';
 import type { ResolvedPoolOptions } from './options.js';
 import { normalizeRequest, type InvokeRequest } from './request.js';
 import { InvokeResponse, type InvocationMetrics } from './response.js';
+import { RespawnBackoff } from './respawn-backoff.js';
 import { TaskQueue } from './task-queue.js';
 import type { HostCallHandler, ReadyInfo, RuntimeName, WireRequest, Worker, WorkerContext, WorkerResult } from './workers/worker.js';
 import type { PoolStats } from './stats.js';
-
-const MAX_RESPAWN_DELAY_MS = 5000;
 
 export interface InvokeOptions {
   /** Cancels the invocation: a queued one is dropped, a running one is told to stop. */
@@ -28,7 +29,18 @@ export interface InvokeOptions {
   timeoutMs?: number;
 }
 
+export interface CloseOptions {
+  /**
+   * Stop at once: queued and running invocations reject with `POOL_CLOSED`
+   * and every worker is killed. Default false: drain for up to
+   * `shutdownTimeoutMs`, then the same.
+   */
+  force?: boolean;
+}
+
 interface Task {
+  /** The pool's id of this call, on its response, its error and its events. */
+  id: number;
   request: WireRequest;
   startedAt: number;
   deadline: number;
@@ -36,19 +48,24 @@ interface Task {
   resolve: (response: InvokeResponse) => void;
   reject: (error: FunctionsError) => void;
   settled: boolean;
+  /** False for calls refused before they were queued; they stay out of the latency figures. */
+  admitted: boolean;
   timer: NodeJS.Timeout | undefined;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
   worker: Worker | undefined;
-  invocationId: number;
 }
 
 interface Slot {
   worker: Worker;
   state: 'starting' | 'ready' | 'retiring';
+  /** Set once the worker reported ready; until then its exit is a start failure. */
+  started: boolean;
   /** performance.now() when the slot last became idle. */
   idleSince: number;
 }
+
+const UNREAD_REQUEST: WireRequest = { method: '', url: '', headers: [], body: null };
 
 export interface PoolInit {
   runtime: RuntimeName;
@@ -62,7 +79,8 @@ export interface PoolInit {
 
 /**
  * A pool of sandboxed workers running one handler bundle with one capability
- * profile. Create it with `createPool()`.
+ * profile. Create it with `createPool()`; stop it with `close()`, `destroy()`
+ * or `await using`.
  */
 export class Pool extends EventEmitter<PoolEvents> {
   readonly runtime: RuntimeName;
@@ -71,23 +89,19 @@ export class Pool extends EventEmitter<PoolEvents> {
   readonly #options: ResolvedPoolOptions;
   readonly #slots = new Set<Slot>();
   readonly #queue = new TaskQueue<Task>();
+  /** Tasks sent to a worker and not yet settled. */
+  readonly #running = new Set<Task>();
   readonly #latency = new LatencyWindow();
-  readonly #counts = {
-    invocations: 0,
-    succeeded: 0,
-    failed: 0,
-    coldStarts: 0,
-    workersStarted: 0,
-    workersExited: 0,
-    startFailures: 0,
-    byCode: {} as Partial<Record<ErrorCode, number>>,
-  };
+  readonly #invocations = new InvocationCounts();
+  readonly #counts = { coldStarts: 0, workersStarted: 0, workersExited: 0, startFailures: 0 };
+  readonly #backoff = new RespawnBackoff();
   #nextWorkerId = 1;
-  #consecutiveStartFailures = 0;
-  #respawnTimer: NodeJS.Timeout | undefined;
+  #nextInvocationId = 1;
   #idleSweeper: NodeJS.Timeout | undefined;
   #lastReady: ReadyInfo | undefined;
   #closed = false;
+  /** Set once close gave up waiting (or was forced): nothing is waited for any more. */
+  #stopped = false;
   #closing: Promise<void> | undefined;
   #drained: (() => void) | undefined;
   #readyWaiters: { resolve: () => void; reject: (e: FunctionsError) => void }[] = [];
@@ -113,64 +127,68 @@ export class Pool extends EventEmitter<PoolEvents> {
 
   /** Runs the handler once. Resolves with its response, rejects with a `FunctionsError`. */
   invoke(request: InvokeRequest, options: InvokeOptions = {}): Promise<InvokeResponse> {
-    if (this.#closed) {
-      return Promise.reject(new PoolClosedError('The pool is closed; create a new pool to run more invocations'));
-    }
-    if (this.#bundleError !== undefined) return Promise.reject(this.#bundleError);
-    let wire: WireRequest;
-    try {
-      wire = normalizeRequest(request, this.#options.maxBodyBytes);
-    } catch (error) {
-      return Promise.reject(error as FunctionsError);
-    }
-    if (options.signal?.aborted === true) {
-      return Promise.reject(new AbortedError('The invocation was aborted before it started', { cause: options.signal.reason }));
-    }
-    if (this.#queue.size >= this.#options.maxQueue && this.#freeSlot() === undefined) {
-      this.#count('QUEUE_FULL');
-      return Promise.reject(
-        new QueueFullError(
-          `All ${this.#slots.size} workers are busy and ${this.#queue.size} invocations are already waiting (maxQueue ${this.#options.maxQueue}); retry later or raise maxWorkers / maxQueue`,
-        ),
-      );
-    }
     const timeoutMs = options.timeoutMs ?? this.#options.timeoutMs;
-    return new Promise<InvokeResponse>((resolve, reject) => {
+    let task!: Task;
+    const promise = new Promise<InvokeResponse>((resolve, reject) => {
       const startedAt = performance.now();
-      const task: Task = {
-        request: wire,
+      task = {
+        id: this.#nextInvocationId++,
+        request: UNREAD_REQUEST,
         startedAt,
         deadline: timeoutMs > 0 ? startedAt + timeoutMs : 0,
         timeoutMs,
         resolve,
         reject,
         settled: false,
+        admitted: false,
         timer: undefined,
         signal: options.signal,
         onAbort: undefined,
         worker: undefined,
-        invocationId: 0,
       };
-      if (options.signal !== undefined) {
-        const signal = options.signal;
-        task.onAbort = () => this.#abort(task, signal.reason);
-        signal.addEventListener('abort', task.onAbort, { once: true });
-      }
-      this.#counts.invocations++;
-      this.#queue.push(task);
-      this.#dispatch();
-      if (timeoutMs > 0 && task.worker === undefined && !task.settled) {
-        // While queued the deadline is ours; once running, the worker enforces the rest of it.
-        task.timer = setTimeout(() => {
-          if (!this.#queue.remove(task)) return;
-          this.#fail(
-            task,
-            new TimeoutError(`No worker became free within ${timeoutMs} ms (timeoutMs); the invocation never started`),
-          );
-          this.#checkDrained();
-        }, timeoutMs);
-      }
     });
+    const refusal = this.#admit(task, request, options);
+    if (refusal !== undefined) {
+      this.#fail(task, refusal);
+      return promise;
+    }
+    task.admitted = true;
+    if (options.signal !== undefined) {
+      const signal = options.signal;
+      task.onAbort = () => this.#abort(task, signal.reason);
+      signal.addEventListener('abort', task.onAbort, { once: true });
+    }
+    this.#queue.push(task);
+    this.#dispatch();
+    if (timeoutMs > 0 && task.worker === undefined && !task.settled) {
+      // While queued the deadline is ours; once running, the worker enforces the rest of it.
+      task.timer = setTimeout(() => {
+        if (!this.#queue.remove(task)) return;
+        this.#fail(task, new TimeoutError(`No worker became free within ${timeoutMs} ms (timeoutMs); the invocation never started`));
+        this.#checkDrained();
+      }, timeoutMs);
+    }
+    return promise;
+  }
+
+  /** Why a call cannot even be queued, if it cannot. */
+  #admit(task: Task, request: InvokeRequest, options: InvokeOptions): FunctionsError | undefined {
+    if (this.#closed) return new PoolClosedError('The pool is closed; create a new pool to run more invocations');
+    if (this.#bundleError !== undefined) return copyError(this.#bundleError);
+    try {
+      task.request = normalizeRequest(request, this.#options.maxBodyBytes);
+    } catch (error) {
+      return error as FunctionsError;
+    }
+    if (options.signal?.aborted === true) {
+      return new AbortedError('The invocation was aborted before it started', { cause: options.signal.reason });
+    }
+    if (this.#queue.size >= this.#options.maxQueue && this.#freeSlot() === undefined) {
+      return new QueueFullError(
+        `All ${this.#slots.size} workers are busy and ${this.#queue.size} invocations are already waiting (maxQueue ${this.#options.maxQueue}); retry later or raise maxWorkers / maxQueue`,
+      );
+    }
+    return undefined;
   }
 
   /** WHATWG in, WHATWG out: runs the handler with `request` and returns its `Response`. */
@@ -203,7 +221,7 @@ export class Pool extends EventEmitter<PoolEvents> {
   #spawnForReady(): void {
     if (this.#bundle === undefined || this.#readyWaiters.length === 0) return;
     const wanted = Math.max(1, this.#options.minWorkers);
-    while (this.#slots.size < wanted) this.#spawn();
+    while (this.#live() < wanted) this.#spawn();
   }
 
   #onBundle(bundle: PoolBundle): void {
@@ -223,7 +241,7 @@ export class Pool extends EventEmitter<PoolEvents> {
     const waiters = this.#readyWaiters.splice(0);
     const tasks = this.#queue.drain();
     for (const waiter of waiters) waiter.reject(error);
-    for (const task of tasks) this.#fail(task, error);
+    for (const task of tasks) this.#fail(task, copyError(error));
     if (waiters.length === 0 && tasks.length === 0 && !this.#closed) this.emit('error', error);
     this.#checkDrained();
   }
@@ -249,12 +267,7 @@ export class Pool extends EventEmitter<PoolEvents> {
       },
       queued: this.#queue.size,
       inFlight,
-      invocations: {
-        total: this.#counts.invocations,
-        succeeded: this.#counts.succeeded,
-        failed: this.#counts.failed,
-        byCode: { ...this.#counts.byCode },
-      },
+      invocations: this.#invocations.snapshot(),
       coldStarts: this.#counts.coldStarts,
       workersStarted: this.#counts.workersStarted,
       workersExited: this.#counts.workersExited,
@@ -268,25 +281,72 @@ export class Pool extends EventEmitter<PoolEvents> {
   }
 
   /**
-   * Stops accepting work, lets queued and running invocations finish, then
-   * stops every worker. Resolves when every worker process has exited.
+   * Stops accepting work, lets queued and running invocations finish for up
+   * to `shutdownTimeoutMs`, then rejects what is left with `POOL_CLOSED` and
+   * kills the workers. Resolves when every worker process has exited.
+   * `{ force: true }` skips the wait.
    */
-  close(): Promise<void> {
+  close(options: CloseOptions = {}): Promise<void> {
+    this.#closed = true;
+    if (options.force === true) this.#stopNow('close({ force: true })');
     this.#closing ??= this.#close();
     return this.#closing;
   }
 
+  /** `close({ force: true })`: rejects queued and running invocations with `POOL_CLOSED` and kills every worker now. */
+  destroy(): Promise<void> {
+    return this.close({ force: true });
+  }
+
+  /** `await using pool = createPool(...)` closes the pool (gracefully, bounded by `shutdownTimeoutMs`) at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
   async #close(): Promise<void> {
-    this.#closed = true;
-    clearTimeout(this.#respawnTimer);
+    this.#backoff.cancel();
     clearInterval(this.#idleSweeper);
     this.#idleSweeper = undefined;
     for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(new PoolClosedError('The pool was closed'));
-    await new Promise<void>((resolve) => {
-      this.#drained = resolve;
+    const bound = this.#options.shutdownTimeoutMs;
+    const until = performance.now() + bound;
+    if (!(await this.#waitDrained(bound))) this.#stopNow(`shutdownTimeoutMs, ${bound} ms, ran out`);
+    // Workers started while draining are in #slots too: wait until every one is gone.
+    while (this.#slots.size > 0) {
+      const grace = this.#stopped ? 0 : Math.max(0, until - performance.now());
+      await Promise.all([...this.#slots].map((slot) => this.#retire(slot, 'the pool was closed', grace)));
+    }
+  }
+
+  /** Resolves true once nothing is queued or running, false if that takes longer than `ms`. */
+  #waitDrained(ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#drained = undefined;
+        resolve(false);
+      }, ms);
+      this.#drained = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
       this.#checkDrained();
     });
-    await Promise.all([...this.#slots].map((slot) => this.#retire(slot, 'the pool was closed')));
+  }
+
+  /** Rejects everything queued or running with POOL_CLOSED and kills every worker. */
+  #stopNow(why: string): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#closed = true;
+    this.#backoff.cancel();
+    for (const task of this.#queue.drain()) {
+      this.#fail(task, new PoolClosedError(`The pool was closed (${why}) before this invocation started`));
+    }
+    for (const task of [...this.#running]) {
+      this.#fail(task, new PoolClosedError(`The pool was closed (${why}) before the handler answered; its worker was killed`));
+    }
+    for (const slot of this.#slots) void this.#retire(slot, `the pool was closed (${why})`, 0);
+    this.#checkDrained();
   }
 
   #checkDrained(): void {
@@ -303,10 +363,15 @@ export class Pool extends EventEmitter<PoolEvents> {
     return n;
   }
 
+  /** Workers starting or ready, that is, not on their way out. */
+  #live(): number {
+    return this.#countState('starting') + this.#countState('ready');
+  }
+
   #freeSlot(): Slot | undefined {
     let best: Slot | undefined;
     for (const slot of this.#slots) {
-      if (slot.state !== 'ready' || slot.worker.inFlight >= this.#options.concurrency) continue;
+      if (slot.state !== 'ready' || !slot.worker.accepting || slot.worker.inFlight >= this.#options.concurrency) continue;
       if (best === undefined || slot.worker.inFlight < best.worker.inFlight) best = slot;
     }
     return best;
@@ -316,11 +381,11 @@ export class Pool extends EventEmitter<PoolEvents> {
     while (this.#queue.size > 0) {
       const slot = this.#freeSlot();
       if (slot === undefined) break;
-      const task = this.#queue.shift() as Task;
-      this.#run(slot, task);
+      this.#run(slot, this.#queue.shift() as Task);
     }
+    if (this.#backoff.waiting || this.#stopped) return;
     const waiting = this.#queue.size - this.#countState('starting') * this.#options.concurrency;
-    if (waiting > 0 && this.#respawnTimer === undefined) {
+    if (waiting > 0) {
       const room = this.#options.maxWorkers - this.#slots.size;
       const wanted = Math.min(room, Math.ceil(waiting / this.#options.concurrency));
       for (let i = 0; i < wanted; i++) this.#spawn();
@@ -329,10 +394,18 @@ export class Pool extends EventEmitter<PoolEvents> {
 
   #run(slot: Slot, task: Task): void {
     clearTimeout(task.timer);
-    const remaining = task.deadline === 0 ? 0 : Math.max(1, Math.ceil(task.deadline - performance.now()));
-    const { id, result } = slot.worker.invoke(task.request, { timeoutMs: remaining, deadlineMs: task.timeoutMs });
+    let remaining = 0;
+    if (task.deadline > 0) {
+      remaining = Math.ceil(task.deadline - performance.now());
+      // Expired in the queue (its timer is late under load): it never reaches a worker.
+      if (remaining <= 0) {
+        this.#fail(task, new TimeoutError(`No worker became free within ${task.timeoutMs} ms (timeoutMs); the invocation never started`));
+        return;
+      }
+    }
     task.worker = slot.worker;
-    task.invocationId = id;
+    this.#running.add(task);
+    const { result } = slot.worker.invoke(task.request, { invocationId: task.id, timeoutMs: remaining, deadlineMs: task.timeoutMs });
     result.then(
       (outcome) => this.#succeed(task, outcome, slot.worker.id),
       (error: FunctionsError) => this.#fail(task, error),
@@ -353,13 +426,20 @@ export class Pool extends EventEmitter<PoolEvents> {
   }
 
   #succeed(task: Task, outcome: WorkerResult, workerId: number): void {
+    if (task.deadline > 0 && performance.now() > task.deadline) {
+      // The answer was in the pipe when the deadline passed: past the deadline is TIMEOUT, always.
+      const late = new TimeoutError(`The handler answered after its ${task.timeoutMs} ms deadline (timeoutMs, counted from invoke()); the answer was dropped`);
+      this.#fail(task, withInvocation(late, { invocationId: task.id, logs: outcome.logs }));
+      return;
+    }
     if (!this.#settle(task)) return;
     const metrics = { ...this.#metrics(task, outcome), workerId };
-    this.#counts.succeeded++;
+    this.#invocations.succeed();
     if (outcome.coldStart) this.#counts.coldStarts++;
     this.#latency.add(metrics.wallMs);
-    const response = new InvokeResponse({ ...outcome, metrics });
+    const response = new InvokeResponse({ ...outcome, invocationId: task.id, metrics });
     if (this.listenerCount('invocation') > 0) this.emit('invocation', {
+      invocationId: task.id,
       projectId: this.capabilities.projectId,
       method: task.request.method,
       url: task.request.url,
@@ -373,30 +453,28 @@ export class Pool extends EventEmitter<PoolEvents> {
   #fail(task: Task, error: FunctionsError): void {
     if (!this.#settle(task)) return;
     const metrics = this.#metrics(task, undefined);
-    this.#counts.failed++;
-    this.#count(error.code);
-    this.#latency.add(metrics.wallMs);
+    const own = withInvocation(error, { invocationId: task.id, metrics });
+    this.#invocations.fail(own.code);
+    if (task.admitted) this.#latency.add(metrics.wallMs);
     if (this.listenerCount('invocation') > 0) this.emit('invocation', {
+      invocationId: task.id,
       projectId: this.capabilities.projectId,
       method: task.request.method,
       url: task.request.url,
       status: undefined,
-      error,
+      error: own,
       metrics,
     });
-    task.reject(error);
+    task.reject(own);
   }
 
   #settle(task: Task): boolean {
     if (task.settled) return false;
     task.settled = true;
+    this.#running.delete(task);
     clearTimeout(task.timer);
     if (task.onAbort !== undefined) task.signal?.removeEventListener('abort', task.onAbort);
     return true;
-  }
-
-  #count(code: ErrorCode): void {
-    this.#counts.byCode[code] = (this.#counts.byCode[code] ?? 0) + 1;
   }
 
   #abort(task: Task, reason: unknown): void {
@@ -405,7 +483,7 @@ export class Pool extends EventEmitter<PoolEvents> {
       this.#fail(task, error);
       this.#checkDrained();
     } else if (task.worker !== undefined) {
-      task.worker.cancel(task.invocationId, error);
+      task.worker.cancel(task.id, error);
     }
   }
 
@@ -423,7 +501,7 @@ export class Pool extends EventEmitter<PoolEvents> {
       mapStack: bundle.mapStack,
       hostCall: init.hostCall,
     });
-    const slot: Slot = { worker, state: 'starting', idleSince: performance.now() };
+    const slot: Slot = { worker, state: 'starting', started: false, idleSince: performance.now() };
     this.#slots.add(slot);
     const projectId = this.capabilities.projectId;
     worker.on('log', (entry, invocationId) => {
@@ -437,26 +515,29 @@ export class Pool extends EventEmitter<PoolEvents> {
       this.#slots.delete(slot);
       this.#counts.workersExited++;
       this.emit('workerexit', { workerId: worker.id, pid: worker.pid, ...exit });
+      // A worker that never became ready: its start failure, handled next, decides what follows.
+      if (!slot.started) return;
       this.#ensureMinimum();
       this.#dispatch();
       this.#checkDrained();
     });
     worker.start().then(
       (info) => {
-        this.#consecutiveStartFailures = 0;
+        slot.started = true;
+        this.#backoff.succeeded();
         this.#counts.workersStarted++;
         this.#lastReady = info;
         if (slot.state === 'starting') slot.state = 'ready';
         this.emit('workerstart', { workerId: worker.id, runtime: this.runtime, pid: info.pid, info });
         if (this.#closed && this.#queue.size === 0) {
-          void this.#retire(slot, 'the pool was closed');
+          void this.#retire(slot, 'the pool was closed', 0);
           return;
         }
         this.#resolveReadyWaiters();
         this.#dispatch();
         this.#onFree(slot);
       },
-      (error: FunctionsError) => this.#onStartFailure(error),
+      (error: FunctionsError) => this.#onStartFailure(slot, error),
     );
   }
 
@@ -465,18 +546,30 @@ export class Pool extends EventEmitter<PoolEvents> {
     for (const waiter of this.#readyWaiters.splice(0)) waiter.resolve();
   }
 
-  #onStartFailure(error: FunctionsError): void {
-    this.#consecutiveStartFailures++;
+  /**
+   * A worker failed to start (its exit has been handled already). Queued
+   * work waits for the next worker; it fails with the start error only when
+   * no other worker could serve it and the failure persists.
+   */
+  #onStartFailure(slot: Slot, error: FunctionsError): void {
     this.#counts.startFailures++;
-    for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(error);
-    // Without another worker that could serve them, waiting tasks would wait for nothing.
-    const others = this.#countState('ready') + this.#countState('starting') - 1;
-    if (others <= 0 && this.#queue.size > 0) {
-      for (const task of this.#queue.drain()) this.#fail(task, error);
+    // Stopped on purpose while starting (close, destroy): not a failure anyone needs to hear about.
+    if (slot.state === 'retiring' || this.#stopped) return;
+    const waiters = this.#readyWaiters.splice(0);
+    for (const waiter of waiters) waiter.reject(error);
+    this.#backoff.failed(() => {
+      this.#ensureMinimum();
+      this.#dispatch();
       this.#checkDrained();
-    } else if (this.#queue.size === 0) {
-      this.emit('error', error);
+    }, this.#queue.size > 0);
+    let told = waiters.length > 0;
+    if (this.#queue.size > 0 && this.#live() === 0 && this.#backoff.persistent(error)) {
+      for (const task of this.#queue.drain()) this.#fail(task, copyError(error));
+      told = true;
     }
+    if (!told) this.emit('error', error);
+    this.#dispatch();
+    this.#checkDrained();
   }
 
   #onFree(slot: Slot): void {
@@ -510,38 +603,27 @@ export class Pool extends EventEmitter<PoolEvents> {
   #sweepIdle(): void {
     const idle = this.#options.idleTimeoutMs;
     const now = performance.now();
-    let surplus = this.#countState('ready') + this.#countState('starting') - this.#options.minWorkers;
+    let surplus = this.#live() - this.#options.minWorkers;
     for (const slot of this.#slots) {
       if (surplus <= 0) break;
       if (slot.state !== 'ready' || slot.worker.inFlight > 0 || now - slot.idleSince < idle) continue;
       surplus--;
       void this.#retire(slot, `idle for ${idle} ms`);
     }
-    if (this.#closed || this.#slots.size - (this.#countState('retiring')) <= this.#options.minWorkers) {
+    if (this.#closed || this.#slots.size - this.#countState('retiring') <= this.#options.minWorkers) {
       clearInterval(this.#idleSweeper);
       this.#idleSweeper = undefined;
     }
   }
 
-  async #retire(slot: Slot, reason: string): Promise<void> {
+  async #retire(slot: Slot, reason: string, graceMs?: number): Promise<void> {
     slot.state = 'retiring';
-    await slot.worker.terminate(reason);
+    await slot.worker.terminate(reason, graceMs);
   }
 
   #ensureMinimum(): void {
-    if (this.#closed || this.#respawnTimer !== undefined) return;
-    const missing = this.#options.minWorkers - this.#countState('ready') - this.#countState('starting');
-    if (missing <= 0) return;
-    if (this.#consecutiveStartFailures > 0) {
-      // A worker that cannot start would otherwise be respawned in a tight loop.
-      const delay = Math.min(MAX_RESPAWN_DELAY_MS, 50 * 2 ** this.#consecutiveStartFailures);
-      this.#respawnTimer = setTimeout(() => {
-        this.#respawnTimer = undefined;
-        this.#ensureMinimum();
-      }, delay);
-      this.#respawnTimer.unref();
-      return;
-    }
+    if (this.#closed || this.#backoff.waiting) return;
+    const missing = this.#options.minWorkers - this.#live();
     for (let i = 0; i < missing; i++) this.#spawn();
   }
 }

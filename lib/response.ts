@@ -36,6 +36,8 @@ function fromByteString(value: string): string {
 
 /** The handler's response, fully received. Reading it is synchronous. */
 export class InvokeResponse {
+  /** The pool's id of this invocation, the same id its `invocation` and `log` events carry. */
+  readonly invocationId: number;
   readonly status: number;
   readonly statusText: string;
   /** Lower-case names; repeated headers joined with `, ` (all of them kept in `headerList`). */
@@ -46,6 +48,7 @@ export class InvokeResponse {
   readonly metrics: InvocationMetrics;
 
   constructor(init: {
+    invocationId: number;
     status: number;
     statusText: string;
     headers: HeaderPairs;
@@ -53,6 +56,7 @@ export class InvokeResponse {
     logs: readonly LogEntry[];
     metrics: InvocationMetrics;
   }) {
+    this.invocationId = init.invocationId;
     this.status = init.status;
     this.statusText = init.statusText;
     this.headerList = init.headers;

@@ -1,5 +1,4 @@
-import { execa } from 'execa';
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type SpawnOptions } from 'node:child_process';
 import { bunLauncherArgs } from '../sandbox/launcher-args.js';
 import { ProcessWorker } from './process-worker.js';
 import type { WorkerContext } from './worker.js';
@@ -20,18 +19,16 @@ export class BunWorker extends ProcessWorker {
   constructor(context: WorkerContext, paths: BunPaths) {
     super('bun', context, {
       spawn: (workdir) => {
-        const options = {
+        // child_process, not execa: when the host is out of descriptors execa throws before the
+        // caller can listen on the ChildProcess, whose 'error' event then takes the host down.
+        // The entry exits when the host's end of its channel closes, so no exit hook is needed.
+        const options: SpawnOptions = {
           stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
           // Nothing of the host's environment: the entry installs the pool's `env`.
           env: {},
-          extendEnv: false,
-          buffer: false,
-          reject: false,
-          cleanup: true,
-          stripFinalNewline: false,
-        } as const;
+        };
         if (paths.launcher === undefined || workdir === undefined) {
-          return execa(paths.bun, ['--smol', paths.entry], options) as unknown as ChildProcess;
+          return spawn(paths.bun, ['--smol', paths.entry], options);
         }
         const args = bunLauncherArgs({
           bun: paths.bun,
@@ -40,7 +37,7 @@ export class BunWorker extends ProcessWorker {
           capabilities: context.capabilities,
           require: context.options.requireOsSandbox,
         });
-        return execa(paths.launcher, args, options) as unknown as ChildProcess;
+        return spawn(paths.launcher, args, options);
       },
     });
   }

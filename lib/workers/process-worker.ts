@@ -1,8 +1,5 @@
 import { EventEmitter } from 'eventemitter3';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import {
   BundleLoadError,
@@ -14,6 +11,7 @@ import {
   MemoryLimitError,
   SandboxUnavailableError,
   createError,
+  withInvocation,
 } from '../errors.js';
 import {
   LineSplitter,
@@ -28,8 +26,11 @@ import { EXIT_FENCE_INCOMPLETE, missingLayers } from '../sandbox/fence-report.js
 import { HostCallBudget, type HostCallTicket } from '../host-calls/budget.js';
 import { InvocationLogs } from './invocation-logs.js';
 import { OutputCapture } from './output-capture.js';
+import { overrunGraceMs } from './overrun-grace.js';
+import { checkSpawnHeadroom, spawnFailure } from './spawn-resources.js';
 import { SpinWait } from './spin-wait.js';
 import { Watchdog } from './watchdog.js';
+import { createWorkDir, removeWorkDir } from './work-dir.js';
 import type {
   InvokeOptions,
   ReadyInfo,
@@ -47,10 +48,13 @@ export const EXIT_BAD_SETTINGS = 42;
 const STDERR_TAIL_BYTES = 4096;
 
 interface Invocation {
+  id: number;
   resolve: (result: WorkerResult) => void;
   reject: (error: FunctionsError) => void;
   /** False once the caller has been answered (or gave up): late messages are then ignored. */
   open: boolean;
+  /** Past its deadline and not yet answered: the worker takes nothing new until it answers or is killed. */
+  overdue: boolean;
   logs: InvocationLogs;
   denials: number;
   coldStart: boolean;
@@ -80,11 +84,15 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
   #info: ReadyInfo | undefined;
   #nextId = 1;
   #served = 0;
+  #overdue = 0;
   #exited = false;
+  /** Set once the worker is being stopped or killed: it is sent nothing new. */
+  #dying = false;
   #killReason: { error: FunctionsError; invocationId: number } | undefined;
   #startError: FunctionsError | undefined;
   #start: { resolve: (info: ReadyInfo) => void; reject: (e: FunctionsError) => void } | undefined;
   #startPromise: Promise<ReadyInfo> | undefined;
+  #sentNone = true;
   #exitPromise: Promise<void>;
   #resolveExit!: () => void;
   #workdir: string | undefined;
@@ -130,6 +138,9 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
   get exited(): boolean {
     return this.#exited;
   }
+  get accepting(): boolean {
+    return this.#info !== undefined && !this.#exited && !this.#dying && this.#overdue === 0;
+  }
 
   start(): Promise<ReadyInfo> {
     this.#startPromise ??= this.#spawn();
@@ -143,22 +154,29 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
     });
     let child: ChildProcess;
     try {
+      checkSpawnHeadroom(this.runtime);
       // A private, empty working directory: the fence makes it the worker's cwd and its only writable place.
-      if (this.#context.options.osSandbox) this.#workdir = mkdtempSync(join(tmpdir(), 'bunbase-worker-'));
+      if (this.#context.options.osSandbox) this.#workdir = createWorkDir();
       child = this.#launch.spawn(this.#workdir);
     } catch (error) {
-      this.#exited = true;
-      this.#removeWorkdir();
-      this.#resolveExit();
-      const failure = new WorkerCrashedError(`Could not start the ${this.runtime} worker: ${(error as Error).message}`, {
-        cause: error,
-      });
-      this.#start?.reject(failure);
+      this.#startError = spawnFailure(this.runtime, error);
+      // Asynchronously, as a real exit would be: the pool is still wiring this worker up.
+      process.nextTick(() => this.#onExit(null, null));
       return promise;
     }
     this.#child = child;
-    const channel = child.stdio[3] as Duplex | undefined;
-    if (channel === undefined || channel === null) throw new Error('worker spawned without descriptor 3');
+    child.on('error', (error) => {
+      this.#startError ??= spawnFailure(this.runtime, error);
+      // A process that never started (EMFILE, EAGAIN, ENOENT) emits no exit event.
+      if (child.pid === undefined && !this.#exited) this.#onExit(null, null);
+    });
+    const channel = child.stdio?.[3] as Duplex | null | undefined;
+    if (child.pid === undefined || channel === undefined || channel === null) {
+      // Its 'error' event follows and ends the start; a child that did start without descriptor 3 is killed.
+      this.#startError ??= new WorkerCrashedError(`The ${this.runtime} worker was started without its channel (descriptor 3)`);
+      if (child.pid !== undefined) child.kill('SIGKILL');
+      return promise;
+    }
     this.#channel = channel;
     channel.on('data', (chunk: Buffer) => this.#splitter.push(chunk));
     // The channel erroring (EPIPE after a crash) is reported through the exit event.
@@ -167,9 +185,6 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
     child.stderr?.on('data', (chunk: Buffer) => {
       this.#stderrTail = (this.#stderrTail + chunk.toString('utf8')).slice(-STDERR_TAIL_BYTES);
       this.#output.push('error', chunk);
-    });
-    child.on('error', (error) => {
-      this.#startError ??= new WorkerCrashedError(`The ${this.runtime} worker failed: ${error.message}`, { cause: error });
     });
     child.on('exit', (code, signal) => this.#onExit(code, signal));
     const c = this.#context;
@@ -203,31 +218,31 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
   }
 
   invoke(request: WireRequest, options: InvokeOptions): { id: number; result: Promise<WorkerResult> } {
-    const id = this.#nextId++;
-    if (this.#exited || this.#info === undefined) {
-      return { id, result: Promise.reject(new WorkerCrashedError('The worker is not running')) };
+    // Ids come from the pool, unique across its workers; they only ever grow on one worker.
+    const id = options.invocationId;
+    if (!this.accepting || id < this.#nextId) {
+      return { id, result: Promise.reject(withInvocation(new WorkerCrashedError('The worker is not taking invocations'), { invocationId: id })) };
     }
+    const coldStart = this.#sentNone;
+    this.#nextId = id + 1;
+    this.#sentNone = false;
+    const grace = options.timeoutMs > 0 ? overrunGraceMs(options.deadlineMs) : 0;
     const result = new Promise<WorkerResult>((resolve, reject) => {
       const invocation: Invocation = {
+        id,
         resolve,
         reject,
         open: true,
+        overdue: false,
         logs: new InvocationLogs(this.#context.options.maxLogBytes),
         denials: 0,
-        coldStart: this.#served === 0 && this.#invocations.size === 0 && id === 1,
+        coldStart,
         timer: undefined,
         calls: new Set(),
       };
       this.#invocations.set(id, invocation);
       if (options.timeoutMs > 0) {
-        invocation.timer = setTimeout(() => {
-          this.#kill(
-            new TimeoutError(
-              `The handler did not answer within its ${options.deadlineMs} ms deadline (timeoutMs, counted from invoke()); its worker was killed and will be replaced`,
-            ),
-            id,
-          );
-        }, options.timeoutMs);
+        invocation.timer = setTimeout(() => this.#overrun(invocation, options.deadlineMs, grace), options.timeoutMs);
       }
     });
     const cpuMs = this.#context.capabilities.maxCpu;
@@ -240,7 +255,8 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
         headers: request.headers,
         body: request.body === null ? null : Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength).toString('base64'),
         cpuMs,
-        timeoutMs: options.timeoutMs,
+        // The worker's own deadline comes after the host's grace, so the host decides first.
+        timeoutMs: options.timeoutMs === 0 ? 0 : options.timeoutMs + grace,
       },
     });
     this.#watch();
@@ -251,34 +267,73 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
   cancel(invocationId: number, error: FunctionsError): void {
     const invocation = this.#invocations.get(invocationId);
     if (invocation === undefined || !invocation.open) return;
-    invocation.open = false;
-    for (const call of invocation.calls) call.abort();
-    invocation.reject(error);
+    this.#reject(invocation, error);
     // The slot stays taken until the worker answers or the deadline kills it:
     // a handler that ignores cancellation must not get a fresh invocation beside it.
     this.#send({ id: invocationId, type: 'cancel', payload: {} });
   }
 
-  async terminate(reason = 'terminated by the pool'): Promise<void> {
+  async terminate(reason = 'terminated by the pool', graceMs = this.#context.options.shutdownTimeoutMs): Promise<void> {
+    this.#dying = true;
     if (this.#exited) return;
-    if (this.#child === undefined) return;
+    this.#killReason ??= { error: new WorkerCrashedError(`The worker was stopped: ${reason}`), invocationId: 0 };
+    if (this.#child === undefined) return this.#exitPromise;
     this.#send({ id: 0, type: 'shutdown', payload: {} });
     this.#channel?.end();
-    const grace = setTimeout(() => this.#child?.kill('SIGKILL'), this.#context.options.shutdownTimeoutMs);
-    this.#killReason ??= { error: new WorkerCrashedError(`The worker was stopped: ${reason}`), invocationId: 0 };
+    const grace = setTimeout(() => this.#child?.kill('SIGKILL'), graceMs);
     await this.#exitPromise;
     clearTimeout(grace);
   }
 
   #removeWorkdir(): void {
-    if (this.#workdir !== undefined) rmSync(this.#workdir, { recursive: true, force: true });
+    if (this.#workdir !== undefined) removeWorkDir(this.#workdir);
     this.#workdir = undefined;
   }
 
-  /** Kills the process now; `error` goes to `invocationId`, the others get WORKER_CRASHED. */
+  /**
+   * The invocation's deadline passed. Its caller gets TIMEOUT now; the
+   * handler is told to stop and has `grace` ms to answer before the worker is
+   * killed. A handler that merely started too late (it waited in the queue
+   * behind a hung one) answers within the grace and keeps its worker, so one
+   * hang costs one replacement, not one per queued invocation.
+   */
+  #overrun(invocation: Invocation, deadlineMs: number, grace: number): void {
+    if (this.#invocations.get(invocation.id) !== invocation) return;
+    invocation.overdue = true;
+    this.#overdue++;
+    if (invocation.open) {
+      this.#reject(
+        invocation,
+        new TimeoutError(
+          `The handler did not answer within its ${deadlineMs} ms deadline (timeoutMs, counted from invoke())${grace > 0 ? `; its worker is killed and replaced unless the handler stops within ${grace} ms` : ''}`,
+        ),
+      );
+      this.#send({ id: invocation.id, type: 'cancel', payload: {} });
+    }
+    invocation.timer = setTimeout(
+      () =>
+        this.#kill(
+          new TimeoutError(`The handler did not stop within ${grace} ms after its ${deadlineMs} ms deadline; its worker was killed`),
+          invocation.id,
+        ),
+      grace,
+    );
+  }
+
+  /** Answers the caller with `error` and the logs the invocation had so far. */
+  #reject(invocation: Invocation, error: FunctionsError): void {
+    invocation.open = false;
+    for (const call of invocation.calls) call.abort();
+    invocation.reject(withInvocation(error, { invocationId: invocation.id, logs: invocation.logs.entries }));
+  }
+
+  /** Kills the process now; `error` goes to `invocationId` at once, the others get WORKER_CRASHED when it is gone. */
   #kill(error: FunctionsError, invocationId: number): void {
+    this.#dying = true;
     if (this.#exited) return;
     this.#killReason ??= { error, invocationId };
+    const invocation = this.#invocations.get(invocationId);
+    if (invocation?.open === true) this.#reject(invocation, error);
     this.#child?.kill('SIGKILL');
   }
 
@@ -395,7 +450,7 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
     if (invocation === undefined) return;
     const message =
       payload.code === 'HANDLER_ERROR' ? `The handler threw ${payload.name ?? 'Error'}: ${payload.message}` : payload.message;
-    invocation.reject(createError(payload.code as Parameters<typeof createError>[0], message, options));
+    this.#reject(invocation, createError(payload.code as Parameters<typeof createError>[0], message, options));
   }
 
   /** Removes an answered invocation; returns it only if its caller still waits. */
@@ -404,6 +459,7 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
     if (invocation === undefined) return undefined;
     this.#invocations.delete(id);
     clearTimeout(invocation.timer);
+    if (invocation.overdue) this.#overdue--;
     for (const call of invocation.calls) call.abort();
     this.#served++;
     if (this.#invocations.size === 0) this.#watchdog?.idle();
@@ -498,7 +554,9 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
   }
 
   #onExit(code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.#exited) return;
     this.#exited = true;
+    this.#dying = true;
     this.#watchdog?.stop();
     this.#splitter.stop();
     this.#output.flush();
@@ -523,23 +581,25 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
       clearTimeout(invocation.timer);
       for (const call of invocation.calls) call.abort();
       if (!invocation.open) continue;
-      invocation.open = false;
       if (reason !== undefined && (reason.invocationId === id || reason.error instanceof ProtocolError)) {
-        invocation.reject(reason.error);
+        this.#reject(invocation, reason.error);
       } else if (reason !== undefined) {
-        invocation.reject(
+        this.#reject(
+          invocation,
           new WorkerCrashedError(`The worker was killed while this invocation was running: ${reason.error.message}`, {
             cause: reason.error,
           }),
         );
       } else {
-        invocation.reject(
+        this.#reject(
+          invocation,
           new WorkerCrashedError(
             `The worker exited while the handler was running (${describeExit(code, signal)}); it will be replaced`,
           ),
         );
       }
     }
+    this.#overdue = 0;
     this.#invocations.clear();
     this.#removeWorkdir();
     this.emit('exit', { code, signal, reason: reason?.error.message });

@@ -52,6 +52,8 @@ export interface WorkerResult {
 }
 
 export interface InvokeOptions {
+  /** The pool's id for this invocation; larger than every id sent to this worker before. */
+  invocationId: number;
   /** Wall-clock budget left for this invocation in ms; 0 = none. */
   timeoutMs: number;
   /** The caller's whole deadline (queueing and start-up included), for messages. */
@@ -68,6 +70,7 @@ export interface WorkerExit {
 export type WorkerEvents = {
   log: [entry: LogEntry, invocationId: number];
   denied: [denial: Denial, invocationId: number];
+  /** Emitted exactly once per worker, right after a failed start promise was rejected (listeners run before its handlers). */
   exit: [exit: WorkerExit];
   /** An invocation slot was released (answered, failed, or a cancelled one finally answered). */
   free: [];
@@ -116,10 +119,15 @@ export interface Worker extends EventEmitter<WorkerEvents> {
   /** Invocations answered so far. */
   readonly served: number;
   readonly exited: boolean;
+  /** Ready, and neither stopping nor holding an invocation past its deadline: it may be given new work. */
+  readonly accepting: boolean;
   start(): Promise<ReadyInfo>;
   invoke(request: WireRequest, options: InvokeOptions): { id: number; result: Promise<WorkerResult> };
   /** Abandons an invocation: the worker is told, the result promise rejects with `ABORTED`. */
   cancel(invocationId: number, error: FunctionsError): void;
-  /** Asks the worker to exit, kills it after the grace period. Resolves once it is gone. */
-  terminate(reason?: string): Promise<void>;
+  /**
+   * Asks the worker to exit, kills it after `graceMs` (default `shutdownTimeoutMs`).
+   * Resolves once it is gone. A worker always emits `exit` once, even one whose process never started.
+   */
+  terminate(reason?: string, graceMs?: number): Promise<void>;
 }

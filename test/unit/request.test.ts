@@ -14,7 +14,7 @@ describe('normalizeRequest', () => {
     const wire = normalizeRequest({ path: '/', headers: { 'x-u': 'żółw ✓' } }, 100);
     const value = (wire.headers[0] as [string, string])[1];
     expect([...value].every((c) => c.charCodeAt(0) < 256)).toBe(true);
-    const res = new InvokeResponse({ status: 200, statusText: '', headers: [['x-u', value], ['x-l', 'caf\u00e9']], body: new Uint8Array(), logs: [], metrics: {} as never });
+    const res = new InvokeResponse({ invocationId: 1, status: 200, statusText: '', headers: [['x-u', value], ['x-l', 'caf\u00e9']], body: new Uint8Array(), logs: [], metrics: {} as never });
     expect(res.headers).toEqual({ 'x-u': 'żółw ✓', 'x-l': 'café' });
   });
 
@@ -33,6 +33,7 @@ describe('normalizeRequest', () => {
 describe('InvokeResponse', () => {
   it('joins repeated headers, keeps them all in headerList, and parses bodies synchronously', () => {
     const res = new InvokeResponse({
+      invocationId: 1,
       status: 200,
       statusText: 'OK',
       headers: [['set-cookie', 'a=1'], ['set-cookie', 'b=2']],

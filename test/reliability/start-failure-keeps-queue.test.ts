@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { RUNTIMES, killWhileStarting, outcomes, pool, slowStart, watchdog } from '../helpers.js';
+
+describe.each(RUNTIMES)('%s: queued work and start failures', (runtime) => {
+  it('one worker killed while starting: queued invocations wait for its replacement and all succeed', async () => {
+    const p = pool(runtime, slowStart(400, `export default { fetch(req) { return new Response(new URL(req.url).pathname) } }`), {
+      maxWorkers: 1,
+    });
+    try {
+      const calls = Array.from({ length: 10 }, (_, i) => p.invoke({ path: `/${i}` }));
+      await killWhileStarting(p, 1);
+      const results = await watchdog(outcomes(calls), 30_000, 'queued invocations');
+      expect(results).toEqual(Array.from({ length: 10 }, (_, i) => `/${i}`));
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('a start failure that persists fails queued work with the start error', async () => {
+    // Top-level code that never finishes: every start times out (WORKER_CRASHED), attempt after attempt.
+    const p = pool(runtime, `for (;;) {}\nexport default { fetch() { return new Response('never') } }`, {
+      maxWorkers: 1,
+      startTimeoutMs: 200,
+      timeoutMs: 0,
+    });
+    try {
+      const calls = Array.from({ length: 3 }, () => p.invoke({ path: '/' }));
+      const results = await watchdog(outcomes(calls), 30_000, 'queued invocations');
+      expect(results).toEqual(['WORKER_CRASHED', 'WORKER_CRASHED', 'WORKER_CRASHED']);
+      const error = await p.invoke({ path: '/' }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'WORKER_CRASHED' });
+      expect((error as Error).message).toMatch(/startTimeoutMs/);
+    } finally {
+      await watchdog(p.close(), 20_000, 'close()');
+    }
+  });
+});
