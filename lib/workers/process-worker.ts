@@ -26,7 +26,6 @@ import { EXIT_FENCE_INCOMPLETE, missingLayers } from '../sandbox/fence-report.js
 import { HostCallBudget, type HostCallTicket } from '../host-calls/budget.js';
 import { InvocationLogs } from './invocation-logs.js';
 import { OutputCapture } from './output-capture.js';
-import { overrunGraceMs } from './overrun-grace.js';
 import { checkSpawnHeadroom, spawnFailure } from './spawn-resources.js';
 import { SpinWait } from './spin-wait.js';
 import { Watchdog } from './watchdog.js';
@@ -226,7 +225,8 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
     const coldStart = this.#sentNone;
     this.#nextId = id + 1;
     this.#sentNone = false;
-    const grace = options.timeoutMs > 0 ? overrunGraceMs(options.deadlineMs) : 0;
+    // Time the call already spent queued: the handler gets it back before its worker is killed.
+    const grace = options.timeoutMs > 0 ? Math.max(0, options.deadlineMs - options.timeoutMs) : 0;
     const result = new Promise<WorkerResult>((resolve, reject) => {
       const invocation: Invocation = {
         id,
@@ -255,7 +255,7 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
         headers: request.headers,
         body: request.body === null ? null : Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength).toString('base64'),
         cpuMs,
-        // The worker's own deadline comes after the host's grace, so the host decides first.
+        // The worker's own deadline is the handler's whole budget, as is the host's kill below.
         timeoutMs: options.timeoutMs === 0 ? 0 : options.timeoutMs + grace,
       },
     });
@@ -291,33 +291,35 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
   }
 
   /**
-   * The invocation's deadline passed. Its caller gets TIMEOUT now; the
-   * handler is told to stop and has `grace` ms to answer before the worker is
-   * killed. A handler that merely started too late (it waited in the queue
-   * behind a hung one) answers within the grace and keeps its worker, so one
-   * hang costs one replacement, not one per queued invocation.
+   * The caller's deadline passed. A handler that ran for its whole
+   * `timeoutMs` here is killed with its worker now. One that started late,
+   * having waited in the queue (behind a hung one, say), is answered TIMEOUT
+   * now but gets the time it waited (`grace`) to finish before its worker is
+   * killed: a quick handler then keeps its worker, so one hang costs one
+   * replacement, not one per call that queued behind it.
    */
   #overrun(invocation: Invocation, deadlineMs: number, grace: number): void {
     if (this.#invocations.get(invocation.id) !== invocation) return;
+    const overran = (): TimeoutError =>
+      new TimeoutError(
+        `The handler did not answer within its ${deadlineMs} ms deadline (timeoutMs, counted from invoke()); its worker was killed and will be replaced`,
+      );
+    if (grace === 0) {
+      this.#kill(overran(), invocation.id);
+      return;
+    }
     invocation.overdue = true;
     this.#overdue++;
     if (invocation.open) {
       this.#reject(
         invocation,
         new TimeoutError(
-          `The handler did not answer within its ${deadlineMs} ms deadline (timeoutMs, counted from invoke())${grace > 0 ? `; its worker is killed and replaced unless the handler stops within ${grace} ms` : ''}`,
+          `The invocation waited ${grace} ms for a worker and the handler did not answer within the rest of its ${deadlineMs} ms deadline (timeoutMs, counted from invoke())`,
         ),
       );
       this.#send({ id: invocation.id, type: 'cancel', payload: {} });
     }
-    invocation.timer = setTimeout(
-      () =>
-        this.#kill(
-          new TimeoutError(`The handler did not stop within ${grace} ms after its ${deadlineMs} ms deadline; its worker was killed`),
-          invocation.id,
-        ),
-      grace,
-    );
+    invocation.timer = setTimeout(() => this.#kill(overran(), invocation.id), grace);
   }
 
   /** Answers the caller with `error` and the logs the invocation had so far. */

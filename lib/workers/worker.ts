@@ -56,7 +56,12 @@ export interface InvokeOptions {
   invocationId: number;
   /** Wall-clock budget left for this invocation in ms; 0 = none. */
   timeoutMs: number;
-  /** The caller's whole deadline (queueing and start-up included), for messages. */
+  /**
+   * The caller's whole deadline (queueing and start-up included). It is also
+   * how long the handler may run on the worker before the worker is killed:
+   * past `timeoutMs` the caller has its TIMEOUT, but a worker is only killed
+   * for a handler that overran a whole deadline of its own.
+   */
   deadlineMs: number;
 }
 

@@ -13,7 +13,7 @@ describe.each(RUNTIMES)('%s: a failed invocation', (runtime) => {
         if (path === '/hang') await new Promise(() => {});
         return new Response('ok');
       } }`,
-      { maxWorkers: 1, timeoutMs: 400 },
+      { maxWorkers: 1 },
     );
     const events: InvocationEvent[] = [];
     const logs: LogEvent[] = [];
@@ -22,7 +22,7 @@ describe.each(RUNTIMES)('%s: a failed invocation', (runtime) => {
     try {
       const ok = await p.invoke({ path: '/ok' });
       const thrown = (await p.invoke({ path: '/throw' }).catch((e: unknown) => e)) as FunctionsError;
-      const timedOut = (await p.invoke({ path: '/hang' }).catch((e: unknown) => e)) as FunctionsError;
+      const timedOut = (await p.invoke({ path: '/hang' }, { timeoutMs: 400 }).catch((e: unknown) => e)) as FunctionsError;
 
       expect(thrown.code).toBe('HANDLER_ERROR');
       expect(timedOut.code).toBe('TIMEOUT');

@@ -4,7 +4,12 @@ import { RUNTIMES, outcome, pool, watchdog } from '../helpers.js';
 describe.each(RUNTIMES)('%s: a hung worker', (runtime) => {
   it('costs one replacement: invocations queued behind it expire in the queue or run, none kills a fresh worker', async () => {
     // A well-behaved handler that takes 30 ms: the calls that reach the replacement with less left overrun.
-    const p = pool(runtime, `export default { async fetch(req) { await new Promise((r) => setTimeout(r, 30)); return new Response(new URL(req.url).pathname) } }`, {
+    const p = pool(runtime, `export default { async fetch(req) {
+      const path = new URL(req.url).pathname;
+      if (path === '/hang') await new Promise(() => {});
+      await new Promise((r) => setTimeout(r, 30));
+      return new Response(path);
+    } }`, {
       maxWorkers: 1,
       minWorkers: 1,
       timeoutMs: 600,
@@ -12,7 +17,8 @@ describe.each(RUNTIMES)('%s: a hung worker', (runtime) => {
     try {
       await p.ready();
       const [pid] = p.stats().pids;
-      const calls = [outcome(p.invoke({ path: '/stopped' }))];
+      // Hung twice over: a handler that never answers, in a stopped process.
+      const calls = [outcome(p.invoke({ path: '/hang' }))];
       process.kill(pid as number, 'SIGSTOP');
       // Arrivals spread over the hang and the replacement's start-up: some reach it with little time left.
       for (let i = 0; i < 30; i++) {
