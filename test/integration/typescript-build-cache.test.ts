@@ -64,7 +64,8 @@ describe('a source.entry bundle is built once', () => {
     try {
       const error = await pool.ready().catch((e: unknown) => e);
       expect(error).toMatchObject({ code: 'BUNDLE_LOAD_ERROR', message: expect.stringMatching(/broken\.ts:2:\d+: Expected/) });
-      await expect(pool.invoke({ path: '/' })).rejects.toBe(error);
+      // The same failure; each invocation gets its own copy, carrying its invocationId.
+      await expect(pool.invoke({ path: '/' })).rejects.toMatchObject({ code: 'BUNDLE_LOAD_ERROR', message: (error as Error).message, cause: error });
       expect(pool.stats().workersStarted).toBe(0);
     } finally {
       await pool.close();
