@@ -153,8 +153,9 @@ describe.each(RUNTIMES)("%s: host fetch budgets", (runtime) => {
     expect(run.after).toEqual({ ok: 1, codes: {} });
   });
 
-  // The growth includes garbage: bytes of fetches that were refused are free but not yet collected.
-  it("30 concurrent fetches whose large bodies stall: FETCH_BUFFER_LIMIT, and the host RSS grows by less than 5 × maxBodyBytes", async () => {
+  // The growth includes garbage: bytes of fetches that were refused are free but not yet collected
+  // (measured 60-90 MB on a loaded machine); the control below holds 30 bodies, about 450 MB.
+  it("30 concurrent fetches whose large bodies stall: FETCH_BUFFER_LIMIT, and the host RSS grows by less than 8 × maxBodyBytes", async () => {
     const run = await runHost(
       settings("/big", 30, {
         maxBodyBytes: SMALL_BODY_LIMIT,
@@ -163,7 +164,7 @@ describe.each(RUNTIMES)("%s: host fetch budgets", (runtime) => {
     );
     expect(run.survived).toBe(true);
     expect(codesOf(run)).toEqual({ FETCH_BUFFER_LIMIT: 29 });
-    expect(run.peakRss - run.baselineRss).toBeLessThan(5 * SMALL_BODY_LIMIT);
+    expect(run.peakRss - run.baselineRss).toBeLessThan(8 * SMALL_BODY_LIMIT);
   });
 
   it("control: with maxBufferedBytes raised, the same fetches make the host hold every body", async () => {
@@ -178,7 +179,7 @@ describe.each(RUNTIMES)("%s: host fetch budgets", (runtime) => {
     );
     expect(codesOf(run)).toEqual({});
     expect(run.peakRss - run.baselineRss).toBeGreaterThan(
-      10 * SMALL_BODY_LIMIT,
+      16 * SMALL_BODY_LIMIT,
     );
   });
 });
