@@ -26,7 +26,11 @@ export class CapabilityDenied extends Error {
   }
 }
 
-export function installGuards(caps: Capabilities, currentId: () => number): void {
+/**
+ * Installs every guard the profile calls for. Returns the loader the bundle's
+ * rewritten `import()` must call when eval is refused (dynamic-code.ts).
+ */
+export function installGuards(caps: Capabilities, currentId: () => number): ImportLoader | undefined {
   const deny = (capability: Capability, target: string, rule: string): never => {
     send({ id: currentId(), type: 'denied', payload: { capability, target, rule } });
     throw new CapabilityDenied(`${capability} access to ${target} is not allowed: ${rule}`);
@@ -34,15 +38,17 @@ export function installGuards(caps: Capabilities, currentId: () => number): void
   // Load every module we patch before any patch: Bun's own modules use
   // process.binding and friends while they initialise.
   for (const name of PATCHED_MODULES) require(name);
-  if (!caps.allowEval) guardEval(deny);
+  // Processes first: what both refuse (worker_threads.Worker) is then reported as a process.
   if (!caps.allowChildProcess) guardProcesses(deny);
+  const importLoader = caps.allowEval ? undefined : guardEval(deny);
   guardSignals(deny);
   guardSockets(deny);
   guardFiles(caps, deny);
+  return importLoader;
 }
 
 const PATCHED_MODULES = [
-  'node:module',
+  'node:module', 'node:repl',
   'node:vm', 'node:child_process', 'bun:ffi', 'node:worker_threads', 'node:net', 'node:tls', 'node:dgram',
   'node:http', 'node:https', 'node:http2', 'node:dns', 'node:dns/promises', 'node:fs', 'node:fs/promises',
   'bun:sqlite',
@@ -63,49 +69,92 @@ function replace(target: Patchable, names: readonly string[], make: (name: strin
   }
 }
 
-function guardEval(deny: Deny): void {
+/** Where the bundle's rewritten `import()` goes (dynamic-code.ts); the entry puts it on the global object. */
+export type ImportLoader = (specifier: unknown, options?: unknown) => Promise<unknown>;
+
+function guardEval(deny: Deny): ImportLoader {
   const refuse = (what: string) =>
     function denied(): never {
       return deny('eval', what, 'allowEval is false');
     };
   const g = globalThis as unknown as Patchable;
   replace(g, ['eval'], () => refuse('eval'));
-  // Every function kind has its own constructor reachable through a prototype chain.
-  const kinds: unknown[] = [
-    function () {},
-    async function () {},
-    function* () {},
-    async function* () {},
-  ];
+  // Each function kind's constructor is replaced in place: the replacement takes
+  // over the original's prototype object (so `Function.prototype.call`,
+  // `instanceof Function` and `.toString` keep working, and libraries that
+  // reach the intrinsics through `Function.prototype` load), and that
+  // prototype's `constructor` points to it. A bound function prints as native code.
+  const kinds: unknown[] = [function () {}, async function () {}, function* () {}, async function* () {}];
   for (const kind of kinds) {
-    const proto = Object.getPrototypeOf(kind) as Patchable;
-    replace(proto, ['constructor'], () => refuse('Function constructor'));
+    const proto = Object.getPrototypeOf(kind) as Patchable & { constructor: Fn };
+    const original = proto.constructor;
+    const target = refuse(`${original.name} constructor`);
+    // instanceof looks through a bound function to its target's prototype.
+    Object.defineProperty(target, 'prototype', { value: proto, writable: false, enumerable: false, configurable: false });
+    const replacement = target.bind(undefined);
+    Object.defineProperty(replacement, 'name', { value: original.name });
+    Object.defineProperty(replacement, 'length', { value: original.length });
+    Object.defineProperty(replacement, 'prototype', { value: proto, writable: false, enumerable: false, configurable: false });
+    installed.add(replacement);
+    Object.defineProperty(proto, 'constructor', { value: replacement, writable: false, enumerable: false, configurable: false });
+    if (original === Function) replace(g, ['Function'], () => replacement);
   }
-  replace(g, ['Function'], () => refuse('Function constructor'));
   replace(g, ['ShadowRealm', 'Worker'], (name) => refuse(name));
   // A blob: URL is a way to import a string as code; nothing else in a handler needs one.
   replace(URL as unknown as Patchable, ['createObjectURL'], () => refuse('URL.createObjectURL'));
-  // Loaders reachable at run time: refuse data:/blob: URLs and computed (non-string) specifiers.
-  // The bundle's own import() and require() are checked before it runs (dynamic-code.ts).
+  // Modules are loaded at run time by name only when the name is a built-in
+  // module: data: and blob: URLs, files (which a handler may have written) and
+  // modules a Bun.plugin makes up (Bun.plugin cannot be replaced) are all code from strings.
+  const moduleApi = require('node:module') as Patchable & { prototype: Patchable; isBuiltin: (name: string) => boolean };
+  const isBuiltin = moduleApi.isBuiltin;
+  const refusal = (what: string, specifier: unknown): string | undefined =>
+    typeof specifier === 'string' && isBuiltin(specifier)
+      ? undefined
+      : `${what}(${typeof specifier === 'string' ? JSON.stringify(specifier.slice(0, 60)) : typeof specifier})`;
   const guardLoader = (load: Fn, what: string) =>
     function guardedLoad(this: unknown, ...args: unknown[]): unknown {
-      const specifier = args[0];
-      if (typeof specifier !== 'string' || /^\s*(data|blob):/i.test(specifier)) {
-        return deny('eval', `${what}(${typeof specifier === 'string' ? specifier.slice(0, 40) : typeof specifier})`, 'allowEval is false');
-      }
+      const refused = refusal(what, args[0]);
+      if (refused !== undefined) return deny('eval', refused, 'allowEval is false: only built-in modules load at run time');
       return load.apply(this, args);
     };
-  const moduleApi = require('node:module') as Patchable & { prototype: Patchable };
   const createRequireOriginal = moduleApi['createRequire'] as Fn;
   replace(moduleApi, ['createRequire'], () => (...args: unknown[]) => guardLoader(createRequireOriginal(...args) as Fn, 'require'));
   replace(moduleApi, ['_load'], (_name, original) => guardLoader(original as Fn, 'Module._load'));
-  replace(moduleApi.prototype, ['require'], (_name, original) => guardLoader(original as Fn, 'module.require'));
+  // The bundle's own `require` (and import.meta.require) calls Module.prototype.require
+  // only once that has been *assigned*: Bun notices the override on a [[Set]], not on
+  // defineProperty. Assigned, then made read-only.
+  const guardedRequire = guardLoader(moduleApi.prototype['require'] as Fn, 'require');
+  installed.add(guardedRequire);
+  moduleApi.prototype['require'] = guardedRequire;
+  Object.defineProperty(moduleApi.prototype, 'require', { writable: false, configurable: false });
+  // `new Module(path)._compile(text)` runs text as code. Bun's instances have a
+  // prototype of their own, where `_compile` is an accessor: replaced outright.
+  replace(moduleApi.prototype, ['_compile', 'load'], (name) => refuse(`Module.prototype.${name}`));
+  const instanceProto = Object.getPrototypeOf(new (moduleApi as unknown as new (id: string) => object)('/')) as object;
+  for (const name of ['_compile', 'load']) {
+    if (instanceProto === moduleApi.prototype || Object.getOwnPropertyDescriptor(instanceProto, name) === undefined) continue;
+    const value = refuse(`Module.prototype.${name}`);
+    installed.add(value);
+    Object.defineProperty(instanceProto, name, { value, writable: false, enumerable: false, configurable: false });
+  }
+  // The bundle's import() expressions are rewritten to call this (dynamic-code.ts).
+  const importLoader: ImportLoader = async (specifier, options) => {
+    const refused = refusal('import', specifier);
+    if (refused !== undefined) deny('eval', refused, 'allowEval is false: only built-in modules load at run time');
+    return import(specifier as string, options as ImportCallOptions);
+  };
+  // node:repl's exports are getters that load its internals, which use node:vm: before vm is patched.
+  replace(require('node:repl') as Patchable, ['start', 'REPLServer'], (name) => refuse(`repl.${name}`));
   const vm = require('node:vm') as Patchable;
   replace(
     vm,
     ['runInThisContext', 'runInNewContext', 'runInContext', 'compileFunction', 'Script', 'createContext', 'SourceTextModule'],
     (name) => refuse(`vm.${name}`),
   );
+  // worker_threads.Worker takes source text ({ eval: true }, data: URLs).
+  // (Without allowChildProcess, guardProcesses has already refused Worker as a process.)
+  replace(require('node:worker_threads') as Patchable, ['Worker'], () => refuse('worker_threads.Worker'));
+  return importLoader;
 }
 
 function guardProcesses(deny: Deny): void {
@@ -119,7 +168,13 @@ function guardProcesses(deny: Deny): void {
   );
   const bun = (globalThis as unknown as { Bun: Patchable }).Bun;
   replace(bun, ['spawn', 'spawnSync', '$'], (name) => refuse(`Bun.${name}`));
-  replace(process as unknown as Patchable, ['dlopen', 'binding', '_linkedBinding'], (name) => refuse(`process.${name}`));
+  replace(process as unknown as Patchable, ['dlopen', '_linkedBinding'], (name) => refuse(`process.${name}`));
+  // Bun's own node:zlib and node:_http_common ask for these two while they load
+  // (lazily, when a handler first requires them); neither reaches a process, a file or a socket.
+  replace(process as unknown as Patchable, ['binding'], (_name, original) => (name: unknown) => {
+    if (name === 'constants' || name === 'http_parser') return (original as Fn).call(process, name);
+    return deny('childProcess', `process.binding(${JSON.stringify(String(name).slice(0, 40))})`, 'allowChildProcess is false');
+  });
   const ffiExports = ['dlopen', 'cc', 'linkSymbols', 'CFunction', 'viewSource'];
   replace(require('bun:ffi') as Patchable, ffiExports, (name) => refuse(`bun:ffi.${name}`));
   // Bun.FFI is a second, separate object with the same powers.

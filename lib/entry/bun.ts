@@ -3,13 +3,14 @@
  * APIs, loads the customer's bundle and serves invocations (docs/protocol.md).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { isBuiltin } from 'node:module';
 import type { Capabilities } from '../capabilities/index.js';
 import { installConsole } from './bun-console.js';
 import { installGuards } from './bun-guards.js';
 import { listen, send, type HostMessageIn } from './channel.js';
 import { resolveHandler, type Handler } from './handler.js';
 import { createHostFetch } from './bun-fetch.js';
-import { findDynamicCode } from './dynamic-code.js';
+import { guardDynamicImports, loaderName } from './dynamic-code.js';
 
 const PROTOCOL_VERSION = 1;
 const EXIT_BAD_SETTINGS = 42;
@@ -69,6 +70,29 @@ function errorPayload(code: string, error: unknown): Record<string, string> {
   return { code, name: 'Error', message: `non-Error value thrown: ${String(error)}` };
 }
 
+/** A name Bun accepts for a made-up module, so messages and stack traces say `handler.js:3:7`. */
+const MODULE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.@-]*(?:\/[A-Za-z0-9_.@-]+)*$/;
+
+/**
+ * Loads the bundle as a module named after its filename. A data: URL would
+ * name it `data:text/javascript;base64,…` in every message.
+ */
+async function loadBundle(source: string, filename: string): Promise<Record<string, unknown>> {
+  const name = MODULE_NAME.test(filename) && !isBuiltin(filename) ? filename : 'handler.js';
+  let text: string | undefined = source;
+  Bun.plugin({
+    name: 'bunbase-bundle',
+    setup(build) {
+      build.module(name, () => {
+        const contents = text ?? '';
+        text = undefined;
+        return { contents, loader: 'js' };
+      });
+    },
+  });
+  return (await import(name)) as Record<string, unknown>;
+}
+
 async function start(payload: InitPayload): Promise<void> {
   init = payload;
   for (const key of Object.keys(process.env)) delete process.env[key];
@@ -76,33 +100,21 @@ async function start(payload: InitPayload): Promise<void> {
   installConsole(currentId, payload.limits.maxLogBytes);
   hostFetch = createHostFetch(currentId, payload.limits.maxBodyBytes, payload.capabilities.allowNetwork);
   Object.defineProperty(globalThis, 'fetch', { value: hostFetch.fetch, writable: false, configurable: false });
-  installGuards(payload.capabilities, currentId);
-  if (!payload.capabilities.allowEval) {
-    let refusal: Record<string, string> | undefined;
+  const importLoader = installGuards(payload.capabilities, currentId);
+  let source = payload.source;
+  if (importLoader !== undefined) {
     try {
-      const use = findDynamicCode(payload.source);
-      if (use !== undefined) {
-        send({ id: 0, type: 'denied', payload: { capability: 'eval', target: use.what, rule: 'allowEval is false' } });
-        refusal = {
-          code: 'BUNDLE_LOAD_ERROR',
-          name: 'CapabilityDenied',
-          message:
-            `${payload.filename}:${use.line}:${use.column} uses ${use.what}, which can run a string as code; ` +
-            'name modules with string literals, or allow it with allowEval: true',
-        };
-      }
+      const name = loaderName(source);
+      source = guardDynamicImports(source, name);
+      Object.defineProperty(globalThis, name, { value: importLoader, writable: false, enumerable: false, configurable: false });
     } catch (error) {
       // What cannot be checked is not run.
-      refusal = { code: 'BUNDLE_LOAD_ERROR', name: 'SyntaxError', message: `${payload.filename}: ${(error as Error).message}` };
-    }
-    if (refusal !== undefined) {
-      send({ id: 0, type: 'error', payload: refusal });
+      send({ id: 0, type: 'error', payload: { code: 'BUNDLE_LOAD_ERROR', name: 'SyntaxError', message: `${payload.filename}: ${(error as Error).message}` } });
       process.exit(0);
     }
   }
   try {
-    const url = `data:text/javascript;base64,${Buffer.from(payload.source).toString('base64')}`;
-    handler = resolveHandler((await import(url)) as Record<string, unknown>);
+    handler = resolveHandler(await loadBundle(source, payload.filename));
   } catch (error) {
     send({ id: 0, type: 'error', payload: errorPayload('BUNDLE_LOAD_ERROR', error) });
     process.exit(0);

@@ -1,98 +1,64 @@
 import { parse, type Node } from 'acorn';
 
 /**
- * Bun loads `data:` URLs as modules below every JavaScript hook, so
- * `import('data:…')` and `require('data:…')` would run a string as code even
- * with `allowEval: false`. The bundle is the only code a handler has (eval is
- * refused), so refusing every way it could name a module by a computed or
- * `data:`/`blob:` string, before it runs, closes that road.
+ * Bun loads `data:` and `blob:` URLs, and modules a `Bun.plugin` makes up, below
+ * every JavaScript hook: `import()` of one would run a string as code even with
+ * `allowEval: false`. `require()` goes through `Module.prototype.require`, which
+ * the guards patch; `import()` is syntax and cannot be patched. So every
+ * `import(` of the bundle is rewritten into a call of a guarded loader
+ * (bun-guards.ts) before the bundle runs. Nothing else in the bundle is
+ * touched, and nothing is refused for what it merely mentions.
  */
 
-const CODE_URL = /^\s*(data|blob):/i;
-/** `import.meta` members that only describe the module. */
-const SAFE_META = new Set(['url', 'dir', 'dirname', 'file', 'filename', 'path', 'main', 'env']);
+/** Length of the `import` keyword: the loader's name has the same, so columns in stack traces stay true. */
+const KEYWORD = 'import';
 
-export interface DynamicCodeUse {
-  what: string;
-  line: number;
-  column: number;
+/**
+ * A cheap superset of "contains an import() expression": the keyword, then only
+ * white space and comments, then `(`. Keywords cannot be written with escapes.
+ * When it does not match, the bundle needs no parse at all.
+ */
+const MAYBE_IMPORT_CALL = /\bimport(?:\s|\/\*[\s\S]*?\*\/|\/\/.*)*\(/;
+
+/** A six-character identifier that does not occur in `source`. */
+export function loaderName(source: string): string {
+  for (let i = 0; ; i++) {
+    const name = `$bb${i.toString(36).padStart(3, '0')}`;
+    if (!source.includes(name)) return name;
+  }
 }
 
 type AnyNode = Node & Record<string, unknown>;
 
-function staticString(node: AnyNode | undefined): string | undefined {
-  if (node === undefined) return undefined;
-  if (node.type === 'Literal' && typeof node['value'] === 'string') return node['value'];
-  if (node.type === 'TemplateLiteral' && (node['expressions'] as unknown[]).length === 0) {
-    const quasis = node['quasis'] as { value: { cooked: string | null } }[];
-    return quasis[0]?.value.cooked ?? undefined;
-  }
-  return undefined;
-}
-
-/** Why a specifier may not be loaded, or undefined when it may. */
-function badSpecifier(node: AnyNode | undefined): string | undefined {
-  const value = staticString(node);
-  if (value === undefined) return 'a computed module specifier';
-  if (CODE_URL.test(value)) return `a ${value.trim().slice(0, 5).toLowerCase()} URL as a module`;
-  return undefined;
-}
-
 /**
- * Finds the first way `source` (an ES module) could load code from a string.
- * Throws acorn's SyntaxError when the source does not parse.
+ * Returns `source` with every `import(…)` replaced by `loader(…)` (same length,
+ * so lines and columns do not move). Throws acorn's SyntaxError when the source
+ * does not parse as an ES module: what cannot be checked is not run.
  */
-export function findDynamicCode(source: string): DynamicCodeUse | undefined {
-  const program = parse(source, { ecmaVersion: 'latest', sourceType: 'module', locations: true, allowHashBang: true });
-  let found: DynamicCodeUse | undefined;
-  const report = (node: AnyNode, what: string): void => {
-    const start = (node['loc'] as { start: { line: number; column: number } }).start;
-    found ??= { what, line: start.line, column: start.column + 1 };
-  };
-  const visit = (node: AnyNode, parent: AnyNode | undefined, key: string): void => {
-    if (found !== undefined) return;
-    switch (node.type) {
-      case 'ImportExpression': {
-        const bad = badSpecifier(node['source'] as AnyNode);
-        if (bad !== undefined) report(node, `import() of ${bad}`);
-        break;
-      }
-      case 'Identifier': {
-        if (node['name'] !== 'require') break;
-        // A property name or an object key is not a reference to `require`.
-        const isPropertyName =
-          (parent?.type === 'MemberExpression' && key === 'property' && parent['computed'] !== true) ||
-          (parent?.type === 'Property' && key === 'key' && parent['computed'] !== true) ||
-          (parent?.type === 'MethodDefinition' && key === 'key') ||
-          (parent?.type === 'PropertyDefinition' && key === 'key');
-        if (isPropertyName) break;
-        if (parent?.type === 'CallExpression' && key === 'callee') {
-          const bad = badSpecifier((parent['arguments'] as AnyNode[])[0]);
-          if (bad !== undefined) report(node, `require() of ${bad}`);
-        } else {
-          report(node, '`require` used as a value');
-        }
-        break;
-      }
-      case 'MetaProperty': {
-        if ((node['meta'] as AnyNode)['name'] !== 'import') break;
-        const name =
-          parent?.type === 'MemberExpression' && key === 'object' && parent['computed'] !== true
-            ? ((parent['property'] as AnyNode)['name'] as string)
-            : undefined;
-        if (name === undefined || !SAFE_META.has(name)) report(node, `import.meta${name === undefined ? ' used as a value' : `.${name}`}`);
-        break;
-      }
-    }
-    for (const [childKey, child] of Object.entries(node)) {
-      if (childKey === 'loc') continue;
+export function guardDynamicImports(source: string, loader: string): string {
+  if (loader.length !== KEYWORD.length) throw new RangeError(`loader name must have ${KEYWORD.length} characters`);
+  if (!MAYBE_IMPORT_CALL.test(source)) return source;
+  const program = parse(source, { ecmaVersion: 'latest', sourceType: 'module', allowHashBang: true });
+  const starts: number[] = [];
+  const visit = (node: AnyNode): void => {
+    if (node.type === 'ImportExpression') starts.push(node.start);
+    for (const child of Object.values(node)) {
       if (Array.isArray(child)) {
-        for (const item of child) if (item !== null && typeof item === 'object' && typeof item.type === 'string') visit(item, node, childKey);
+        for (const item of child) if (item !== null && typeof item === 'object' && typeof item.type === 'string') visit(item as AnyNode);
       } else if (child !== null && typeof child === 'object' && typeof (child as AnyNode).type === 'string') {
-        visit(child as AnyNode, node, childKey);
+        visit(child as AnyNode);
       }
     }
   };
-  visit(program as unknown as AnyNode, undefined, '');
-  return found;
+  visit(program as unknown as AnyNode);
+  if (starts.length === 0) return source;
+  starts.sort((a, b) => a - b);
+  let out = '';
+  let at = 0;
+  for (const start of starts) {
+    if (source.slice(start, start + KEYWORD.length) !== KEYWORD) throw new SyntaxError(`unexpected import() at offset ${start}`);
+    out += source.slice(at, start) + loader;
+    at = start + KEYWORD.length;
+  }
+  return out + source.slice(at);
 }

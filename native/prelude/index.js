@@ -95,11 +95,14 @@ installLazyIntl();
 if (!native.allowEval) {
   // The engine has no compiler in this context (no eval intrinsic), so every
   // road to run-time compilation already fails. These wrappers only give the
-  // failure a clear EvalError and report the denial to the host; a handler
-  // that removes them gets the engine's own TypeError, never a compiler.
+  // failure a clear EvalError and report the denial to the host (the same
+  // CAPABILITY_DENIED as Bun's); a handler that removes them gets the
+  // engine's own TypeError, never a compiler.
   const deny = (what) => {
     native.denyEval(what);
-    return new EvalError(`${what} is disabled: the capability profile does not allow it (allowEval: false).`);
+    const error = new EvalError(`${what} is disabled: the capability profile does not allow it (allowEval: false).`);
+    error.code = 'CAPABILITY_DENIED';
+    return error;
   };
   const wrap = (proto, name) => {
     const original = proto.constructor;
