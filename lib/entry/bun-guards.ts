@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { checkPath } from '../capabilities/paths.js';
 import type { Capabilities } from '../capabilities/index.js';
 import { send } from './channel.js';
+import { isReserved } from './fd-budget.js';
 
 /**
  * The API layer inside a Bun worker: every API the profile does not allow is
@@ -44,6 +45,7 @@ export function installGuards(caps: Capabilities, currentId: () => number): Impo
   guardSignals(deny);
   guardSockets(deny);
   guardFiles(caps, deny);
+  guardDescriptors(deny);
   return importLoader;
 }
 
@@ -184,6 +186,17 @@ function guardProcesses(deny: Deny): void {
   if (childProcess !== undefined) replace(childProcess, ['spawn'], () => refuse('ChildProcess.spawn'));
   const worker = require('node:worker_threads') as Patchable;
   replace(worker, ['Worker'], () => refuse('worker_threads.Worker'));
+}
+
+/** The worker's own descriptors (the channel, the placeholders of fd-budget.ts) cannot be closed by the handler. */
+function guardDescriptors(deny: Deny): void {
+  const fs = require('node:fs') as Patchable;
+  for (const name of ['close', 'closeSync']) {
+    replace(fs, [name], (_name, original) => function guardedClose(this: unknown, ...args: unknown[]): unknown {
+      if (isReserved(args[0])) return deny('filesystem', `${name}(${String(args[0])})`, "the worker's own descriptor");
+      return (original as Fn).apply(this, args);
+    });
+  }
 }
 
 /** Signals only to the worker itself: never the host, another tenant, or -1. Children are signalled through their handles. */

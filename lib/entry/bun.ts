@@ -10,12 +10,16 @@ import { installGuards } from './bun-guards.js';
 import { listen, send, type HostMessageIn } from './channel.js';
 import { resolveHandler, type Handler } from './handler.js';
 import { createHostFetch } from './bun-fetch.js';
-import { guardDynamicImports, loaderName } from './dynamic-code.js';
+import { reserveDescriptors } from './fd-budget.js';
 
 const PROTOCOL_VERSION = 1;
 const EXIT_BAD_SETTINGS = 42;
 // Room for init with a large bundle; invocations are bounded by maxBodyBytes below.
 const MIN_LINE_BYTES = 64 * 1024 * 1024;
+/** Request bodies above this many base64 characters are worth a collection or two (see invoke). */
+const LARGE_BODY_CHARS = 4 * 1024 * 1024;
+/** Far more than the launcher's room for Bun's own descriptors: a bound, not a guess. */
+const MAX_PLACEHOLDERS = 1024;
 
 interface InitPayload {
   protocol: number;
@@ -24,6 +28,10 @@ interface InitPayload {
   env: Record<string, string>;
   capabilities: Capabilities;
   limits: { maxBodyBytes: number; maxLogBytes: number };
+  /** With eval refused: the global name the bundle's rewritten import() calls. */
+  importLoader?: string;
+  /** With eval refused: why the bundle could not be checked (it does not parse). */
+  bundleError?: string;
 }
 
 interface Invocation {
@@ -101,20 +109,21 @@ async function start(payload: InitPayload): Promise<void> {
   hostFetch = createHostFetch(currentId, payload.limits.maxBodyBytes, payload.capabilities.allowNetwork);
   Object.defineProperty(globalThis, 'fetch', { value: hostFetch.fetch, writable: false, configurable: false });
   const importLoader = installGuards(payload.capabilities, currentId);
-  let source = payload.source;
+  const maxFds = payload.capabilities.maxFileDescriptors;
+  if (maxFds > 0 && sandboxReport['rlimits'] === 'on') reserveDescriptors(maxFds, maxFds + MAX_PLACEHOLDERS);
   if (importLoader !== undefined) {
-    try {
-      const name = loaderName(source);
-      source = guardDynamicImports(source, name);
-      Object.defineProperty(globalThis, name, { value: importLoader, writable: false, enumerable: false, configurable: false });
-    } catch (error) {
+    // The host rewrote the bundle's import() expressions into calls of this name (lib/workers/bun-dynamic-imports.ts).
+    const refusal =
+      payload.bundleError ?? (payload.importLoader === undefined ? 'the host sent no loader for import()' : undefined);
+    if (refusal !== undefined) {
       // What cannot be checked is not run.
-      send({ id: 0, type: 'error', payload: { code: 'BUNDLE_LOAD_ERROR', name: 'SyntaxError', message: `${payload.filename}: ${(error as Error).message}` } });
+      send({ id: 0, type: 'error', payload: { code: 'BUNDLE_LOAD_ERROR', name: 'SyntaxError', message: `${payload.filename}: ${refusal}` } });
       process.exit(0);
     }
+    Object.defineProperty(globalThis, payload.importLoader as string, { value: importLoader, writable: false, enumerable: false, configurable: false });
   }
   try {
-    handler = resolveHandler(await loadBundle(source, payload.filename));
+    handler = resolveHandler(await loadBundle(payload.source, payload.filename));
   } catch (error) {
     send({ id: 0, type: 'error', payload: errorPayload('BUNDLE_LOAD_ERROR', error) });
     process.exit(0);
@@ -137,7 +146,18 @@ async function invoke(id: number, payload: Record<string, unknown>): Promise<voi
   const cpuBefore = process.cpuUsage();
   try {
     const method = String(payload['method']);
-    const body = typeof payload['body'] === 'string' ? Buffer.from(payload['body'], 'base64') : null;
+    let encoded = payload['body'];
+    delete payload['body'];
+    const large = typeof encoded === 'string' && encoded.length > LARGE_BODY_CHARS;
+    // A large body's message line, its text and the decoded bytes would otherwise all be alive
+    // at once: let the line go (it is the caller's until we yield), collect, decode, collect.
+    if (large) {
+      await null;
+      Bun.gc(true);
+    }
+    const body = typeof encoded === 'string' ? Buffer.from(encoded, 'base64') : null;
+    encoded = undefined;
+    if (large) Bun.gc(true);
     const request = new Request(String(payload['url']), {
       method,
       headers: payload['headers'] as [string, string][],

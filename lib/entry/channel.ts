@@ -1,9 +1,13 @@
+import { isAscii } from 'node:buffer';
 import { createRequire } from 'node:module';
 import { LineSplitter } from '../protocol/line-splitter.js';
 
 // Required, not imported: Bun freezes an ES-module namespace of node:fs on
 // first import, and the guards must patch node:fs before that happens.
 const fs = createRequire(import.meta.url)('node:fs') as typeof import('node:fs');
+
+/** Messages longer than this are worth a garbage collection between decoding steps. */
+const LARGE_LINE = 4 * 1024 * 1024;
 
 /** The protocol descriptor the host opened for us (docs/protocol.md). */
 export const CHANNEL_FD = 3;
@@ -20,8 +24,19 @@ export function send(message: { id: number; type: string; payload: unknown }): v
 export function listen(maxLineBytes: number, onMessage: (message: HostMessageIn) => void): void {
   const splitter = new LineSplitter(
     maxLineBytes,
-    (line) => onMessage(JSON.parse(line) as HostMessageIn),
+    (line) => {
+      // A large message (a request body) is held as bytes, then text, then parsed: collect
+      // between the steps so that no more than two copies are alive at once (maxMemory).
+      if (line.length > LARGE_LINE) Bun.gc(true);
+      onMessage(JSON.parse(line) as HostMessageIn);
+    },
     () => process.exit(3),
+    (bytes) => {
+      if (bytes.length > LARGE_LINE) Bun.gc(true);
+      // Text that is all ASCII (every message but those with non-ASCII strings) decoded as
+      // Latin-1 is the same text, kept by JavaScriptCore at one byte a character instead of two.
+      return bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
+    },
   );
   // Bun's own file stream polls the socket on its event loop; node:fs streams
   // read on a thread pool and cost a thread hop per message (about 15 µs).

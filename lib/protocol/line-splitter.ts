@@ -11,14 +11,22 @@ export class LineSplitter {
   readonly #maxLineBytes: number;
   readonly #onLine: (line: string) => void;
   readonly #onOverflow: (bytes: number) => void;
+  readonly #decode: (bytes: Buffer) => string;
   #pending: Buffer[] = [];
   #pendingBytes = 0;
   #stopped = false;
 
-  constructor(maxLineBytes: number, onLine: (line: string) => void, onOverflow: (bytes: number) => void) {
+  /** `decode` turns a whole line's bytes into text; UTF-8 by default. */
+  constructor(
+    maxLineBytes: number,
+    onLine: (line: string) => void,
+    onOverflow: (bytes: number) => void,
+    decode: (bytes: Buffer) => string = (bytes) => bytes.toString('utf8'),
+  ) {
     this.#maxLineBytes = maxLineBytes;
     this.#onLine = onLine;
     this.#onOverflow = onOverflow;
+    this.#decode = decode;
   }
 
   push(chunk: Buffer): void {
@@ -36,12 +44,14 @@ export class LineSplitter {
       }
       let line: string;
       if (this.#pending.length === 0) {
-        line = piece.toString('utf8');
+        line = this.#decode(piece);
       } else {
         this.#pending.push(piece);
-        line = Buffer.concat(this.#pending, this.#pendingBytes + piece.length).toString('utf8');
+        const whole = Buffer.concat(this.#pending, this.#pendingBytes + piece.length);
+        // The parts are garbage before the text is made: a decoder may collect them.
         this.#pending = [];
         this.#pendingBytes = 0;
+        line = this.#decode(whole);
       }
       start = end + 1;
       if (line.length > 0) this.#onLine(line);

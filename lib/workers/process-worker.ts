@@ -28,7 +28,7 @@ import { InvocationLogs } from './invocation-logs.js';
 import { OutputCapture } from './output-capture.js';
 import { checkSpawnHeadroom, spawnFailure } from './spawn-resources.js';
 import { SpinWait } from './spin-wait.js';
-import { Watchdog } from './watchdog.js';
+import { Watchdog, residentBytes } from './watchdog.js';
 import { createWorkDir, removeWorkDir } from './work-dir.js';
 import type {
   InvokeOptions,
@@ -65,6 +65,8 @@ interface Invocation {
 export interface LaunchSpec {
   /** Starts the process; `workdir` is its private working directory when the OS fence is on. */
   spawn(workdir: string | undefined): ChildProcess;
+  /** Fields of the init message this runtime adds or replaces (docs/protocol.md). */
+  init?: Record<string, unknown>;
 }
 
 /**
@@ -101,6 +103,8 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
   #output: OutputCapture;
   #watchdog: Watchdog | undefined;
   readonly #hostCalls: HostCallBudget;
+  /** Resident size at `ready`: the runtime's own, not charged to the handler's maxMemory. */
+  #baselineBytes = 0;
 
   constructor(runtime: RuntimeName, context: WorkerContext, launch: LaunchSpec) {
     super();
@@ -199,6 +203,7 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
         limits: { maxBodyBytes: c.options.maxBodyBytes, maxLogBytes: c.options.maxLogBytes },
         osSandbox: c.options.osSandbox,
         workdir: this.#workdir ?? null,
+        ...this.#launch.init,
       },
     });
     const startTimer = setTimeout(() => {
@@ -384,6 +389,7 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
             return;
           }
         }
+        if (this.#context.capabilities.maxMemory > 0 && this.#child?.pid !== undefined) this.#baselineBytes = residentBytes(this.#child.pid);
         this.#info = { ...info, startMs: performance.now() - this.#spawnedAt };
         this.#start?.resolve(this.#info);
         return;
@@ -551,7 +557,7 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
           : new MemoryLimitError(`The worker used more than ${caps.maxMemory} bytes of memory (maxMemory): ${detail}`),
         id,
       );
-    });
+    }, this.#baselineBytes);
     this.#watchdog.busy();
   }
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 
 const INTERVAL_MS = 50;
@@ -5,6 +6,19 @@ const INTERVAL_MS = 50;
 const IDLE_TICKS = 20;
 const PAGE_SIZE = 4096;
 const CLOCK_TICKS_PER_SECOND = 100;
+
+/**
+ * A process's resident size now, from /proc (0 when it cannot be read). The
+ * worker is charged only for what it holds beyond its size at `ready`: the
+ * runtime itself (Bun's is tens of MB, QuickJS-NG's a few) is not the handler's.
+ */
+export function residentBytes(pid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]) * PAGE_SIZE || 0;
+  } catch {
+    return 0;
+  }
+}
 
 /**
  * Watches a worker's CPU time and resident memory from outside, through
@@ -30,10 +44,20 @@ export class Watchdog {
   #reading = false;
   #stopped = false;
 
-  constructor(pid: number, maxCpuMs: number, maxMemoryBytes: number, onExceeded: (kind: 'cpu' | 'memory', detail: string) => void) {
+  readonly #baselineBytes: number;
+
+  /** `baselineBytes`: the resident size at `ready`, allowed on top of `maxMemoryBytes`. */
+  constructor(
+    pid: number,
+    maxCpuMs: number,
+    maxMemoryBytes: number,
+    onExceeded: (kind: 'cpu' | 'memory', detail: string) => void,
+    baselineBytes = 0,
+  ) {
     this.#pid = pid;
     this.#maxCpuMs = maxCpuMs;
     this.#maxMemoryBytes = maxMemoryBytes;
+    this.#baselineBytes = baselineBytes;
     this.#onExceeded = onExceeded;
   }
 
@@ -80,9 +104,9 @@ export class Watchdog {
       if (this.#maxCpuMs > 0 && this.#usedMs > this.#maxCpuMs) {
         this.stop();
         this.#onExceeded('cpu', `${Math.round(this.#usedMs)} ms used`);
-      } else if (this.#maxMemoryBytes > 0 && rssBytes > this.#maxMemoryBytes) {
+      } else if (this.#maxMemoryBytes > 0 && rssBytes - this.#baselineBytes > this.#maxMemoryBytes) {
         this.stop();
-        this.#onExceeded('memory', `resident size reached ${rssBytes} bytes`);
+        this.#onExceeded('memory', `resident size reached ${rssBytes} bytes, ${rssBytes - this.#baselineBytes} beyond the ${this.#baselineBytes} at start`);
       }
     } catch {
       // The process is gone; its exit event reports that.

@@ -1,7 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createPool, profiles, type Pool } from 'bunbase-functions';
 import { expectedGaps } from './expected-gaps.js';
-import { PACKAGE_RUNTIMES, PLATFORMS, REQUEST, bundleCase, caseNames, gapKey, nodeReference, type Outcome } from './suite.js';
+import { PACKAGE_RUNTIMES, PLATFORMS, bundleCase, caseNames, gapKey, nodeReference, runInPool, type Outcome } from './suite.js';
 
 const names = caseNames('cases');
 const bundles = new Map<string, string>();
@@ -12,19 +11,6 @@ beforeAll(async () => {
   reference = await nodeReference(bundles);
 }, 120_000);
 
-async function runInPool(runtime: (typeof PACKAGE_RUNTIMES)[number], code: string): Promise<Outcome> {
-  const pool: Pool = createPool({ runtime, capabilities: profiles.strict('packages'), source: { code }, timeoutMs: 20_000 });
-  try {
-    const response = await pool.invoke({ method: REQUEST.method, path: '/run?x=1', headers: REQUEST.headers, body: REQUEST.body });
-    return { status: response.status, body: response.json() };
-  } catch (error) {
-    const e = error as { code?: string; message?: string };
-    return { error: e.code ?? 'Error', message: String(e.message) };
-  } finally {
-    await pool.close();
-  }
-}
-
 describe.each(PACKAGE_RUNTIMES)('%s: real packages under profiles.strict give the same answer as Node', (runtime) => {
   describe.each(PLATFORMS)('esbuild --platform=%s', (platform) => {
     it.each(names)('%s', async (name) => {
@@ -32,7 +18,7 @@ describe.each(PACKAGE_RUNTIMES)('%s: real packages under profiles.strict give th
       const expected = reference.get(key);
       // The reference itself must be a real answer, or the comparison proves nothing.
       expect(expected, `Node could not run ${key}`).toHaveProperty('status', 200);
-      const actual = await runInPool(runtime, bundles.get(key)!);
+      const { denials: _denials, ...actual } = await runInPool(runtime, bundles.get(key)!);
       const gap = expectedGaps[gapKey(runtime, name, platform)];
       if (gap === undefined) {
         expect(actual, 'error' in actual ? `${actual.error}: ${actual.message}` : undefined).toEqual(expected);

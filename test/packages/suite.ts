@@ -5,7 +5,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import type { RuntimeName } from 'bunbase-functions';
+import { createPool, profiles, type CapabilityOverrides, type RuntimeName } from 'bunbase-functions';
 import { RUNTIMES } from '../helpers.js';
 
 /**
@@ -34,6 +34,26 @@ export const REQUEST = {
 
 export type Outcome = { status: number; body: unknown } | { error: string; message: string };
 
+/** What a pool answered, and the capabilities it reported denied on the way. */
+export type PoolOutcome = Outcome & { denials: string[] };
+
+/** Runs a bundle once under profiles.strict (plus `overrides`) in a fresh pool of `runtime`. */
+export async function runInPool(runtime: RuntimeName, code: string, overrides: CapabilityOverrides = {}): Promise<PoolOutcome> {
+  const capabilities = { ...profiles.strict('packages'), ...overrides };
+  const pool = createPool({ runtime, capabilities, source: { code }, timeoutMs: 20_000 });
+  const denials: string[] = [];
+  pool.on('denied', (d) => denials.push(d.capability));
+  try {
+    const response = await pool.invoke({ method: REQUEST.method, path: '/run?x=1', headers: REQUEST.headers, body: REQUEST.body });
+    return { status: response.status, body: response.json(), denials };
+  } catch (error) {
+    const e = error as { code?: string; message?: string };
+    return { error: e.code ?? 'Error', message: String(e.message), denials };
+  } finally {
+    await pool.close();
+  }
+}
+
 /** Case names from a directory of case files (cases/ or eval-cases/). */
 export function caseNames(dir: 'cases' | 'eval-cases'): string[] {
   return readdirSync(join(here, dir))
@@ -50,8 +70,17 @@ export default { async fetch(request) { return Response.json(await run(request))
 
 /** Bundles one case into a single ES module for `platform`, as a user would with esbuild. */
 export async function bundleCase(dir: 'cases' | 'eval-cases', name: string, platform: Platform): Promise<string> {
+  return bundleEntry(entrySource(join(here, dir, `${name}.js`)), name, platform);
+}
+
+/** Bundles a case given as source text (a module defining `run`), resolving packages from the repository. */
+export async function bundleSource(source: string, name: string, platform: Platform): Promise<string> {
+  return bundleEntry(`${source}\nexport default { async fetch(request) { return Response.json(await run(request)); } };`, name, platform);
+}
+
+async function bundleEntry(contents: string, name: string, platform: Platform): Promise<string> {
   const result = await build({
-    stdin: { contents: entrySource(join(here, dir, `${name}.js`)), resolveDir: root, sourcefile: `${name}-entry.js`, loader: 'js' },
+    stdin: { contents, resolveDir: root, sourcefile: `${name}-entry.js`, loader: 'js' },
     bundle: true,
     format: 'esm',
     platform,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { profiles } from '../../lib/capabilities/index.js';
-import { bunLauncherArgs, sharedLibraries } from '../../lib/sandbox/launcher-args.js';
+import { BUN_JIT_RESERVATION_BYTES, bunLauncherArgs, sharedLibraries } from '../../lib/sandbox/launcher-args.js';
 
 const base = { bun: '/opt/bun', entry: '/pkg/dist/entry/bun.js', workdir: '/tmp/w', require: false };
 
@@ -21,7 +21,9 @@ describe('bunLauncherArgs', () => {
     expect(flags(args, '--read')).toContain('/pkg/dist/entry');
     expect(flags(args, '--keep-fd')).toEqual(['3']);
     expect(flags(args, '--max-fds')).toEqual(['26']);
-    expect(Number(flags(args, '--data-bytes')[0])).toBe(100 * 1024 * 1024 + 400 * 1024 * 1024);
+    // maxMemory + Bun's headroom + the JIT's executable reservation, which Bun is told to keep that small.
+    expect(Number(flags(args, '--data-bytes')[0])).toBe(100 * 1024 * 1024 + 400 * 1024 * 1024 + BUN_JIT_RESERVATION_BYTES);
+    expect(flags(args, '--env')).toContain(`BUN_JSC_jitMemoryReservationSize=${BUN_JIT_RESERVATION_BYTES}`);
     expect(Number(flags(args, '--cpu-seconds')[0])).toBeGreaterThanOrEqual(600);
     expect(args.slice(args.indexOf('--'))).toEqual(['--', '/opt/bun', '--smol', '/pkg/dist/entry/bun.js']);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { guardDynamicImports, loaderName } from '../../lib/entry/dynamic-code.js';
+import { guardDynamicImports, loaderName } from '../../lib/workers/bun-dynamic-imports.js';
 
 describe('guardDynamicImports', () => {
   it.each([
