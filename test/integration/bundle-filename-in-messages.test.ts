@@ -8,7 +8,10 @@ describe.each(RUNTIMES)('%s: messages and stack traces name the bundle by its fi
 
   it('a stack trace points into my-function.js', async () => {
     p = pool(runtime, '', {
-      source: { code: `function inner() { throw new Error('boom'); }\nexport default { fetch() { return inner(); } }`, filename: 'my-function.js' },
+      source: {
+        code: `function inner() { throw new Error('boom'); }\nexport default { fetch() { return inner(); } }`,
+        filename: 'my-function.js',
+      },
     });
     const error = await p.invoke({ path: '/' }).then(
       () => undefined,
@@ -21,7 +24,12 @@ describe.each(RUNTIMES)('%s: messages and stack traces name the bundle by its fi
   });
 
   it('a missing package is reported as imported from the filename', async () => {
-    p = pool(runtime, '', { source: { code: `import { nanoid } from 'nanoid';\nexport default { fetch() { return new Response(nanoid()) } }`, filename: 'my-function.js' } });
+    p = pool(runtime, '', {
+      source: {
+        code: `import { nanoid } from 'nanoid';\nexport default { fetch() { return new Response(nanoid()) } }`,
+        filename: 'my-function.js',
+      },
+    });
     await expect(p.invoke({ path: '/' })).rejects.toMatchObject({ code: 'BUNDLE_LOAD_ERROR', message: expect.stringMatching(/nanoid/) });
     const error = await p.invoke({ path: '/' }).catch((e: unknown) => e as Error);
     expect(String((error as Error).message)).not.toMatch(/data:/);

@@ -14,9 +14,13 @@ describe.each(RUNTIMES)('%s: a large request body under profiles.strict', (runti
   afterEach(async () => p?.close());
 
   it.each([16, 24])('a %i MB body is read and answered', async (size) => {
-    p = pool(runtime, `export default { async fetch(req) { const b = new Uint8Array(await req.arrayBuffer()); let sum = 0; for (let i = 0; i < b.length; i += 4096) sum += b[i]; return Response.json({ length: b.length, sum }); } }`, {
-      timeoutMs: 60_000,
-    });
+    p = pool(
+      runtime,
+      `export default { async fetch(req) { const b = new Uint8Array(await req.arrayBuffer()); let sum = 0; for (let i = 0; i < b.length; i += 4096) sum += b[i]; return Response.json({ length: b.length, sum }); } }`,
+      {
+        timeoutMs: 60_000,
+      },
+    );
     const body = new Uint8Array(size * MB);
     for (let i = 0; i < body.length; i += 4096) body[i] = 1;
     const response = await p.invoke({ method: 'POST', path: '/', body });

@@ -16,9 +16,14 @@ export async function precompiledCases(): Promise<Record<string, string>> {
   const Handlebars = require('handlebars') as { precompile: (t: string) => string };
   const spec = Handlebars.precompile('Hi {{name}}! {{#each items}}[{{this}}]{{/each}} {{html}}');
   const { template } = (await import('lodash-es')) as unknown as { template: (t: string, o: object) => { source: string } };
-  const lodashSource = template('Hi <%- data.name %>! <% data.items.forEach(function (i) { %>[<%= i %>]<% }); %>', { variable: 'data' }).source;
+  const lodashSource = template('Hi <%- data.name %>! <% data.items.forEach(function (i) { %>[<%= i %>]<% }); %>', {
+    variable: 'data',
+  }).source;
   return {
-    'ajv-compile': `${standaloneCode(ajv, validate).replace(/^"use strict";/, '')}
+    // The generated module exports the validator; here it is inlined into the case, which exports run().
+    'ajv-compile': `${standaloneCode(ajv, validate)
+      .replace(/^"use strict";/, '')
+      .replace(/export const validate = (\w+);export default \1;/, 'const validate = $1;')}
 export async function run() { return [validate({ a: 2 }), validate({ a: 0 }), validate.errors.map((e) => e.keyword)]; }`,
     'handlebars-compile': `import Handlebars from 'handlebars/runtime';
 const render = Handlebars.template(${spec});
