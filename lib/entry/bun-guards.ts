@@ -29,32 +29,53 @@ export class CapabilityDenied extends Error {
 
 /**
  * Installs every guard the profile calls for. Returns the loader the bundle's
- * rewritten `import()` must call when eval is refused (dynamic-code.ts).
+ * rewritten `import()` calls (lib/workers/bun-dynamic-imports.ts).
+ *
+ * Globals are patched now; a module's exports when the handler first loads the
+ * module (whenLoaded): loading Bun's Node modules up front only to patch them
+ * was most of a worker's start-up. Every way to a module goes through a guard
+ * that patches it first: `require` in all its forms, the rewritten `import()`,
+ * `process.getBuiltinModule`, and the bundle's static imports (patchStaticImports).
  */
-export function installGuards(caps: Capabilities, currentId: () => number): ImportLoader | undefined {
+export function installGuards(caps: Capabilities, currentId: () => number): ImportLoader {
   const deny = (capability: Capability, target: string, rule: string): never => {
     send({ id: currentId(), type: 'denied', payload: { capability, target, rule } });
     throw new CapabilityDenied(`${capability} access to ${target} is not allowed: ${rule}`);
   };
-  // Load every module we patch before any patch: Bun's own modules use
-  // process.binding and friends while they initialise.
-  for (const name of PATCHED_MODULES) require(name);
   // Processes first: what both refuse (worker_threads.Worker) is then reported as a process.
   if (!caps.allowChildProcess) guardProcesses(deny);
-  const importLoader = caps.allowEval ? undefined : guardEval(deny);
+  if (!caps.allowEval) guardEval(deny);
   guardSignals(deny);
   guardSockets(deny);
   guardFiles(caps, deny);
   guardDescriptors(deny);
-  return importLoader;
+  return guardLoaders(deny, caps.allowEval);
 }
 
-const PATCHED_MODULES = [
-  'node:module', 'node:repl',
-  'node:vm', 'node:child_process', 'bun:ffi', 'node:worker_threads', 'node:net', 'node:tls', 'node:dgram',
-  'node:http', 'node:https', 'node:http2', 'node:dns', 'node:dns/promises', 'node:fs', 'node:fs/promises',
-  'bun:sqlite',
-];
+/** Patches waiting for their module, by canonical name (`node:fs`, `bun:sqlite`). */
+const pendingPatches = new Map<string, ((mod: Patchable) => void)[]>();
+
+function whenLoaded(name: string, patch: (mod: Patchable) => void): void {
+  const patches = pendingPatches.get(name) ?? [];
+  patches.push(patch);
+  pendingPatches.set(name, patches);
+}
+
+/** Applies the patches of a built-in module, once, before the handler gets it. */
+function patchBuiltin(specifier: string): void {
+  const name = /^(node|bun):/.test(specifier) ? specifier : `node:${specifier}`;
+  const patches = pendingPatches.get(name);
+  if (patches === undefined) return;
+  pendingPatches.delete(name);
+  const mod = require(name) as Patchable;
+  for (const patch of patches) patch(mod);
+}
+
+/** Patches every built-in module the bundle imports statically: they are linked before any of its code runs. */
+export function patchStaticImports(source: string): void {
+  const isBuiltin = (require('node:module') as { isBuiltin: (name: string) => boolean }).isBuiltin;
+  for (const { path } of new Bun.Transpiler({ loader: 'js' }).scanImports(source)) if (isBuiltin(path)) patchBuiltin(path);
+}
 
 type Deny = (capability: Capability, target: string, rule: string) => never;
 
@@ -74,7 +95,7 @@ function replace(target: Patchable, names: readonly string[], make: (name: strin
 /** Where the bundle's rewritten `import()` goes (dynamic-code.ts); the entry puts it on the global object. */
 export type ImportLoader = (specifier: unknown, options?: unknown) => Promise<unknown>;
 
-function guardEval(deny: Deny): ImportLoader {
+function guardEval(deny: Deny): void {
   const refuse = (what: string) =>
     function denied(): never {
       return deny('eval', what, 'allowEval is false');
@@ -104,33 +125,9 @@ function guardEval(deny: Deny): ImportLoader {
   replace(g, ['ShadowRealm', 'Worker'], (name) => refuse(name));
   // A blob: URL is a way to import a string as code; nothing else in a handler needs one.
   replace(URL as unknown as Patchable, ['createObjectURL'], () => refuse('URL.createObjectURL'));
-  // Modules are loaded at run time by name only when the name is a built-in
-  // module: data: and blob: URLs, files (which a handler may have written) and
-  // modules a Bun.plugin makes up (Bun.plugin cannot be replaced) are all code from strings.
-  const moduleApi = require('node:module') as Patchable & { prototype: Patchable; isBuiltin: (name: string) => boolean };
-  const isBuiltin = moduleApi.isBuiltin;
-  const refusal = (what: string, specifier: unknown): string | undefined =>
-    typeof specifier === 'string' && isBuiltin(specifier)
-      ? undefined
-      : `${what}(${typeof specifier === 'string' ? JSON.stringify(specifier.slice(0, 60)) : typeof specifier})`;
-  const guardLoader = (load: Fn, what: string) =>
-    function guardedLoad(this: unknown, ...args: unknown[]): unknown {
-      const refused = refusal(what, args[0]);
-      if (refused !== undefined) return deny('eval', refused, 'allowEval is false: only built-in modules load at run time');
-      return load.apply(this, args);
-    };
-  const createRequireOriginal = moduleApi['createRequire'] as Fn;
-  replace(moduleApi, ['createRequire'], () => (...args: unknown[]) => guardLoader(createRequireOriginal(...args) as Fn, 'require'));
-  replace(moduleApi, ['_load'], (_name, original) => guardLoader(original as Fn, 'Module._load'));
-  // The bundle's own `require` (and import.meta.require) calls Module.prototype.require
-  // only once that has been *assigned*: Bun notices the override on a [[Set]], not on
-  // defineProperty. Assigned, then made read-only.
-  const guardedRequire = guardLoader(moduleApi.prototype['require'] as Fn, 'require');
-  installed.add(guardedRequire);
-  moduleApi.prototype['require'] = guardedRequire;
-  Object.defineProperty(moduleApi.prototype, 'require', { writable: false, configurable: false });
   // `new Module(path)._compile(text)` runs text as code. Bun's instances have a
   // prototype of their own, where `_compile` is an accessor: replaced outright.
+  const moduleApi = require('node:module') as Patchable & { prototype: Patchable };
   replace(moduleApi.prototype, ['_compile', 'load'], (name) => refuse(`Module.prototype.${name}`));
   const instanceProto = Object.getPrototypeOf(new (moduleApi as unknown as new (id: string) => object)('/')) as object;
   for (const name of ['_compile', 'load']) {
@@ -139,24 +136,64 @@ function guardEval(deny: Deny): ImportLoader {
     installed.add(value);
     Object.defineProperty(instanceProto, name, { value, writable: false, enumerable: false, configurable: false });
   }
-  // The bundle's import() expressions are rewritten to call this (dynamic-code.ts).
-  const importLoader: ImportLoader = async (specifier, options) => {
-    const refused = refusal('import', specifier);
-    if (refused !== undefined) deny('eval', refused, 'allowEval is false: only built-in modules load at run time');
-    return import(specifier as string, options as ImportCallOptions);
-  };
-  // node:repl's exports are getters that load its internals, which use node:vm: before vm is patched.
-  replace(require('node:repl') as Patchable, ['start', 'REPLServer'], (name) => refuse(`repl.${name}`));
-  const vm = require('node:vm') as Patchable;
-  replace(
-    vm,
-    ['runInThisContext', 'runInNewContext', 'runInContext', 'compileFunction', 'Script', 'createContext', 'SourceTextModule'],
-    (name) => refuse(`vm.${name}`),
+  // node:repl's exports are getters that would load its internals, which use node:vm: defined over, never read.
+  whenLoaded('node:repl', (repl) => {
+    for (const name of ['start', 'REPLServer']) {
+      const value = refuse(`repl.${name}`);
+      installed.add(value);
+      Object.defineProperty(repl, name, { value, writable: false, enumerable: true, configurable: false });
+    }
+  });
+  whenLoaded('node:vm', (vm) =>
+    replace(
+      vm,
+      ['runInThisContext', 'runInNewContext', 'runInContext', 'compileFunction', 'Script', 'createContext', 'SourceTextModule'],
+      (name) => refuse(`vm.${name}`),
+    ),
   );
   // worker_threads.Worker takes source text ({ eval: true }, data: URLs).
   // (Without allowChildProcess, guardProcesses has already refused Worker as a process.)
-  replace(require('node:worker_threads') as Patchable, ['Worker'], () => refuse('worker_threads.Worker'));
-  return importLoader;
+  whenLoaded('node:worker_threads', (workers) => replace(workers, ['Worker'], () => refuse('worker_threads.Worker')));
+}
+
+/**
+ * Every way to load a module by name: patches a built-in before handing it
+ * over, and with eval refused loads nothing else. data: and blob: URLs, files
+ * (which a handler may have written) and modules a Bun.plugin makes up
+ * (Bun.plugin cannot be replaced) are all code from strings.
+ */
+function guardLoaders(deny: Deny, allowEval: boolean): ImportLoader {
+  const moduleApi = require('node:module') as Patchable & { prototype: Patchable; isBuiltin: (name: string) => boolean };
+  const isBuiltin = moduleApi.isBuiltin;
+  const check = (what: string, specifier: unknown): void => {
+    if (typeof specifier === 'string' && isBuiltin(specifier)) {
+      patchBuiltin(specifier);
+    } else if (!allowEval) {
+      const shown = typeof specifier === 'string' ? JSON.stringify(specifier.slice(0, 60)) : typeof specifier;
+      deny('eval', `${what}(${shown})`, 'allowEval is false: only built-in modules load at run time');
+    }
+  };
+  const guardLoader = (load: Fn, what: string) =>
+    function guardedLoad(this: unknown, ...args: unknown[]): unknown {
+      check(what, args[0]);
+      return load.apply(this, args);
+    };
+  const createRequireOriginal = moduleApi['createRequire'] as Fn;
+  replace(moduleApi, ['createRequire'], () => (...args: unknown[]) => guardLoader(createRequireOriginal(...args) as Fn, 'require'));
+  replace(moduleApi, ['_load'], (_name, original) => guardLoader(original as Fn, 'Module._load'));
+  replace(process as unknown as Patchable, ['getBuiltinModule'], (_name, original) => guardLoader(original as Fn, 'process.getBuiltinModule'));
+  // The bundle's own `require` (and import.meta.require) calls Module.prototype.require
+  // only once that has been *assigned*: Bun notices the override on a [[Set]], not on
+  // defineProperty. Assigned, then made read-only.
+  const guardedRequire = guardLoader(moduleApi.prototype['require'] as Fn, 'require');
+  installed.add(guardedRequire);
+  moduleApi.prototype['require'] = guardedRequire;
+  Object.defineProperty(moduleApi.prototype, 'require', { writable: false, configurable: false });
+  // The bundle's import() expressions are rewritten to call this (lib/workers/bun-dynamic-imports.ts).
+  return async (specifier, options) => {
+    check('import', specifier);
+    return import(specifier as string, options as ImportCallOptions);
+  };
 }
 
 function guardProcesses(deny: Deny): void {
@@ -164,10 +201,11 @@ function guardProcesses(deny: Deny): void {
     function denied(): never {
       return deny('childProcess', what, 'allowChildProcess is false');
     };
-  const cp = require('node:child_process') as Patchable;
-  replace(cp, ['spawn', 'spawnSync', 'exec', 'execSync', 'execFile', 'execFileSync', 'fork'], (name) =>
-    refuse(`child_process.${name}`),
-  );
+  whenLoaded('node:child_process', (cp) => {
+    replace(cp, ['spawn', 'spawnSync', 'exec', 'execSync', 'execFile', 'execFileSync', 'fork'], (name) => refuse(`child_process.${name}`));
+    const childProcess = (cp['ChildProcess'] as { prototype: Patchable } | undefined)?.prototype;
+    if (childProcess !== undefined) replace(childProcess, ['spawn'], () => refuse('ChildProcess.spawn'));
+  });
   const bun = (globalThis as unknown as { Bun: Patchable }).Bun;
   replace(bun, ['spawn', 'spawnSync', '$'], (name) => refuse(`Bun.${name}`));
   replace(process as unknown as Patchable, ['dlopen', '_linkedBinding'], (name) => refuse(`process.${name}`));
@@ -178,25 +216,23 @@ function guardProcesses(deny: Deny): void {
     return deny('childProcess', `process.binding(${JSON.stringify(String(name).slice(0, 40))})`, 'allowChildProcess is false');
   });
   const ffiExports = ['dlopen', 'cc', 'linkSymbols', 'CFunction', 'viewSource'];
-  replace(require('bun:ffi') as Patchable, ffiExports, (name) => refuse(`bun:ffi.${name}`));
+  whenLoaded('bun:ffi', (ffi) => replace(ffi, ffiExports, (name) => refuse(`bun:ffi.${name}`)));
   // Bun.FFI is a second, separate object with the same powers.
   const bunFfi = (globalThis as unknown as { Bun: Patchable }).Bun['FFI'] as Patchable | undefined;
   if (bunFfi !== undefined) replace(bunFfi, ffiExports, (name) => refuse(`Bun.FFI.${name}`));
-  const childProcess = (cp['ChildProcess'] as { prototype: Patchable } | undefined)?.prototype;
-  if (childProcess !== undefined) replace(childProcess, ['spawn'], () => refuse('ChildProcess.spawn'));
-  const worker = require('node:worker_threads') as Patchable;
-  replace(worker, ['Worker'], () => refuse('worker_threads.Worker'));
+  whenLoaded('node:worker_threads', (workers) => replace(workers, ['Worker'], () => refuse('worker_threads.Worker')));
 }
 
 /** The worker's own descriptors (the channel, the placeholders of fd-budget.ts) cannot be closed by the handler. */
 function guardDescriptors(deny: Deny): void {
-  const fs = require('node:fs') as Patchable;
-  for (const name of ['close', 'closeSync']) {
-    replace(fs, [name], (_name, original) => function guardedClose(this: unknown, ...args: unknown[]): unknown {
-      if (isReserved(args[0])) return deny('filesystem', `${name}(${String(args[0])})`, "the worker's own descriptor");
-      return (original as Fn).apply(this, args);
-    });
-  }
+  whenLoaded('node:fs', (fs) => {
+    for (const name of ['close', 'closeSync']) {
+      replace(fs, [name], (_name, original) => function guardedClose(this: unknown, ...args: unknown[]): unknown {
+        if (isReserved(args[0])) return deny('filesystem', `${name}(${String(args[0])})`, "the worker's own descriptor");
+        return (original as Fn).apply(this, args);
+      });
+    }
+  });
 }
 
 /** Signals only to the worker itself: never the host, another tenant, or -1. Children are signalled through their handles. */
@@ -235,10 +271,7 @@ function guardSockets(deny: Deny): void {
     ['node:dns', ['lookup', 'resolve', 'resolve4', 'resolve6', 'resolveAny', 'lookupService', 'Resolver']],
     ['node:dns/promises', ['lookup', 'resolve', 'resolve4', 'resolve6', 'resolveAny', 'lookupService', 'Resolver']],
   ];
-  for (const [name, exports] of modules) {
-    const mod = require(name) as Patchable;
-    replace(mod, exports, (fn) => refuse(`${name.slice(5)}.${fn}`));
-  }
+  for (const [name, exports] of modules) whenLoaded(name, (mod) => replace(mod, exports, (fn) => refuse(`${name.slice(5)}.${fn}`)));
 }
 
 // Which arguments of each fs function are paths, and what the call does to them.
@@ -291,10 +324,11 @@ function guardFiles(caps: Capabilities, deny: Deny): void {
       }
     }
   };
-  const fs = require('node:fs') as Patchable;
-  patchModule(fs);
-  patchModule(fs['promises'] as Patchable);
-  patchModule(require('node:fs/promises') as Patchable);
+  whenLoaded('node:fs', (fs) => {
+    patchModule(fs);
+    patchModule(fs['promises'] as Patchable);
+  });
+  whenLoaded('node:fs/promises', patchModule);
 
   const bun = (globalThis as unknown as { Bun: Patchable }).Bun;
   const file = bun['file'] as Fn;
@@ -347,7 +381,10 @@ function guardFiles(caps: Capabilities, deny: Deny): void {
       });
     }
   }
-  const sqlite = require('bun:sqlite') as Patchable;
+  whenLoaded('bun:sqlite', (sqlite) => guardSqlite(sqlite, check));
+}
+
+function guardSqlite(sqlite: Patchable, check: (target: unknown, access: 'read' | 'write') => void): void {
   const Database = sqlite['Database'] as (new (...args: unknown[]) => object) | undefined;
   if (Database !== undefined) {
     const Guarded = class extends Database {

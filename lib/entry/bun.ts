@@ -6,7 +6,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { isBuiltin } from 'node:module';
 import type { Capabilities } from '../capabilities/index.js';
 import { installConsole } from './bun-console.js';
-import { installGuards } from './bun-guards.js';
+import { installGuards, patchStaticImports } from './bun-guards.js';
 import { listen, send, type HostMessageIn } from './channel.js';
 import { resolveHandler, type Handler } from './handler.js';
 import { createHostFetch } from './bun-fetch.js';
@@ -28,9 +28,9 @@ interface InitPayload {
   env: Record<string, string>;
   capabilities: Capabilities;
   limits: { maxBodyBytes: number; maxLogBytes: number };
-  /** With eval refused: the global name the bundle's rewritten import() calls. */
+  /** The global name the bundle's rewritten import() calls. */
   importLoader?: string;
-  /** With eval refused: why the bundle could not be checked (it does not parse). */
+  /** Why the bundle could not be checked (it does not parse). */
   bundleError?: string;
 }
 
@@ -111,17 +111,15 @@ async function start(payload: InitPayload): Promise<void> {
   const importLoader = installGuards(payload.capabilities, currentId);
   const maxFds = payload.capabilities.maxFileDescriptors;
   if (maxFds > 0 && sandboxReport['rlimits'] === 'on') reserveDescriptors(maxFds, maxFds + MAX_PLACEHOLDERS);
-  if (importLoader !== undefined) {
-    // The host rewrote the bundle's import() expressions into calls of this name (lib/workers/bun-dynamic-imports.ts).
-    const refusal =
-      payload.bundleError ?? (payload.importLoader === undefined ? 'the host sent no loader for import()' : undefined);
-    if (refusal !== undefined) {
-      // What cannot be checked is not run.
-      send({ id: 0, type: 'error', payload: { code: 'BUNDLE_LOAD_ERROR', name: 'SyntaxError', message: `${payload.filename}: ${refusal}` } });
-      process.exit(0);
-    }
-    Object.defineProperty(globalThis, payload.importLoader as string, { value: importLoader, writable: false, enumerable: false, configurable: false });
+  // The host rewrote the bundle's import() expressions into calls of this name (lib/workers/bun-dynamic-imports.ts).
+  const refusal = payload.bundleError ?? (payload.importLoader === undefined ? 'the host sent no loader for import()' : undefined);
+  if (refusal !== undefined) {
+    // What cannot be checked is not run.
+    send({ id: 0, type: 'error', payload: { code: 'BUNDLE_LOAD_ERROR', name: 'SyntaxError', message: `${payload.filename}: ${refusal}` } });
+    process.exit(0);
   }
+  Object.defineProperty(globalThis, payload.importLoader as string, { value: importLoader, writable: false, enumerable: false, configurable: false });
+  patchStaticImports(payload.source);
   try {
     handler = resolveHandler(await loadBundle(payload.source, payload.filename));
   } catch (error) {

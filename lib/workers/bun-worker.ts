@@ -19,8 +19,8 @@ export interface BunPaths {
 export class BunWorker extends ProcessWorker {
   constructor(context: WorkerContext, paths: BunPaths) {
     super('bun', context, {
-      // With eval refused, the bundle's import() expressions call the entry's guarded loader.
-      ...(context.capabilities.allowEval ? {} : { init: bunInit(context.source) }),
+      // The bundle's import() expressions call the entry's guarded loader.
+      init: bunInit(context.source),
       spawn: (workdir) => {
         // child_process, not execa: when the host is out of descriptors execa throws before the
         // caller can listen on the ChildProcess, whose 'error' event then takes the host down.
@@ -46,7 +46,7 @@ export class BunWorker extends ProcessWorker {
   }
 }
 
-/** The init fields of a bundle whose import() must be guarded (bun-dynamic-imports.ts). */
+/** The init fields of a bundle whose import() goes through the entry's loader (bun-dynamic-imports.ts). */
 function bunInit(source: string): Record<string, unknown> {
   const guarded = guardBundle(source);
   return 'error' in guarded ? { bundleError: guarded.error } : { source: guarded.source, importLoader: guarded.importLoader };
