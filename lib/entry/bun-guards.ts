@@ -61,14 +61,22 @@ function whenLoaded(name: string, patch: (mod: Patchable) => void): void {
   pendingPatches.set(name, patches);
 }
 
-/** Applies the patches of a built-in module, once, before the handler gets it. */
+/**
+ * Modules that use each other while they load (node:https builds an http.Agent):
+ * all of a family are loaded before any of them is patched.
+ */
+const FAMILIES = [['node:net', 'node:tls', 'node:dgram', 'node:http', 'node:https', 'node:http2', 'node:dns', 'node:dns/promises']];
+
+/** Applies the patches of a built-in module (and its family), once, before the handler gets it. */
 function patchBuiltin(specifier: string): void {
   const name = /^(node|bun):/.test(specifier) ? specifier : `node:${specifier}`;
-  const patches = pendingPatches.get(name);
-  if (patches === undefined) return;
-  pendingPatches.delete(name);
-  const mod = require(name) as Patchable;
-  for (const patch of patches) patch(mod);
+  if (!pendingPatches.has(name)) return;
+  const names = FAMILIES.find((family) => family.includes(name)) ?? [name];
+  // Taken out first: loading goes through the guarded require, which comes back here.
+  const patches = names.map((member) => [member, pendingPatches.get(member) ?? []] as const);
+  for (const member of names) pendingPatches.delete(member);
+  const modules = patches.map(([member, list]) => [require(member) as Patchable, list] as const);
+  for (const [mod, list] of modules) for (const patch of list) patch(mod);
 }
 
 /** Patches every built-in module the bundle imports statically: they are linked before any of its code runs. */
