@@ -3,7 +3,12 @@
 //   npm run bench                       both runtimes
 //   BENCH_RUNTIMES=bun npm run bench    one of them
 //   BENCH_QUICK=1 npm run bench         fewer iterations
+// With bun among the runtimes, a second table puts the Bun worker (profiles.strict,
+// fence on) next to a plain Bun process answering NDJSON on stdio, same handlers.
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { coldStart, idleRss, percentile, throughput, warmLatency } from './measure.mjs';
+import { compareWithPlainBun } from './plain-bun.mjs';
 
 const runtimes = (process.env.BENCH_RUNTIMES ?? 'quickjs-ng,bun').split(',');
 const quick = process.env.BENCH_QUICK === '1';
@@ -51,3 +56,16 @@ console.log(line(table[0]));
 console.log('|' + widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|') + '|');
 for (const r of table.slice(1)) console.log(line(r));
 console.log(`\n(${COLD_RUNS} cold starts, ${WARM_CALLS} warm calls, ${THROUGHPUT_CALLS} throughput calls per runtime; node ${process.version}, ${new Date().toISOString()})`);
+
+if (runtimes.includes('bun')) {
+  process.stderr.write('measuring bun against a plain bun process...\n');
+  const bun = join(dirname(createRequire(import.meta.url).resolve('bun/package.json')), 'bin', 'bun.exe');
+  const rows = await compareWithPlainBun(bun, { quick });
+  const out = [['measure (same handler)', 'plain Bun process', 'Bun worker, strict, fenced', 'worker / plain', 'target']];
+  for (const [label, plain, worker, digits, ratio, target] of rows) out.push([label, plain.toFixed(digits), worker.toFixed(digits), `${ratio.toFixed(2)}x`, target]);
+  const w = out[0].map((_, i) => Math.max(...out.map((r) => r[i].length)));
+  const fmt = (r) => '| ' + r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join(' | ') + ' |';
+  console.log('\n' + fmt(out[0]));
+  console.log('|' + w.map((n, i) => (i === 0 ? '-'.repeat(n + 2) : '-'.repeat(n + 1) + ':')).join('|') + '|');
+  for (const r of out.slice(1)) console.log(fmt(r));
+}

@@ -176,7 +176,10 @@ function guardLoaders(deny: Deny, allowEval: boolean): ImportLoader {
   const check = (what: string, specifier: unknown): void => {
     if (typeof specifier === 'string' && isBuiltin(specifier)) {
       patchBuiltin(specifier);
-    } else if (!allowEval) {
+    } else if (allowEval) {
+      // Another module (a data: URL, a file) may import any built-in statically, out of our sight.
+      for (const name of [...pendingPatches.keys()]) patchBuiltin(name);
+    } else {
       const shown = typeof specifier === 'string' ? JSON.stringify(specifier.slice(0, 60)) : typeof specifier;
       deny('eval', `${what}(${shown})`, 'allowEval is false: only built-in modules load at run time');
     }

@@ -119,7 +119,13 @@ async function start(payload: InitPayload): Promise<void> {
     process.exit(0);
   }
   Object.defineProperty(globalThis, payload.importLoader as string, { value: importLoader, writable: false, enumerable: false, configurable: false });
-  patchStaticImports(payload.source);
+  try {
+    patchStaticImports(payload.source);
+  } catch (error) {
+    // Bun's parser refused the bundle: so would its loader.
+    send({ id: 0, type: 'error', payload: errorPayload('BUNDLE_LOAD_ERROR', error) });
+    process.exit(0);
+  }
   try {
     handler = resolveHandler(await loadBundle(payload.source, payload.filename));
   } catch (error) {

@@ -90,8 +90,16 @@ describe('bun: forging protocol messages on descriptor 3', () => {
     expectFenced('bun', r.sandbox);
   });
 
-  it('closing descriptor 3 ends the worker; its invocation fails, the pool replaces it', async () => {
+  it('closing descriptor 3 through node:fs is refused (api layer): the channel is the worker\'s own', async () => {
     const r = await run('bun', honest(`require('node:fs').closeSync(3);`));
+    expect(r.outcome).toMatchObject({ kind: 'rejected', code: 'CAPABILITY_DENIED' });
+  });
+
+  it('closing descriptor 3 below the API layer (libc through bun:ffi) ends the worker; its invocation fails, the pool replaces it', async () => {
+    const r = await attack('bun', '', {
+      module: honest(`require('bun:ffi').dlopen('libc.so.6', { close: { args: ['i32'], returns: 'i32' } }).symbols.close(3);`),
+      caps: { allowChildProcess: true },
+    });
     expect(r.outcome.kind).toBe('rejected');
     expect(['WORKER_CRASHED', 'PROTOCOL_ERROR', 'TIMEOUT']).toContain((r.outcome as { code: string }).code);
   });

@@ -67,6 +67,16 @@ const BUN: AttackRow[] = [
   { name: 'net.Stream (an alias of net.Socket)', body: STREAM_CONNECT, stop: 'api', control: UNPATCHED_CONTROL },
   { name: 'net.Stream with allowNetwork', body: STREAM_CONNECT, caps: NET_ALLOWED, stop: 'api', control: UNPATCHED_CONTROL },
   { name: "ESM `import { Socket } from 'node:net'`", prelude: `import { Socket } from 'node:net';`, body: `return await new Promise((resolve, reject) => { const s = new Socket(); s.on('error', reject); s.connect(input.tcp, '127.0.0.1', () => resolve('connected')); });`, stop: 'api', control: UNPATCHED_CONTROL },
+  // Modules are patched when first loaded: every way of loading one must patch it first.
+  { name: "import('node:net') (dynamic)", body: `const { connect } = await import('node:net'); return connect(input.tcp, '127.0.0.1');`, stop: 'api', control: UNPATCHED_CONTROL },
+  { name: "process.getBuiltinModule('node:net')", body: `return process.getBuiltinModule('node:net').connect(input.tcp, '127.0.0.1');`, stop: 'api', control: UNPATCHED_CONTROL },
+  {
+    name: 'allowEval: a data: module that imports node:net statically',
+    body: `const m = await import('data:text/javascript,import net from "node:net"; export default net;'); return m.default.connect(input.tcp, '127.0.0.1');`,
+    caps: { allowEval: true },
+    stop: 'api',
+    control: UNPATCHED_CONTROL,
+  },
   // The API layer lets these through.
   { name: 'Bun.fetch (read-only, not routed through the host)', body: BUN_FETCH, stop: 'os', control: { check: (v) => expect(v).toBe('reached') } },
   { name: 'Bun.fetch with allowNetwork and 127.0.0.1 listed', body: BUN_FETCH, caps: NET_ALLOWED, stop: 'os', control: { check: (v) => expect(v).toBe('reached') } },

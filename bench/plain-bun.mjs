@@ -1,0 +1,195 @@
+// The Bun worker against a plain Bun child process answering NDJSON on stdio,
+// with the same handlers: what the fence and the protocol cost (issue 9's targets).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createPool, profiles } from 'bunbase-functions';
+import { percentile } from './measure.mjs';
+
+export const WORKLOADS = {
+  hello: { code: `export default { fetch() { return new Response('ok'); } };`, request: { path: '/' } },
+  cpu: {
+    code: `function primes(n) { let count = 0; for (let i = 2; i < n; i++) { let prime = true; for (let j = 2; j * j <= i; j++) if (i % j === 0) { prime = false; break; } if (prime) count++; } return count; }
+export default { fetch() { return new Response(String(primes(20000))); } };`,
+    request: { path: '/' },
+  },
+  json: {
+    code: `export default { async fetch(req) {
+  const items = await req.json();
+  const out = items.filter((i) => i.active).map((i) => ({ id: i.id, name: i.name.toUpperCase(), score: i.score * 2, tags: i.tags.slice(0, 2) })).sort((a, b) => b.score - a.score || a.id - b.id);
+  return Response.json(out);
+} };`,
+    // About 10.8 KB of JSON.
+    request: {
+      method: 'POST',
+      path: '/',
+      body: JSON.stringify(
+        Array.from({ length: 100 }, (_, i) => ({ id: i, name: `item-${i}`, active: i % 3 !== 0, score: (i * 37) % 101, tags: ['a', 'b', 'c'] })),
+      ),
+    },
+  },
+};
+
+// The plain process: the handler module, and a loop reading one JSON request per line on stdin.
+const SERVER = `import handler from './handler.mjs';
+const decoder = new TextDecoder();
+let buffered = '';
+async function handle(line) {
+  const m = JSON.parse(line);
+  const response = await handler.fetch(new Request('http://localhost' + m.path, { method: m.method ?? 'GET', body: m.body ?? null }));
+  const body = await response.text();
+  process.stdout.write(JSON.stringify({ id: m.id, status: response.status, body }) + '\\n');
+}
+for await (const chunk of Bun.stdin.stream()) {
+  buffered += decoder.decode(chunk, { stream: true });
+  let end;
+  while ((end = buffered.indexOf('\\n')) !== -1) {
+    const line = buffered.slice(0, end);
+    buffered = buffered.slice(end + 1);
+    void handle(line);
+  }
+}
+`;
+
+class PlainBun {
+  #child;
+  #pending = new Map();
+  #nextId = 1;
+  #buffered = '';
+
+  constructor(bun, dir) {
+    this.#child = spawn(bun, [join(dir, 'server.mjs')], { stdio: ['pipe', 'pipe', 'inherit'], env: {} });
+    this.#child.stdout.setEncoding('utf8');
+    this.#child.stdout.on('data', (text) => {
+      this.#buffered += text;
+      let end;
+      while ((end = this.#buffered.indexOf('\n')) !== -1) {
+        const message = JSON.parse(this.#buffered.slice(0, end));
+        this.#buffered = this.#buffered.slice(end + 1);
+        this.#pending.get(message.id)?.(message);
+        this.#pending.delete(message.id);
+      }
+    });
+  }
+
+  invoke(request) {
+    const id = this.#nextId++;
+    return new Promise((resolve) => {
+      this.#pending.set(id, resolve);
+      this.#child.stdin.write(JSON.stringify({ id, ...request }) + '\n');
+    });
+  }
+
+  close() {
+    this.#child.stdin.end();
+    this.#child.kill('SIGKILL');
+  }
+}
+
+/** Makes a directory with the plain server and `code` as its handler. */
+function plainDir(code) {
+  const dir = mkdtempSync(join(tmpdir(), 'bunbase-plain-bun-'));
+  writeFileSync(join(dir, 'server.mjs'), SERVER);
+  writeFileSync(join(dir, 'handler.mjs'), code);
+  return dir;
+}
+
+/** The two contenders behind one interface: `start(code, workers)` → { invoke(request), close() }. */
+function contenders(bun) {
+  return {
+    plain: async (code, workers) => {
+      const dir = plainDir(code);
+      const processes = Array.from({ length: workers }, () => new PlainBun(bun, dir));
+      let next = 0;
+      return {
+        invoke: (request) => processes[next++ % processes.length].invoke(request),
+        close: () => {
+          for (const p of processes) p.close();
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    },
+    worker: async (code, workers) => {
+      const pool = createPool({
+        runtime: 'bun',
+        capabilities: profiles.strict('bench'),
+        source: { code },
+        minWorkers: workers,
+        maxWorkers: workers,
+        maxQueue: 1024,
+      });
+      await pool.ready();
+      return { invoke: (request) => pool.invoke(request), close: () => pool.close() };
+    },
+  };
+}
+
+async function warm(start, workload, calls) {
+  const target = await start(workload.code, 1);
+  try {
+    for (let i = 0; i < Math.min(200, calls); i++) await target.invoke(workload.request);
+    const samples = [];
+    for (let i = 0; i < calls; i++) {
+      const t = performance.now();
+      await target.invoke(workload.request);
+      samples.push(performance.now() - t);
+    }
+    return percentile(samples, 0.5);
+  } finally {
+    await target.close();
+  }
+}
+
+async function cold(start, runs) {
+  const samples = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    const target = await start(WORKLOADS.hello.code, 1);
+    await target.invoke(WORKLOADS.hello.request);
+    samples.push(performance.now() - t);
+    await target.close();
+  }
+  return percentile(samples, 0.5);
+}
+
+async function rate(start, total, inFlight) {
+  const target = await start(WORKLOADS.hello.code, 2);
+  try {
+    for (let i = 0; i < 200; i++) await target.invoke(WORKLOADS.hello.request);
+    let sent = 0;
+    const t = performance.now();
+    const lane = async () => {
+      while (sent < total) {
+        sent++;
+        await target.invoke(WORKLOADS.hello.request);
+      }
+    };
+    await Promise.all(Array.from({ length: inFlight }, lane));
+    return total / ((performance.now() - t) / 1000);
+  } finally {
+    await target.close();
+  }
+}
+
+/**
+ * Rows of [label, plain, worker, digits shown, worker/plain, target], measured in one run.
+ * For times a ratio above 1 is the worker being slower; for throughput, below 1.
+ */
+export async function compareWithPlainBun(bun, { quick }) {
+  const c = contenders(bun);
+  const n = quick ? { cold: 10, cpu: 100, json: 500, hello: 1000, rate: 5000 } : { cold: 30, cpu: 400, json: 3000, hello: 10000, rate: 40000 };
+  const rows = [];
+  const both = async (f) => [await f(c.plain), await f(c.worker)];
+  const [cpuPlain, cpuWorker] = await both((s) => warm(s, WORKLOADS.cpu, n.cpu));
+  rows.push(['cpu: primes below 20,000, warm p50 (ms)', cpuPlain, cpuWorker, 3, cpuWorker / cpuPlain, '≤ 1.25x']);
+  const [jsonPlain, jsonWorker] = await both((s) => warm(s, WORKLOADS.json, n.json));
+  rows.push(['json: 10.8 KB filter/map/sort, warm p50 (µs)', jsonPlain * 1000, jsonWorker * 1000, 0, jsonWorker / jsonPlain, '≤ 1.5x']);
+  const [helloPlain, helloWorker] = await both((s) => warm(s, WORKLOADS.hello, n.hello));
+  rows.push(['hello: warm p50 (µs)', helloPlain * 1000, helloWorker * 1000, 0, helloWorker / helloPlain, '']);
+  const [coldPlain, coldWorker] = await both((s) => cold(s, n.cold));
+  rows.push(['hello: cold start, new pool/process to first answer, p50 (ms)', coldPlain, coldWorker, 1, coldWorker / coldPlain, '≤ 2x']);
+  const [ratePlain, rateWorker] = await both((s) => rate(s, n.rate, 32));
+  rows.push(['hello: throughput, 2 workers, 32 in flight (/s)', ratePlain, rateWorker, 0, rateWorker / ratePlain, '≥ 0.5x']);
+  return rows;
+}
