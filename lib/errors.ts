@@ -30,7 +30,10 @@ export type ErrorCode =
   | 'FETCH_CONCURRENCY_LIMIT'
   | 'FETCH_BUFFER_LIMIT'
   | 'HOST_SOCKETS_EXHAUSTED'
-  | 'RESOURCE_EXHAUSTED';
+  | 'RESOURCE_EXHAUSTED'
+  | 'FUNCTION_NOT_FOUND'
+  | 'FUNCTION_EXISTS'
+  | 'QUOTA_EXCEEDED';
 
 export interface FunctionsErrorOptions {
   cause?: unknown;
@@ -255,6 +258,30 @@ export class ResourceExhaustedError extends FunctionsError {
   }
 }
 
+/** The registry has no function (or no kept version) under that id or name. */
+export class FunctionNotFoundError extends FunctionsError {
+  constructor(message: string, options?: FunctionsErrorOptions) {
+    super('FUNCTION_NOT_FOUND', message, options);
+    this.name = 'FunctionNotFoundError';
+  }
+}
+
+/** A registered function already uses that id, or that name within the project. */
+export class FunctionExistsError extends FunctionsError {
+  constructor(message: string, options?: FunctionsErrorOptions) {
+    super('FUNCTION_EXISTS', message, options);
+    this.name = 'FunctionExistsError';
+  }
+}
+
+/** The project already runs as many invocations as its concurrency quota allows. */
+export class QuotaExceededError extends FunctionsError {
+  constructor(message: string, options?: FunctionsErrorOptions) {
+    super('QUOTA_EXCEEDED', message, options);
+    this.name = 'QuotaExceededError';
+  }
+}
+
 const CONSTRUCTORS: Record<ErrorCode, new (message: string, options?: FunctionsErrorOptions) => FunctionsError> = {
   HANDLER_ERROR: HandlerError,
   TIMEOUT: TimeoutError,
@@ -288,6 +315,9 @@ const CONSTRUCTORS: Record<ErrorCode, new (message: string, options?: FunctionsE
   HOST_SOCKETS_EXHAUSTED: HostSocketsExhaustedError,
   RESPONSE_TOO_LARGE: ResponseTooLargeError,
   RESOURCE_EXHAUSTED: ResourceExhaustedError,
+  FUNCTION_NOT_FOUND: FunctionNotFoundError,
+  FUNCTION_EXISTS: FunctionExistsError,
+  QUOTA_EXCEEDED: QuotaExceededError,
 };
 
 /** Builds the error class that belongs to `code` (used for errors that crossed the worker boundary as data). */

@@ -10,3 +10,11 @@ export type { PoolEvents, LogEvent, DenialEvent, WorkerStartEvent, WorkerExitEve
 export type { LogEntry, Denial, ReadyInfo, RuntimeName } from './workers/worker.js';
 export { profiles, validateCapabilities, type Capabilities, type CapabilitiesInput, type CapabilityOverrides } from './capabilities/index.js';
 export * from './errors.js';
+export { createRegistry } from './registry/create-registry.js';
+export { Registry, type RegistryStats, type FunctionStats, type VersionInfo, type CapabilityChange } from './registry/registry.js';
+export type { RegistryOptions } from './registry/options.js';
+export type { FunctionRecord, RegisterInput, FunctionOptions } from './registry/records.js';
+export type { RegistryEvents, PoolOpenEvent, PoolCloseEvent } from './registry/events.js';
+export type { PoolCloseReason } from './registry/pool-manager.js';
+export type { RegistryStore, StoredFunction, StoredVersion, StoredCapabilityChange, NewFunction } from './registry/store.js';
+export { createRequestListener, type RequestListenerOptions } from './registry/http-listener.js';
