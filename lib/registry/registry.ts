@@ -261,17 +261,20 @@ export class Registry extends EventEmitter<RegistryEvents> {
   /** Stops routing to the function, lets its in-flight calls finish, then deletes it with its versions and history. */
   remove(id: string): Promise<void> {
     return this.#operation(async () => {
-      const row = await this.#require(id);
+      // Before any await, so that no call can start on it once remove() has been called.
+      if (typeof id !== 'string' || this.#removing.has(id)) throw notFound(String(id));
+      const entry = this.#entries.get(id);
       this.#removing.add(id);
       try {
-        const entry = this.#entries.get(id);
-        this.#entries.delete(id);
-        this.#names.delete(`${row.projectId}/${row.name}`);
         if (entry !== undefined) {
+          this.#entries.delete(id);
           entry.removed = true;
           entry.generation++;
-          if (entry.handle !== undefined) await this.#manager.retire(entry.handle, 'removed');
         }
+        const row = entry?.row ?? (await this.#store.getFunction(id));
+        if (row === undefined) throw notFound(id);
+        this.#names.delete(`${row.projectId}/${row.name}`);
+        if (entry?.handle !== undefined) await this.#manager.retire(entry.handle, 'removed');
         await this.#store.deleteFunction(id);
       } finally {
         this.#removing.delete(id);
