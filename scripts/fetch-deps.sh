@@ -23,7 +23,8 @@ as_root() {
 
 install_system_packages() {
   local missing=() pkg
-  for pkg in libuv1-dev pkg-config cmake g++ make; do
+  # python3: node-gyp compiles better-sqlite3 (the registry's store) from source during npm ci.
+  for pkg in libuv1-dev pkg-config cmake g++ make python3; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
   done
   if [ ${#missing[@]} -eq 0 ]; then return; fi
