@@ -22,7 +22,10 @@ bash scripts/fetch-deps.sh
 
 step "npm packages"
 # The bun package's postinstall only relinks its binary; we find the binary ourselves.
-npm ci --no-audit --no-fund
+# better-sqlite3 (the registry's store; its script is approved in package.json's
+# allowScripts) compiles from source with node-gyp against Node's own headers:
+# build-from-source skips its attempt to download a prebuilt binary.
+npm_config_build_from_source=true npm ci --no-audit --no-fund
 
 step "TypeScript build and the Bun worker entry"
 npm run build
