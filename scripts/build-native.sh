@@ -13,8 +13,8 @@ if [ -z "${QUICKJS_NG_SRC:-}" ] && [ ! -f native/deps/quickjs-ng/quickjs.c ]; th
   echo "build-native: QuickJS-NG sources missing; run 'bash scripts/fetch-deps.sh' (or set QUICKJS_NG_SRC)" >&2
   exit 1
 fi
-if [ ! -x node_modules/.bin/bun ] || [ ! -d node_modules/whatwg-url-minimum ] || [ ! -d node_modules/web-streams-polyfill ] || [ ! -d node_modules/@noble/hashes ] || [ ! -d node_modules/iconv-lite ] || [ ! -d node_modules/@noble/curves ] || [ ! -d node_modules/@noble/ciphers ]; then
-  echo "build-native: node_modules incomplete (bun, whatwg-url-minimum, web-streams-polyfill, @noble/hashes, @noble/curves, @noble/ciphers, iconv-lite); run 'npm install'" >&2
+if [ ! -x node_modules/.bin/bun ] || [ ! -d node_modules/whatwg-url-minimum ] || [ ! -d node_modules/web-streams-polyfill ] || [ ! -d node_modules/@noble/hashes ] || [ ! -d node_modules/iconv-lite ] || [ ! -d node_modules/@noble/curves ] || [ ! -d node_modules/@noble/ciphers ] || [ ! -d node_modules/pako ]; then
+  echo "build-native: node_modules incomplete (bun, whatwg-url-minimum, web-streams-polyfill, @noble/hashes, @noble/curves, @noble/ciphers, iconv-lite, pako); run 'npm install'" >&2
   exit 1
 fi
 

@@ -13,6 +13,7 @@ import { createFs } from './fs.js';
 import { installLazyUrl } from './lazy-url.js';
 import { installLazyStreams } from './lazy-streams.js';
 import { installLazyIntl } from './lazy-intl.js';
+import { installLazyCompression } from './lazy-compression.js';
 import { Blob, File } from './blob.js';
 import { FormData } from './formdata.js';
 import { installLazySubtle, loadSubtle } from './lazy-subtle.js';
@@ -34,7 +35,15 @@ function queueMicrotask(callback) {
 
 const INTEGER_ARRAYS = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, BigInt64Array, BigUint64Array];
 
-const crypto = Object.freeze({
+const CREATE = Symbol('create');
+
+// The Crypto interface: one frozen instance, `crypto`, with the methods on
+// a frozen prototype. The methods do not need `this`, as some libraries
+// call them detached.
+class Crypto {
+  constructor(token) {
+    if (token !== CREATE) throw new TypeError('Illegal constructor');
+  }
   getRandomValues(array) {
     if (!ArrayBuffer.isView(array)) throw new TypeError("Failed to execute 'getRandomValues' on 'Crypto': parameter 1 is not of type 'ArrayBufferView'.");
     if (!INTEGER_ARRAYS.some((C) => array instanceof C)) {
@@ -44,12 +53,17 @@ const crypto = Object.freeze({
       throw new DOMException(`The ArrayBufferView's byte length (${array.byteLength}) exceeds the number of bytes of entropy available via this API (65536)`, 'QuotaExceededError');
     }
     return native.getRandomValues(array);
-  },
-  randomUUID: native.randomUUID,
+  }
+  randomUUID() {
+    return native.randomUUID();
+  }
   get subtle() {
     return loadSubtle().subtle;
-  },
-});
+  }
+}
+Object.defineProperty(Crypto.prototype, Symbol.toStringTag, { value: 'Crypto', configurable: true });
+Object.freeze(Crypto.prototype);
+const crypto = Object.freeze(new Crypto(CREATE));
 
 define('Headers', Headers);
 define('Blob', Blob);
@@ -73,6 +87,7 @@ define('clearInterval', native.clearInterval);
 define('queueMicrotask', queueMicrotask);
 define('structuredClone', structuredClone);
 define('crypto', crypto);
+define('Crypto', Crypto);
 installLazySubtle();
 define('self', globalThis);
 define('process', createProcess(env));
@@ -91,6 +106,7 @@ fixErrorStackSetter();
 installLazyUrl();
 installLazyStreams();
 installLazyIntl();
+installLazyCompression();
 
 if (!native.allowEval) {
   // The engine has no compiler in this context (no eval intrinsic), so every

@@ -49,6 +49,21 @@ export default async (req) => {
   out.noExport = await s.exportKey('raw', kw).then(() => 'exported', (e) => e.name);
   out.badLength = await s.importKey('raw', new Uint8Array(7), 'AES-GCM', false, ['encrypt']).then(() => 'accepted', (e) => e.name);
   out.unknown = await s.digest('MD5', data).then(() => 'digested', (e) => e.name);
+  const gcmKey = await aes('AES-GCM');
+  const short = await s.encrypt({ name: 'AES-GCM', iv: iv.subarray(0, 12), tagLength: 96 }, gcmKey, data);
+  out.gcm96 = hex(short);
+  out.gcm96Back = new TextDecoder().decode(await s.decrypt({ name: 'AES-GCM', iv: iv.subarray(0, 12), tagLength: 96 }, gcmKey, short)) === new TextDecoder().decode(data);
+  const flipped = new Uint8Array(short);
+  flipped[flipped.length - 1] ^= 1;
+  out.gcm96Tampered = await s.decrypt({ name: 'AES-GCM', iv: iv.subarray(0, 12), tagLength: 96 }, gcmKey, flipped).then(() => 'accepted', (e) => e.name);
+  out.gcmBadTag = await s.encrypt({ name: 'AES-GCM', iv: iv.subarray(0, 12), tagLength: 100 }, gcmKey, data).then(() => 'accepted', (e) => e.name);
+  const ecdsa = await s.importKey('jwk', v.ecJwk, { name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign']);
+  out.ecdsaJwkMembers = Object.keys(await s.exportKey('jwk', ecdsa)).sort();
+  out.privateAsSpki = await s.exportKey('spki', ecdsa).then(() => 'exported', (e) => e.name);
+  out.rsaAsRaw = await s.exportKey('raw', rsaPriv).then(() => 'exported', (e) => e.name);
+  out.noUsages = await s.importKey('raw', key, 'AES-GCM', true, []).then(() => 'accepted', (e) => e.name);
+  out.interfaces = [Object.prototype.toString.call(crypto), Object.prototype.toString.call(s), crypto instanceof Crypto, s instanceof SubtleCrypto];
+  out.floatRandom = (() => { try { crypto.getRandomValues(new Float32Array(4)); return 'filled'; } catch (e) { return [e instanceof DOMException, e.name]; } })();
   return Response.json(out);
 };`;
 
@@ -67,8 +82,11 @@ function expected() {
   const first = createCipheriv('aes-256-ctr', key, Buffer.from('000102030405060708090a0b0c0d0eff', 'hex')).update(data.subarray(0, 16));
   const rest = createCipheriv('aes-256-ctr', key, Buffer.from('000102030405060708090a0b0c0d0e00', 'hex')).update(data.subarray(16));
   const kw = createCipheriv('id-aes256-wrap', key, Buffer.from('a6a6a6a6a6a6a6a6', 'hex'));
+  const gcm96 = createCipheriv('aes-256-gcm', key, iv.subarray(0, 12), { authTagLength: 12 });
+  const gcm96Out = Buffer.concat([gcm96.update(data), gcm96.final(), gcm96.getAuthTag()]);
   return {
     gcm: gcmOut.toString('hex'),
+    gcm96: gcm96Out.toString('hex'),
     cbc: Buffer.concat([cbc.update(data), cbc.final()]).toString('hex'),
     ctr: Buffer.concat([ctr.update(data), ctr.final()]).toString('hex'),
     ctrWrap: Buffer.concat([first, rest]).toString('hex'),
@@ -131,6 +149,15 @@ describe.each(RUNTIMES)('%s: crypto.subtle primitives', (runtime) => {
       noExport: 'InvalidAccessError',
       badLength: 'DataError',
       unknown: 'NotSupportedError',
+      gcm96Back: true,
+      gcm96Tampered: 'OperationError',
+      gcmBadTag: 'OperationError',
+      ecdsaJwkMembers: ['crv', 'd', 'ext', 'key_ops', 'kty', 'x', 'y'],
+      privateAsSpki: 'InvalidAccessError',
+      rsaAsRaw: 'NotSupportedError',
+      noUsages: 'SyntaxError',
+      interfaces: ['[object Crypto]', '[object SubtleCrypto]', true, true],
+      floatRandom: [true, 'TypeMismatchError'],
     });
   });
 });

@@ -120,7 +120,8 @@ function checkJwk(jwk, kty, extractable, usages, algorithm) {
 }
 
 function jwkCommon(key, members) {
-  const alg = jwkAlg(key.algorithm);
+  // The standard's ECDSA export sets no alg (a curve allows several hashes).
+  const alg = key.algorithm.name === 'ECDSA' ? undefined : jwkAlg(key.algorithm);
   return { ...members, ...(alg ? { alg } : {}), key_ops: [...key.usages], ext: key.extractable };
 }
 
@@ -129,6 +130,7 @@ function jwkCommon(key, members) {
 function importSecret(format, data, algorithm, extractable, usages) {
   const { name } = algorithm;
   checkUsages(usages, USAGES[name][0], name);
+  if (usages.length === 0) throw syntaxError('A secret key needs at least one usage');
   let bytes;
   if (format === 'raw' || (format === 'raw-secret' && name !== 'PBKDF2' && name !== 'HKDF')) bytes = copyOf(data);
   else if (format === 'jwk' && name !== 'PBKDF2' && name !== 'HKDF') {
@@ -336,6 +338,9 @@ function exportAny(format, key) {
       return jwkCommon(key, jwk);
     }
   }
+  // A format the algorithm has, but for its other key type, is the key's fault.
+  const formats = m.bytes ? [] : m.rsa ? ['spki', 'pkcs8'] : ['raw', 'raw-public', 'spki', 'pkcs8'];
+  if (formats.includes(format)) throw invalidAccess(`A ${key.type} ${name} key cannot be exported as ${format}`);
   throw notSupported(`A ${key.type} ${name} key cannot be exported as ${format}`);
 }
 
@@ -397,15 +402,37 @@ function generateAny(algorithm, extractable, usages) {
 
 // ---- the operations ---------------------------------------------------------------------
 
+// AES-GCM with a tag shorter than 128 bits: the tag is the full tag's
+// first bytes (NIST SP 800-38D). noble makes full tags only, so decryption
+// recovers the plaintext with GCM's own key stream (encrypting the
+// ciphertext XORs it away) and checks the tag of encrypting that again.
+function shortTagGcm(cipher, t) {
+  return {
+    encrypt(data) {
+      const full = cipher().encrypt(data);
+      return full.slice(0, full.length - 16 + t);
+    },
+    decrypt(data) {
+      if (data.length < t) throw operationError('AES-GCM data is shorter than its tag');
+      const body = data.subarray(0, data.length - t);
+      const plain = cipher().encrypt(body).slice(0, body.length);
+      const full = cipher().encrypt(plain);
+      if (!equalBytes(full.subarray(body.length, body.length + t), data.subarray(body.length))) throw operationError('AES-GCM decryption failed');
+      return plain;
+    },
+  };
+}
+
 function aesCipher(algorithm, bytes, decrypt) {
   switch (algorithm.name) {
     case 'AES-GCM': {
       const iv = bytesOf(algorithm.iv);
       const tagLength = algorithm.tagLength === undefined ? 128 : Number(algorithm.tagLength);
-      if (tagLength !== 128) throw notSupported('AES-GCM tagLength other than 128 is not supported');
+      if (![32, 64, 96, 104, 112, 120, 128].includes(tagLength)) throw operationError('AES-GCM tagLength must be 32, 64, 96, 104, 112, 120 or 128');
       const aad = algorithm.additionalData === undefined ? undefined : bytesOf(algorithm.additionalData);
       if (iv.length === 0) throw operationError('AES-GCM needs an iv');
-      return gcm(bytes, iv, aad);
+      if (tagLength === 128) return gcm(bytes, iv, aad);
+      return shortTagGcm(() => gcm(bytes, iv, aad), tagLength / 8);
     }
     case 'AES-CBC': {
       const iv = bytesOf(algorithm.iv);
