@@ -224,7 +224,7 @@ static void build(QWBpf *b, const QWSandboxPolicy *policy, const QWSandboxReport
     /* Signals. With children allowed and Landlock's signal scope in force the
      * kernel already confines signals to our own domain (us and our
      * descendants); otherwise only ourselves, or our own process group, which
-     * qw_sandbox_apply made ours alone with setsid(). */
+     * qw_sandbox_apply made ours alone with setpgid(). */
     if (!(policy->allow_child_process && report->landlock_scoped)) {
         pid_t pid = getpid();
         uint32_t self[3];
@@ -259,6 +259,11 @@ static void build(QWBpf *b, const QWSandboxPolicy *policy, const QWSandboxReport
                                     __NR_get_robust_list};
         for (size_t i = 0; i < sizeof own_pid_only / sizeof own_pid_only[0]; i++)
             allow_if_arg_in(b, own_pid_only[i], 0, me, 2, EPERM);
+        /* We share the host's session (qw_sandbox_apply), where setpgid could
+         * move us into the host's process group, which kill(0, …) would then
+         * reach. Only setpgid(pid, 0), a group named after the process itself. */
+        const uint32_t own_group[] = {0};
+        allow_if_arg_in(b, __NR_setpgid, 1, own_group, 1, EPERM);
     }
 
     /* Sockets: the host channel is already open and network goes through the

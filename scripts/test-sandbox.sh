@@ -225,6 +225,7 @@ check "fenced:  --allow-child: kill sleeper (Landlock scope)" refused \
 check "the sleeper survived all of it" escaped kill -0 "$SLEEPER_PID"
 check "fenced:  signal to self" escaped "${LAUNCH[@]}" -- "$A" kill-self
 attack setsid-group
+attack join-parent-group
 attack prlimit-parent
 attack renice-parent
 attack affinity-parent

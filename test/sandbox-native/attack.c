@@ -527,6 +527,11 @@ static int run(int argc, char **argv) {
         printf("cwd %s\n", buf);
         return strcmp(buf, arg) ? REFUSED : ESCAPED;
     }
+    if (!strcmp(name, "join-parent-group")) { /* escape = we could move into our parent's group */
+        if (setpgid(0, getpgid(getppid())) != 0)
+            return refused("setpgid(0, parent's group)");
+        return escaped("setpgid(0, parent's group)");
+    }
     if (!strcmp(name, "setsid-group")) { /* escape = we share a group with our parent */
         return getpgid(getppid()) == getpgrp() ? escaped("shares parent's group")
                                                : refused("own process group");

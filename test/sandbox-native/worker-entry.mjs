@@ -6,7 +6,8 @@
 //   node worker-entry.mjs bun LAUNCHER WORKDIR BUN ENTRY LIB...   (dist/entry/bun.js)
 //   node worker-entry.mjs quickjs LAUNCHER WORKDIR WORKER         (bunbase-worker, static)
 import { spawn } from 'node:child_process';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const [kind, launcher, workdir, program, entry, ...libs] = process.argv.slice(2);
 const label = `${kind} worker`;
@@ -75,7 +76,12 @@ const profile = {
   allowedDomains: [], allowChildProcess: false, allowEval: false, maxMemory: 104857600, maxCpu: 30000,
   maxFileDescriptors: 10,
 };
-send({ id: 0, type: 'init', payload: { protocol: 1, source, filename: 'attack.js', env: {}, capabilities: profile,
+// The host rewrites a Bun bundle's import() to the entry's guarded loader and names it (BunWorker does the same).
+const bunFields =
+  kind === 'bun'
+    ? (await import(pathToFileURL(join(dirname(entry), '..', 'workers', 'bun-dynamic-imports.js')).href)).guardBundle(source)
+    : { source };
+send({ id: 0, type: 'init', payload: { protocol: 1, source, ...bunFields, filename: 'attack.js', env: {}, capabilities: profile,
   limits: { maxBodyBytes: 1 << 20, maxLogBytes: 1 << 16 },
   // The launcher fenced this process already; a second fence from inside would need the
   // very calls (unshare, landlock_create_ruleset) the first one refuses.

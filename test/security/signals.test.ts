@@ -62,7 +62,7 @@ describe.each(RUNTIMES)('%s: signals to the host and other tenants', (runtime) =
       await checkAttack(runtime, { ...row, input, control: { ...row.control, input } });
     });
 
-    it('bun:ffi kill(0, SIGTERM) with allowChildProcess (the process group) only ends the worker itself: it leads its own session (os layer)', async () => {
+    it('bun:ffi kill(0, SIGTERM) with allowChildProcess (the process group) only ends the worker itself: it leads its own process group (os layer)', async () => {
       const run = await attack(runtime, `const { dlopen } = require('bun:ffi'); dlopen('libc.so.6', { kill: { args: ['i32', 'i32'], returns: 'i32' } }).symbols.kill(0, 15); await new Promise((r) => setTimeout(r, 1000)); return 'survived';`, { caps: FFI_CAPS });
       expect(run.outcome).toMatchObject({ kind: 'rejected', code: 'WORKER_CRASHED' });
       // Control: unfenced, the worker shares the host's process group, which the same call would signal.
@@ -75,6 +75,19 @@ describe.each(RUNTIMES)('%s: signals to the host and other tenants', (runtime) =
       const fenced = await attack(runtime, `const { dlopen } = require('bun:ffi'); const l = dlopen('libc.so.6', { getpgrp: { args: [], returns: 'i32' } }); return [l.symbols.getpgrp(), process.pid];`, { caps: FFI_CAPS });
       const [group, pid] = expectWorked(fenced) as number[];
       expect(group).toBe(pid);
+    });
+
+    it("bun:ffi setpgid(0, the host's group) with allowChildProcess is refused: the worker shares the host's session, not its group (os layer)", async () => {
+      const hostGroup = Number(readFileSync('/proc/self/stat', 'utf8').split(') ')[1]?.split(' ')[2]);
+      const join = `const { dlopen } = require('bun:ffi'); const l = dlopen('libc.so.6', { setpgid: { args: ['i32', 'i32'], returns: 'i32' }, getpgrp: { args: [], returns: 'i32' } });
+        const own = l.symbols.setpgid(0, 0); return [own, l.symbols.setpgid(0, input.group), l.symbols.getpgrp(), process.pid];`;
+      const fenced = await attack(runtime, join, { caps: FFI_CAPS, input: { group: hostGroup } });
+      const [, joined, group, pid] = expectWorked(fenced) as number[];
+      expect(joined).toBe(-1);
+      expect(group).toBe(pid);
+      // Control: unfenced, the same calls move the worker out of the host's group and back into it.
+      const control = await attack(runtime, join, { caps: FFI_CAPS, input: { group: hostGroup }, pool: { osSandbox: false } });
+      expect(expectWorked(control) as number[]).toEqual([0, 0, hostGroup, expect.any(Number)]);
     });
   } else {
     it('process.kill and every signal API do not exist (the API is absent)', async () => {
