@@ -10,9 +10,20 @@ export class InvocationLogs {
   readonly #limit: number;
   #bytes = 0;
   #truncated = false;
+  #sealed = false;
 
   constructor(limit: number) {
     this.#limit = limit;
+  }
+
+  /** Log bytes counted so far; all of them once the cap was reached. */
+  get bytes(): number {
+    return this.#truncated ? this.#limit : this.#bytes;
+  }
+
+  /** The entries have been handed to the caller: later lines are still counted, but no longer added to them. */
+  seal(): void {
+    this.#sealed = true;
   }
 
   /** Keeps `entry`, or the marker that replaces it; returns what was kept, if anything. */
@@ -21,7 +32,7 @@ export class InvocationLogs {
     const bytes = Buffer.byteLength(entry.message);
     if (this.#bytes + bytes <= this.#limit) {
       this.#bytes += bytes;
-      this.entries.push(entry);
+      if (!this.#sealed) this.entries.push(entry);
       return entry;
     }
     this.#truncated = true;
@@ -30,7 +41,7 @@ export class InvocationLogs {
       message: `[truncated: this invocation's logs exceeded ${this.#limit} bytes (maxLogBytes)]`,
       time: entry.time,
     };
-    this.entries.push(marker);
+    if (!this.#sealed) this.entries.push(marker);
     return marker;
   }
 }

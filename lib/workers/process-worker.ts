@@ -25,6 +25,7 @@ import {
 import { EXIT_FENCE_INCOMPLETE, missingLayers } from '../sandbox/fence-report.js';
 import { HostCallBudget, type HostCallTicket } from '../host-calls/budget.js';
 import { InvocationLogs } from './invocation-logs.js';
+import { LeftoverWork } from './leftover-work.js';
 import { OutputCapture } from './output-capture.js';
 import { checkSpawnHeadroom, spawnFailure } from './spawn-resources.js';
 import { SpinWait } from './spin-wait.js';
@@ -59,6 +60,8 @@ interface Invocation {
   coldStart: boolean;
   timer: NodeJS.Timeout | undefined;
   calls: Set<AbortController>;
+  /** performance.now() at the end of the handler's whole budget on this worker; Infinity without a deadline. */
+  until: number;
 }
 
 /** How a runtime's process is started; the rest of the protocol is shared. */
@@ -105,6 +108,9 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
   readonly #hostCalls: HostCallBudget;
   /** Resident size at `ready`: the runtime's own, not charged to the handler's maxMemory. */
   #baselineBytes = 0;
+  readonly #leftover: LeftoverWork;
+  /** Why the worker is to be recycled once nothing is in flight. */
+  #recycleReason: string | undefined;
 
   constructor(runtime: RuntimeName, context: WorkerContext, launch: LaunchSpec) {
     super();
@@ -123,6 +129,7 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
     );
     this.#exitPromise = new Promise((resolve) => (this.#resolveExit = resolve));
     this.#hostCalls = new HostCallBudget(context.options.hostFetch);
+    this.#leftover = new LeftoverWork(context.options.maxLogBytes, (reason) => this.#recycle(reason));
     this.#spin = new SpinWait(context.options.spinWaitUs, () => this.#invocations.size > 0 && !this.#exited);
   }
 
@@ -244,6 +251,7 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
         coldStart,
         timer: undefined,
         calls: new Set(),
+        until: options.timeoutMs > 0 ? performance.now() + options.timeoutMs + grace : Infinity,
       };
       this.#invocations.set(id, invocation);
       if (options.timeoutMs > 0) {
@@ -264,7 +272,7 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
         timeoutMs: options.timeoutMs === 0 ? 0 : options.timeoutMs + grace,
       },
     });
-    this.#watch();
+    this.#watch(options.timeoutMs > 0);
     this.#spin.start();
     return { id, result };
   }
@@ -330,6 +338,7 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
   /** Answers the caller with `error` and the logs the invocation had so far. */
   #reject(invocation: Invocation, error: FunctionsError): void {
     invocation.open = false;
+    invocation.logs.seal();
     for (const call of invocation.calls) call.abort();
     invocation.reject(withInvocation(error, { invocationId: invocation.id, logs: invocation.logs.entries }));
   }
@@ -470,7 +479,11 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
     if (invocation.overdue) this.#overdue--;
     for (const call of invocation.calls) call.abort();
     this.#served++;
-    if (this.#invocations.size === 0) this.#watchdog?.idle();
+    this.#leftover.answered(id, invocation.until, invocation.logs.bytes);
+    if (this.#invocations.size === 0) {
+      this.#watchdog?.idle(this.#leftover.until);
+      if (this.#recycleReason !== undefined) this.#kill(new WorkerCrashedError(this.#recycleReason), -1);
+    }
     // Let the pool reuse the slot once the caller has been answered below.
     queueMicrotask(() => this.emit('free'));
     if (!invocation.open) return undefined;
@@ -482,7 +495,12 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
     const map = this.#context.mapStack;
     const entry = map === undefined ? raw : { ...raw, message: map(raw.message) };
     const invocation = this.#invocations.get(id);
-    const kept = invocation !== undefined && invocation.open ? invocation.logs.add(entry) : entry;
+    const kept =
+      invocation !== undefined
+        ? invocation.logs.add(entry)
+        : id === 0 && this.#invocations.size > 0
+          ? entry
+          : this.#leftover.log(id, entry);
     if (kept !== undefined) this.emit('log', kept, id);
   }
 
@@ -490,6 +508,7 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
     const { call, args } = message.payload;
     const invocation = this.#invocations.get(message.id);
     if (invocation === undefined || !invocation.open) {
+      if (invocation === undefined) this.#leftover.activity(message.id);
       this.#send({
         id: message.id,
         type: 'result',
@@ -543,22 +562,42 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
       .finally(() => invocation.calls.delete(controller));
   }
 
-  /** CPU and memory limits the worker cannot be trusted to enforce itself are checked from outside. */
-  #watch(): void {
+  /**
+   * CPU and memory limits the worker cannot be trusted to enforce itself are
+   * checked from outside, and so is CPU used by work left running after an
+   * answer (against the same maxCpu, and not past the invocation's deadline).
+   */
+  #watch(deadline: boolean): void {
     const pid = this.#child?.pid;
     if (pid === undefined) return;
     const caps = this.#context.capabilities;
-    if (caps.maxCpu === 0 && caps.maxMemory === 0) return;
+    if (caps.maxCpu === 0 && caps.maxMemory === 0 && !deadline && this.#watchdog === undefined) return;
     this.#watchdog ??= new Watchdog(pid, caps.maxCpu, caps.maxMemory, (kind, detail) => {
+      if (kind === 'past-deadline') {
+        this.#recycle(`work left running after an answer went on past its deadline (timeoutMs): ${detail}`);
+        return;
+      }
       const id = this.#soleInvocation() || -1;
+      const who = this.#invocations.size === 0 ? 'Work left running after an answer' : 'The handler';
       this.#kill(
         kind === 'cpu'
-          ? new CpuLimitError(`The handler used more than ${caps.maxCpu} ms of CPU time (maxCpu): ${detail}`)
+          ? new CpuLimitError(`${who} used more than ${caps.maxCpu} ms of CPU time (maxCpu): ${detail}`)
           : new MemoryLimitError(`The worker used more than ${caps.maxMemory} bytes of memory (maxMemory): ${detail}`),
         id,
       );
     }, this.#baselineBytes);
     this.#watchdog.busy();
+  }
+
+  /**
+   * Work a handler left running after its answer broke the limits it is held
+   * to (lib/workers/leftover-work.ts): the worker takes nothing new and is
+   * killed (which stops that work) as soon as nothing else is in flight.
+   */
+  #recycle(reason: string): void {
+    this.#dying = true;
+    this.#recycleReason ??= `The worker was recycled: ${reason}`;
+    if (this.#invocations.size === 0) this.#kill(new WorkerCrashedError(this.#recycleReason), -1);
   }
 
   #onExit(code: number | null, signal: NodeJS.Signals | null): void {

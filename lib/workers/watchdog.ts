@@ -2,8 +2,12 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 
 const INTERVAL_MS = 50;
-/** Ticks without work before the watchdog stops polling. */
-const IDLE_TICKS = 20;
+/** Quiet samples (no CPU used) after which a worker with nothing in flight is sampled slowly. */
+const QUIET_TICKS = 20;
+/** Sampling interval while nothing is in flight and the worker is quiet, until its leftover work's deadline. */
+const SLOW_INTERVAL_MS = 1000;
+/** CPU a worker may use past the deadline of everything it was given (the runtime's own housekeeping). */
+const PAST_DEADLINE_ALLOWANCE_MS = 100;
 const PAGE_SIZE = 4096;
 const CLOCK_TICKS_PER_SECOND = 100;
 
@@ -20,27 +24,36 @@ export function residentBytes(pid: number): number {
   }
 }
 
+export type WatchdogBreach = 'cpu' | 'memory' | 'past-deadline';
+
 /**
  * Watches a worker's CPU time and resident memory from outside, through
  * /proc. Runtimes without their own interrupt (Bun) rely on it for `maxCpu`
  * and `maxMemory`; for QuickJS-NG it is the backstop.
  *
  * It polls on a timer rather than at each invocation, so a warm call costs no
- * system call here. CPU is added up over the ticks during which work was in
- * flight and restarts at zero with each busy stretch (`busy()`), which is per
- * invocation at the default concurrency of 1. The price is resolution: the
- * limit is noticed within about one interval of being crossed.
+ * system call here. CPU is added up from the start of a busy stretch
+ * (`busy()`, per invocation at the default concurrency of 1) until the next
+ * one, so work a handler leaves running after its answer counts against the
+ * same `maxCpu`. While nothing is in flight it keeps watching until the
+ * deadline of that work (`idle(until)`), slowly once the worker is quiet;
+ * CPU used past that deadline beyond a small allowance is a breach too. The
+ * price is resolution: a limit is noticed within about one interval of being
+ * crossed.
  */
 export class Watchdog {
   readonly #pid: number;
   readonly #maxCpuMs: number;
   readonly #maxMemoryBytes: number;
-  readonly #onExceeded: (kind: 'cpu' | 'memory', detail: string) => void;
+  readonly #onExceeded: (kind: WatchdogBreach, detail: string) => void;
   #timer: NodeJS.Timeout | undefined;
   #lastCpuMs = -1;
   #usedMs = 0;
+  #pastDeadlineMs = 0;
   #busy = false;
-  #idleTicks = 0;
+  /** Deadline of the leftover work of answered invocations (performance.now() ms). */
+  #until = 0;
+  #quietTicks = 0;
   #reading = false;
   #stopped = false;
 
@@ -51,7 +64,7 @@ export class Watchdog {
     pid: number,
     maxCpuMs: number,
     maxMemoryBytes: number,
-    onExceeded: (kind: 'cpu' | 'memory', detail: string) => void,
+    onExceeded: (kind: WatchdogBreach, detail: string) => void,
     baselineBytes = 0,
   ) {
     this.#pid = pid;
@@ -64,54 +77,84 @@ export class Watchdog {
   /** A busy stretch starts: CPU is counted from zero again. */
   busy(): void {
     if (this.#stopped) return;
-    if (!this.#busy) this.#usedMs = 0;
+    if (!this.#busy) {
+      this.#usedMs = 0;
+      this.#pastDeadlineMs = 0;
+    }
     this.#busy = true;
-    this.#idleTicks = 0;
-    if (this.#timer === undefined) {
-      this.#lastCpuMs = -1;
-      this.#timer = setInterval(() => void this.#sample(), INTERVAL_MS);
-      this.#timer.unref();
+    this.#quietTicks = 0;
+    if (this.#slow) {
+      // Sampling slowly while idle: look at the new work at the usual rate.
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    // A sample being read schedules the next one itself.
+    if (this.#timer === undefined && !this.#reading) {
+      if (this.#slow === undefined) this.#lastCpuMs = -1;
+      this.#schedule(INTERVAL_MS);
     }
   }
 
-  idle(): void {
+  /** Nothing is in flight; work left behind may run until `until` (performance.now() ms; Infinity: no deadline). */
+  idle(until: number): void {
     this.#busy = false;
+    this.#until = until;
+    this.#quietTicks = 0;
   }
 
   stop(): void {
     this.#stopped = true;
-    clearInterval(this.#timer);
+    clearTimeout(this.#timer);
     this.#timer = undefined;
   }
 
+  /** undefined: asleep (not sampling); false: sampling at the usual rate; true: slowly. */
+  #slow: boolean | undefined;
+
+  #schedule(ms: number | undefined): void {
+    this.#slow = ms === undefined ? undefined : ms === SLOW_INTERVAL_MS;
+    if (ms === undefined) return;
+    this.#timer = setTimeout(() => void this.#sample(), ms);
+    this.#timer.unref();
+  }
+
   async #sample(): Promise<void> {
-    if (this.#reading) return;
-    if (!this.#busy && ++this.#idleTicks > IDLE_TICKS) {
-      clearInterval(this.#timer);
-      this.#timer = undefined;
-      return;
-    }
+    this.#timer = undefined;
+    if (this.#reading || this.#stopped) return;
     this.#reading = true;
+    let next: number | undefined = INTERVAL_MS;
     try {
       const stat = await readFile(`/proc/${this.#pid}/stat`, 'utf8');
       // Fields after the command name, which is in parentheses and may contain spaces.
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const cpuMs = ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
       const rssBytes = Number(fields[21]) * PAGE_SIZE;
-      if (this.#lastCpuMs >= 0 && this.#busy) this.#usedMs += cpuMs - this.#lastCpuMs;
+      const grew = this.#lastCpuMs >= 0 ? cpuMs - this.#lastCpuMs : 0;
       this.#lastCpuMs = cpuMs;
       if (this.#stopped) return;
+      this.#usedMs += grew;
+      const pastDeadline = !this.#busy && performance.now() > this.#until;
+      if (pastDeadline) this.#pastDeadlineMs += grew;
+      this.#quietTicks = grew > 0 ? 0 : this.#quietTicks + 1;
       if (this.#maxCpuMs > 0 && this.#usedMs > this.#maxCpuMs) {
         this.stop();
         this.#onExceeded('cpu', `${Math.round(this.#usedMs)} ms used`);
       } else if (this.#maxMemoryBytes > 0 && rssBytes - this.#baselineBytes > this.#maxMemoryBytes) {
         this.stop();
         this.#onExceeded('memory', `resident size reached ${rssBytes} bytes, ${rssBytes - this.#baselineBytes} beyond the ${this.#baselineBytes} at start`);
+      } else if (this.#pastDeadlineMs > PAST_DEADLINE_ALLOWANCE_MS) {
+        this.stop();
+        this.#onExceeded('past-deadline', `${Math.round(this.#pastDeadlineMs)} ms of CPU used past the deadline of everything it was given`);
+      } else if (!this.#busy && this.#quietTicks >= QUIET_TICKS) {
+        // Quiet and idle: look now and then until the leftover work's deadline, then sleep until the next busy().
+        next = pastDeadline ? undefined : SLOW_INTERVAL_MS;
       }
     } catch {
       // The process is gone; its exit event reports that.
+      next = undefined;
     } finally {
       this.#reading = false;
     }
+    if (!this.#stopped) this.#schedule(next);
   }
 }

@@ -104,6 +104,28 @@ describe('bun: forging protocol messages on descriptor 3', () => {
     expect(['WORKER_CRASHED', 'PROTOCOL_ERROR', 'TIMEOUT']).toContain((r.outcome as { code: string }).code);
   });
 
+  it('with concurrency 2, a response for the other invocation in flight on the same worker is taken: invocations sharing a worker are one tenant, not isolated (docs/security.md)', async () => {
+    const code = `export default { async fetch(req) {
+      if (new URL(req.url).pathname === '/forge') {
+        require('node:fs').writeSync(3, ${JSON.stringify(forged(1) + '\n')});
+        return new Response('forger');
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+      return new Response('honest');
+    } }`;
+    const p = createPool({ runtime: 'bun', capabilities: profiles.strict('forger'), source: { code }, maxWorkers: 1, concurrency: 2 });
+    try {
+      await p.ready();
+      const victim = p.invoke({ path: '/wait' });
+      const forger = await p.invoke({ path: '/forge' });
+      expect(forger.text()).toBe('forger');
+      const taken = await victim;
+      expect([taken.invocationId, taken.status]).toEqual([1, 299]);
+    } finally {
+      await p.close();
+    }
+  });
+
   it('control: a well-formed response for the running invocation on descriptor 3 is accepted', async () => {
     const p = createPool({ runtime: 'bun', capabilities: profiles.strict('forger'), source: { code: honest(write(JSON.stringify(FORGED_FOR_SELF + '\n'))) } });
     try {

@@ -1,0 +1,99 @@
+import type { LogEntry } from './worker.js';
+
+/** Answered invocations remembered at most; older ones count as past their deadline. */
+const MAX_TRACKED = 1024;
+
+interface Leftover {
+  /** performance.now() at the invocation's deadline; Infinity without one. */
+  until: number;
+  /** Log bytes the invocation had not used when it was answered. */
+  logBytesLeft: number;
+}
+
+/**
+ * Work a handler leaves running after its answer (timers, promise chains,
+ * stream pulls) is held to the invocation's own limits, not fresh ones: it
+ * may log what is left of its `maxLogBytes`, and only until its deadline.
+ * Crossing either is a breach, and the worker is recycled (killed, which
+ * cancels the leftover work, and replaced). Host calls after the answer are
+ * refused elsewhere; CPU after the answer is the watchdog's.
+ *
+ * Logs with id 0 (output no invocation claims) belong to the invocation
+ * answered last, or before any answer to the bundle's load, which has a
+ * `maxLogBytes` of its own.
+ */
+export class LeftoverWork {
+  readonly #answered = new Map<number, Leftover>();
+  readonly #maxLogBytes: number;
+  readonly #onBreach: (reason: string) => void;
+  readonly #load: Leftover;
+  #last: Leftover | undefined;
+  #breached = false;
+
+  constructor(maxLogBytes: number, onBreach: (reason: string) => void) {
+    this.#maxLogBytes = maxLogBytes;
+    this.#onBreach = onBreach;
+    this.#load = { until: Infinity, logBytesLeft: maxLogBytes };
+  }
+
+  /** Invocation `id` was answered; `until` is its deadline (performance.now() ms, Infinity for none). */
+  answered(id: number, until: number, logBytesUsed: number): void {
+    const now = performance.now();
+    for (const [old, leftover] of this.#answered) {
+      if (leftover.until >= now && this.#answered.size < MAX_TRACKED) break;
+      this.#answered.delete(old);
+    }
+    this.#last = { until, logBytesLeft: Math.max(0, this.#maxLogBytes - logBytesUsed) };
+    this.#answered.set(id, this.#last);
+  }
+
+  /** The latest deadline of answered work that may still be running; 0 when there is none. */
+  get until(): number {
+    let until = 0;
+    for (const leftover of this.#answered.values()) until = Math.max(until, leftover.until);
+    return until;
+  }
+
+  /**
+   * A log line of invocation `id`, which is no longer in flight. Returns what
+   * to pass on: the entry, or once the budget is gone, a marker; nothing
+   * after that.
+   */
+  log(id: number, entry: LogEntry): LogEntry | undefined {
+    if (this.#breached) return undefined;
+    const leftover = this.#find(id);
+    if (leftover === undefined) {
+      this.#breach(
+        `invocation ${id} logged after its answer and past its deadline (timeoutMs)`,
+      );
+      return undefined;
+    }
+    const bytes = Buffer.byteLength(entry.message);
+    if (bytes <= leftover.logBytesLeft) {
+      leftover.logBytesLeft -= bytes;
+      return entry;
+    }
+    const reason = `${id === 0 ? 'output no invocation claims' : `invocation ${id}, after its answer,`} went past maxLogBytes (${this.#maxLogBytes})`;
+    this.#breach(reason);
+    return { level: 'warn', message: `[truncated: ${reason}]`, time: entry.time };
+  }
+
+  /** Something else from invocation `id` after its answer (a host call): fine until its deadline. */
+  activity(id: number): void {
+    if (this.#breached || this.#find(id) !== undefined) return;
+    this.#breach(
+      `invocation ${id} made a host call after its answer and past its deadline (timeoutMs)`,
+    );
+  }
+
+  #find(id: number): Leftover | undefined {
+    const leftover = id === 0 ? (this.#last ?? this.#load) : this.#answered.get(id);
+    if (leftover === undefined || leftover.until < performance.now()) return undefined;
+    return leftover;
+  }
+
+  #breach(reason: string): void {
+    this.#breached = true;
+    this.#onBreach(reason);
+  }
+}
