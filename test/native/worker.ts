@@ -158,7 +158,8 @@ export class NativeWorker {
         timeoutMs: opts.timeoutMs ?? 30_000,
       },
     });
-    return this.waitFor((m) => m.id === id && (m.type === 'response' || m.type === 'error'));
+    // Below the test's own timeout, above what a 16 MB echo takes on a loaded 2-core machine (12-13 s seen).
+    return this.waitFor((m) => m.id === id && (m.type === 'response' || m.type === 'error'), 25_000);
   }
 
   messagesFor(id: number, type?: string) {

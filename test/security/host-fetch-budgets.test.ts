@@ -61,7 +61,7 @@ async function runHost(
     (chunk: Buffer) =>
       (stderr = (stderr + chunk.toString("utf8")).slice(-2000)),
   );
-  const watchdog = setTimeout(() => child.kill("SIGKILL"), 60_000);
+  const watchdog = setTimeout(() => child.kill("SIGKILL"), 80_000);
   const [status, signal] = await new Promise<
     [number | null, NodeJS.Signals | null]
   >((resolve) => child.on("exit", (code, sig) => resolve([code, sig])));
@@ -82,9 +82,12 @@ function codesOf(run: HostRun): Record<string, number> {
 describe.each(RUNTIMES)("%s: host fetch budgets", (runtime) => {
   useBystander(runtime);
   const chunk = Buffer.alloc(MB / 2, 97);
+  // Bytes of stalling bodies the kernel has taken from the server so far.
+  let sentBytes = 0;
   const server = useLoopbackServer((req, res) => {
     const url = req.url ?? "";
     if (url.startsWith("/ok/")) return void res.end("ok");
+    if (url === "/sent") return void res.end(String(sentBytes));
     if (url.startsWith("/big/")) {
       // A large body, then nothing: the response never ends.
       res.writeHead(200, { "content-type": "application/octet-stream" });
@@ -92,7 +95,8 @@ describe.each(RUNTIMES)("%s: host fetch budgets", (runtime) => {
       const pump = (): void => {
         while (sent < STALLING_BODY) {
           sent += chunk.length;
-          if (!res.write(chunk)) return void res.once("drain", pump);
+          if (!res.write(chunk, () => (sentBytes += chunk.length)))
+            return void res.once("drain", pump);
         }
       };
       pump();
@@ -100,33 +104,41 @@ describe.each(RUNTIMES)("%s: host fetch budgets", (runtime) => {
     }
     // '/silent/': never answers at all.
   });
+  // The handler answers once `minSettled` fetches have settled (or, for the
+  // stalling bodies, once the server has sent `sentBytes`), 30 s at most: a
+  // loaded machine gets the time it needs, an idle one does not wait.
   const settings = (
     path: string,
     count: number,
+    minSettled: number,
     pool: Record<string, unknown> = {},
+    sent: { sentUrl: string; sentBytes: number } | object = {},
   ) => ({
     runtime,
     origin: `${server.origin()}${path}`,
     afterOrigin: `${server.origin()}/ok`,
     count,
-    settleMs: 2500,
-    pool: { timeoutMs: 20_000, ...pool },
+    minSettled,
+    ...sent,
+    settleMs: 30_000,
+    pool: { timeoutMs: 45_000, ...pool },
   });
 
   it("thousands of fetches to a server that never answers: beyond maxConcurrentPerInvocation each fails with FETCH_CONCURRENCY_LIMIT; the host survives", async () => {
-    const run = await runHost(settings("/silent", 3000));
+    const run = await runHost(settings("/silent", 3000, 3000 - 16));
     expect(run.survived).toBe(true);
     expect(codesOf(run)).toEqual({ FETCH_CONCURRENCY_LIMIT: 3000 - 16 });
-  });
+  }, 90_000);
 
   it("control: fetches within the limits succeed", async () => {
-    const run = await runHost(settings("/ok", 16));
+    const run = await runHost(settings("/ok", 16, 16));
     expect(run.outcome).toMatchObject({ kind: "result", ok: 16, codes: {} });
-  });
+  }, 90_000);
 
   it("with the concurrency limits lifted, the host-wide socket cap (half the descriptor limit) refuses with HOST_SOCKETS_EXHAUSTED before the OS would; the host survives", async () => {
     const run = await runHost(
-      settings("/silent", 3000, { hostFetch: LIFTED }),
+      // At most 256 sockets open (the cap): the rest settle.
+      settings("/silent", 3000, 3000 - 256, { hostFetch: LIFTED }),
       512,
     );
     expect(run.survived).toBe(true);
@@ -135,11 +147,14 @@ describe.each(RUNTIMES)("%s: host fetch budgets", (runtime) => {
     expect(Object.keys(codes)).toEqual(["HOST_SOCKETS_EXHAUSTED"]);
     expect(codes["HOST_SOCKETS_EXHAUSTED"]).toBeGreaterThan(0);
     expect(run.after).toEqual({ ok: 1, codes: {} });
-  });
+  }, 90_000);
 
   it("with the socket cap lifted too, EMFILE from connect() is HOST_SOCKETS_EXHAUSTED for that fetch, never a dead host", async () => {
     const run = await runHost(
-      settings("/silent", 3000, { hostFetch: { ...LIFTED, maxSockets: 5000 } }),
+      // At most 512 descriptors: the rest settle.
+      settings("/silent", 3000, 3000 - 512, {
+        hostFetch: { ...LIFTED, maxSockets: 5000 },
+      }),
       512,
     );
     expect(run.survived).toBe(true);
@@ -151,13 +166,13 @@ describe.each(RUNTIMES)("%s: host fetch budgets", (runtime) => {
     expect(codes["HOST_SOCKETS_EXHAUSTED:EMFILE"]).toBeGreaterThan(0);
     // The pool still serves, and fetches again, once the flood is over.
     expect(run.after).toEqual({ ok: 1, codes: {} });
-  });
+  }, 90_000);
 
   // The growth includes garbage: bytes of fetches that were refused are free but not yet collected
   // (measured 60-90 MB on a loaded machine); the control below holds 30 bodies, about 450 MB.
   it("30 concurrent fetches whose large bodies stall: FETCH_BUFFER_LIMIT, and the host RSS grows by less than 8 × maxBodyBytes", async () => {
     const run = await runHost(
-      settings("/big", 30, {
+      settings("/big", 30, 29, {
         maxBodyBytes: SMALL_BODY_LIMIT,
         hostFetch: { maxConcurrentPerInvocation: 100 },
       }),
@@ -165,21 +180,28 @@ describe.each(RUNTIMES)("%s: host fetch budgets", (runtime) => {
     expect(run.survived).toBe(true);
     expect(codesOf(run)).toEqual({ FETCH_BUFFER_LIMIT: 29 });
     expect(run.peakRss - run.baselineRss).toBeLessThan(8 * SMALL_BODY_LIMIT);
-  });
+  }, 90_000);
 
   it("control: with maxBufferedBytes raised, the same fetches make the host hold every body", async () => {
+    sentBytes = 0;
     const run = await runHost(
-      settings("/big", 30, {
-        maxBodyBytes: SMALL_BODY_LIMIT,
-        hostFetch: {
-          maxConcurrentPerInvocation: 100,
-          maxBufferedBytes: 1024 * MB,
+      settings(
+        "/big",
+        30,
+        0,
+        {
+          maxBodyBytes: SMALL_BODY_LIMIT,
+          hostFetch: {
+            maxConcurrentPerInvocation: 100,
+            maxBufferedBytes: 1024 * MB,
+          },
         },
-      }),
+        { sentUrl: `${server.origin()}/sent`, sentBytes: 30 * STALLING_BODY },
+      ),
     );
     expect(codesOf(run)).toEqual({});
     expect(run.peakRss - run.baselineRss).toBeGreaterThan(
       16 * SMALL_BODY_LIMIT,
     );
-  });
+  }, 90_000);
 });
