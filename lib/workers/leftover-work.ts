@@ -1,7 +1,7 @@
 import type { LogEntry } from './worker.js';
 
 /** Answered invocations remembered at most; older ones count as past their deadline. */
-const MAX_TRACKED = 1024;
+const MAX_TRACKED = 4096;
 
 interface Leftover {
   /** performance.now() at the invocation's deadline; Infinity without one. */
@@ -28,6 +28,7 @@ export class LeftoverWork {
   readonly #onBreach: (reason: string) => void;
   readonly #load: Leftover;
   #last: Leftover | undefined;
+  #latest = 0;
   #breached = false;
 
   constructor(maxLogBytes: number, onBreach: (reason: string) => void) {
@@ -45,13 +46,12 @@ export class LeftoverWork {
     }
     this.#last = { until, logBytesLeft: Math.max(0, this.#maxLogBytes - logBytesUsed) };
     this.#answered.set(id, this.#last);
+    this.#latest = Math.max(this.#latest, until);
   }
 
-  /** The latest deadline of answered work that may still be running; 0 when there is none. */
+  /** The latest deadline of answered work that may still be running (past ones included); 0 before any answer. */
   get until(): number {
-    let until = 0;
-    for (const leftover of this.#answered.values()) until = Math.max(until, leftover.until);
-    return until;
+    return this.#latest;
   }
 
   /**
