@@ -1,11 +1,19 @@
-import { accessSync, constants, existsSync, openSync, readSync, closeSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import { RuntimeUnavailableError } from '../errors.js';
+import { installFailureMessage, installInstructions, readInstallFailure } from './build-requirements.js';
+import {
+  PACKAGE_ROOT,
+  PREBUILT_PLATFORMS,
+  SOURCE_BUILD_DIR,
+  platformKey,
+  prebuiltBinaryDir,
+  prebuiltPlatform,
+  type NativeBinary,
+} from './native-platform.js';
 
 const require = createRequire(import.meta.url);
-const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 function isExecutableElf(path: string): boolean {
   try {
@@ -64,37 +72,83 @@ export function bunEntryPath(): string {
 }
 
 /**
- * The native QuickJS-NG worker built by `npm run build:native`.
- * `BUNBASE_QJS_WORKER` overrides the path (a sanitizer build, say).
+ * Where a native binary is found, first match wins:
+ * 1. the env override (`BUNBASE_QJS_WORKER`, `BUNBASE_LAUNCHER`), for debugging;
+ * 2. a source build in the package (`build/Release/`: the install-time
+ *    fallback, or `npm run build:native` in a clone);
+ * 3. this machine's prebuilt package (`@bunbase-functions/linux-x64-gnu`).
+ * Otherwise `RUNTIME_UNAVAILABLE` says why, and what to install.
  */
-export function findQuickJSBinary(): string {
-  const override = process.env['BUNBASE_QJS_WORKER'];
+function findNativeBinary(binary: NativeBinary, overrideVariable: string): string {
+  const override = process.env[overrideVariable];
   if (override !== undefined && override !== '') {
     if (isExecutableElf(override)) return override;
-    throw new RuntimeUnavailableError(`BUNBASE_QJS_WORKER=${override} is not an executable binary`);
+    throw new RuntimeUnavailableError(`${overrideVariable}=${override} is not an executable binary`);
   }
-  const path = join(PACKAGE_ROOT, 'build', 'Release', 'bunbase-worker');
-  if (isExecutableElf(path)) return path;
-  throw new RuntimeUnavailableError(
-    `The quickjs-ng runtime is not built: ${path} does not exist. Run \`npm run setup\` (fetches QuickJS-NG and libuv, ` +
-      'then builds), or `npm run build:native` if the dependencies are already there. See docs/building.md.',
+  const built = join(SOURCE_BUILD_DIR, binary);
+  if (isExecutableElf(built)) return built;
+  const prebuiltDir = prebuiltBinaryDir();
+  if (prebuiltDir !== undefined && isExecutableElf(join(prebuiltDir, binary))) return join(prebuiltDir, binary);
+  throw new RuntimeUnavailableError(missingBinaryMessage(binary, prebuiltDir));
+}
+
+function missingBinaryMessage(binary: NativeBinary, prebuiltDir: string | undefined): string {
+  const failure = readInstallFailure();
+  if (failure?.binaries.includes(binary)) return installFailureMessage(binary, failure);
+  const platform = prebuiltPlatform();
+  if (existsSync(join(PACKAGE_ROOT, '.git')) || existsSync(join(PACKAGE_ROOT, 'lib', 'index.ts'))) {
+    return (
+      `${binary} is not built in this clone (${SOURCE_BUILD_DIR}). Run \`npm run setup\` (fetches QuickJS-NG and ` +
+      'libuv, then builds), or `npm run build:native` if the dependencies are already there. See docs/building.md.'
+    );
+  }
+  const fromSource =
+    'The source build runs from the install script: where npm gates install scripts, allow it with ' +
+    '`npm install-scripts approve bunbase-functions`, then run `npm rebuild bunbase-functions`. It needs a C ' +
+    `compiler, cmake, pkg-config and libuv:\n${installInstructions(['compiler', 'cmake', 'pkg-config', 'libuv'])}`;
+  if (platform !== undefined) {
+    const where = prebuiltDir === undefined ? 'is not installed' : `has no executable ${join(prebuiltDir, binary)}`;
+    return (
+      `The prebuilt package ${platform.packageName} ${where} (an install with --omit=optional leaves it out), ` +
+      `and no source build exists in ${SOURCE_BUILD_DIR}. Install it with ` +
+      `\`npm install ${platform.packageName}@${packageVersion()}\`, or build from source. ${fromSource}`
+    );
+  }
+  return (
+    `No prebuilt ${binary} is published for ${platformKey()} (prebuilt: ` +
+    `${PREBUILT_PLATFORMS.map((p) => p.key).join(', ')}), and no source build exists in ${SOURCE_BUILD_DIR}. ${fromSource}`
   );
 }
 
+function packageVersion(): string {
+  try {
+    return (
+      JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as {
+        version: string;
+      }
+    ).version;
+  } catch {
+    return 'latest';
+  }
+}
+
+/** The native QuickJS-NG worker. `BUNBASE_QJS_WORKER` overrides the path (a sanitizer build, say). */
+export function findQuickJSBinary(): string {
+  return findNativeBinary('bunbase-worker', 'BUNBASE_QJS_WORKER');
+}
+
 /**
- * `bunbase-launcher`, built next to the native worker; it fences a process and
- * then runs Bun in it. `BUNBASE_LAUNCHER` overrides the path.
+ * `bunbase-launcher`, which fences a process and then runs Bun in it.
+ * `BUNBASE_LAUNCHER` overrides the path.
  */
 export function findLauncherBinary(): string {
-  const override = process.env['BUNBASE_LAUNCHER'];
-  if (override !== undefined && override !== '') {
-    if (isExecutableElf(override)) return override;
-    throw new RuntimeUnavailableError(`BUNBASE_LAUNCHER=${override} is not an executable binary`);
+  try {
+    return findNativeBinary('bunbase-launcher', 'BUNBASE_LAUNCHER');
+  } catch (error) {
+    if (!(error instanceof RuntimeUnavailableError)) throw error;
+    throw new RuntimeUnavailableError(
+      `The OS fence for Bun workers is unavailable. ${error.message}\n` +
+        'Passing `osSandbox: false` runs Bun without it (not for untrusted code).',
+    );
   }
-  const path = join(PACKAGE_ROOT, 'build', 'Release', 'bunbase-launcher');
-  if (isExecutableElf(path)) return path;
-  throw new RuntimeUnavailableError(
-    `The OS fence for Bun workers is not built: ${path} does not exist. Run \`npm run setup\` or ` +
-      '`npm run build:native` (see docs/building.md), or pass `osSandbox: false` to run without it (not for untrusted code).',
-  );
 }

@@ -1,0 +1,243 @@
+// What a user does: `npm run pack`, then install the tarballs into fresh apps
+// with --omit=dev and run a quick start with requireOsSandbox on both runtimes.
+//   1. prebuilt: the main tarball and this machine's platform tarball, no install script allowed;
+//   2. source build: the main tarball only, its install script allowed in allowScripts (it builds with cmake-js);
+//   3. no libuv: as 2 with pkg-config looking nowhere: the install succeeds and
+//      createPool('quickjs-ng') says which package to install; Bun keeps its fence;
+//   4. scripts skipped (--ignore-scripts): the main tarball only: the message says how to allow the script.
+// Third-party packages come from the npm cache (--prefer-offline); the
+// @bunbase-functions scope points at a closed loopback port, so nothing of ours
+// is ever fetched from a registry. Prints install times and sizes, then `N passed, N failed`.
+//   node scripts/test-package.mjs [--no-pack]
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const results = { passed: 0, failed: 0 };
+const measurements = [];
+
+function check(name, ok, detail = '') {
+  if (ok) results.passed++;
+  else results.failed++;
+  console.log(
+    `${ok ? 'ok' : 'not ok'} - ${name}${ok || detail === '' ? '' : `\n    ${detail.trim().split('\n').slice(-15).join('\n    ')}`}`,
+  );
+}
+
+function run(command, args, options = {}) {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(command, args, {
+    encoding: 'utf8',
+    timeout: 20 * 60_000,
+    maxBuffer: 64 << 20,
+    ...options,
+  });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return {
+    status: result.status,
+    output: `${result.stdout ?? ''}${result.stderr ?? ''}${result.error ? String(result.error) : ''}`,
+    seconds,
+  };
+}
+
+function du(path) {
+  const r = run('du', ['-sb', path]);
+  return r.status === 0 ? Number(r.output.split('\t')[0]) : NaN;
+}
+
+const mb = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
+
+if (!process.argv.includes('--no-pack')) {
+  const pack = run('npm', ['run', 'pack'], { cwd: root });
+  check('npm run pack writes the tarballs', pack.status === 0, pack.output);
+}
+const tarballs = existsSync(join(root, 'dist-pack'))
+  ? readdirSync(join(root, 'dist-pack')).filter((f) => f.endsWith('.tgz'))
+  : [];
+const main = tarballs.find((f) => /^bunbase-functions-\d/.test(f));
+const platform = tarballs.find((f) => f.startsWith('bunbase-functions-linux-x64-gnu-'));
+check(
+  'dist-pack holds the main and the linux-x64-gnu tarballs',
+  main !== undefined && platform !== undefined,
+  tarballs.join(', '),
+);
+if (main === undefined || platform === undefined) finish();
+
+const work = mkdtempSync(join(tmpdir(), 'bunbase-package-'));
+const emptyPkgConfigDir = join(work, 'no-pkg-config');
+mkdirSync(emptyPkgConfigDir);
+
+const QUICK_START = `
+import { createPool, profiles } from 'bunbase-functions';
+const runtime = process.argv[2];
+const pool = createPool({
+  runtime,
+  capabilities: profiles.strict('package-test'),
+  requireOsSandbox: true,
+  env: { GREETING: 'Hello' },
+  source: { code: 'export default { async fetch(req, env) { const { n } = await req.json(); return Response.json({ text: env.GREETING + " " + n }) } }' },
+});
+try {
+  const res = await pool.invoke({ method: 'POST', path: '/', body: JSON.stringify({ n: runtime }) });
+  console.log(JSON.stringify({ status: res.status, body: res.json() }));
+} finally {
+  await pool.close();
+}
+`;
+
+const EXPECT_UNAVAILABLE = `
+import { createPool, profiles } from 'bunbase-functions';
+try {
+  createPool({ runtime: 'quickjs-ng', capabilities: profiles.strict('p'), source: { code: 'export default () => new Response()' } });
+  console.log(JSON.stringify({ threw: false }));
+} catch (error) {
+  console.log(JSON.stringify({ code: error.code, message: error.message }));
+}
+`;
+
+/** A fresh app with the given tarballs installed; returns the app directory and the install result. */
+function install(name, files, { allowScripts = false, ignoreScripts = false, env = {} } = {}) {
+  const app = join(work, name);
+  mkdirSync(app);
+  // npm 11 matches a tarball dependency's allowScripts entry on its resolved file: spec.
+  const allow = allowScripts ? { allowScripts: { [`file:${join(root, 'dist-pack', files[0])}`]: true } } : {};
+  writeFileSync(
+    join(app, 'package.json'),
+    JSON.stringify({ name: `app-${name}`, private: true, type: 'module', ...allow }),
+  );
+  writeFileSync(join(app, 'quick-start.mjs'), QUICK_START);
+  writeFileSync(join(app, 'expect-unavailable.mjs'), EXPECT_UNAVAILABLE);
+  const args = ['install', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund'];
+  // Our scope never reaches a registry: a closed loopback port, one quick retry.
+  args.push('--@bunbase-functions:registry=http://127.0.0.1:9/', '--fetch-retries=1', '--fetch-retry-mintimeout=500');
+  if (ignoreScripts) args.push('--ignore-scripts');
+  args.push(...files.map((f) => join(root, 'dist-pack', f)));
+  const result = run('npm', args, {
+    cwd: app,
+    env: { ...process.env, ...env },
+  });
+  check(`${name}: npm install succeeds`, result.status === 0, result.output);
+  const size = du(join(app, 'node_modules'));
+  const ours =
+    du(join(app, 'node_modules', 'bunbase-functions')) +
+    (existsSync(join(app, 'node_modules', '@bunbase-functions'))
+      ? du(join(app, 'node_modules', '@bunbase-functions'))
+      : 0);
+  measurements.push(
+    `${name}: npm install ${result.seconds.toFixed(1)} s; node_modules ${mb(size)}, of which bunbase-functions${files.length > 1 ? ' + platform package' : ''} ${mb(ours)}`,
+  );
+  return { app, result };
+}
+
+function quickStart(name, app, runtime) {
+  const r = run(process.execPath, ['quick-start.mjs', runtime], {
+    cwd: app,
+    timeout: 120_000,
+  });
+  const line = r.output.split('\n').find((l) => l.startsWith('{'));
+  let parsed;
+  try {
+    parsed = JSON.parse(line ?? '');
+  } catch {
+    parsed = undefined;
+  }
+  check(
+    `${name}: quick start on ${runtime} with requireOsSandbox`,
+    r.status === 0 && parsed?.status === 200 && parsed.body.text === `Hello ${runtime}`,
+    r.output,
+  );
+}
+
+function unavailable(app) {
+  const r = run(process.execPath, ['expect-unavailable.mjs'], { cwd: app });
+  try {
+    return JSON.parse(r.output.split('\n').find((l) => l.startsWith('{')) ?? '');
+  } catch {
+    return { output: r.output };
+  }
+}
+
+const built = (app, binary) => existsSync(join(app, 'node_modules', 'bunbase-functions', 'build', 'Release', binary));
+
+// 1. Prebuilt.
+{
+  const { app } = install('prebuilt', [main, platform]);
+  check(
+    'prebuilt: nothing was compiled at install',
+    !existsSync(join(app, 'node_modules', 'bunbase-functions', 'build')),
+  );
+  quickStart('prebuilt', app, 'quickjs-ng');
+  quickStart('prebuilt', app, 'bun');
+}
+
+// 2. Source build.
+{
+  const { app, result } = install('source', [main], { allowScripts: true });
+  check('source: no platform package was installed', !existsSync(join(app, 'node_modules', '@bunbase-functions')));
+  check(
+    'source: the install script built both binaries',
+    built(app, 'bunbase-worker') && built(app, 'bunbase-launcher'),
+    result.output,
+  );
+  quickStart('source', app, 'quickjs-ng');
+  quickStart('source', app, 'bun');
+}
+
+// 3. libuv cannot be found.
+{
+  const env = {
+    PKG_CONFIG_LIBDIR: emptyPkgConfigDir,
+    PKG_CONFIG_PATH: emptyPkgConfigDir,
+  };
+  const { app, result } = install('no-libuv', [main], {
+    allowScripts: true,
+    env,
+  });
+  // npm shows an install script's output only when it fails, so the record is what the user gets.
+  const record = join(app, 'node_modules', 'bunbase-functions', 'build', 'install-failure.json');
+  const recorded = existsSync(record) ? readFileSync(record, 'utf8') : '';
+  check('no-libuv: the install records that libuv is missing', /"libuv"/.test(recorded), recorded || result.output);
+  check(
+    'no-libuv: the launcher is still built, the worker is not',
+    built(app, 'bunbase-launcher') && !built(app, 'bunbase-worker'),
+  );
+  const error = unavailable(app);
+  const wanted = [
+    'RUNTIME_UNAVAILABLE',
+    'libuv',
+    'sudo apt-get install libuv1-dev',
+    'sudo dnf install libuv-devel',
+    'apk add libuv-dev',
+    'brew install libuv',
+    'npm rebuild bunbase-functions',
+  ];
+  check(
+    'no-libuv: createPool(quickjs-ng) throws RUNTIME_UNAVAILABLE naming the package on each system',
+    error.code === 'RUNTIME_UNAVAILABLE' && wanted.every((w) => `${error.code} ${error.message}`.includes(w)),
+    JSON.stringify(error, null, 2),
+  );
+  quickStart('no-libuv', app, 'bun');
+}
+
+// 4. The install script does not run and no prebuilt package is installed.
+{
+  const { app } = install('scripts-skipped', [main], { ignoreScripts: true });
+  const error = unavailable(app);
+  check(
+    'scripts-skipped: createPool(quickjs-ng) says how to allow the install script',
+    error.code === 'RUNTIME_UNAVAILABLE' && error.message.includes('npm install-scripts approve bunbase-functions'),
+    JSON.stringify(error, null, 2),
+  );
+}
+
+rmSync(work, { recursive: true, force: true });
+for (const m of measurements) console.log(`  ${m}`);
+finish();
+
+function finish() {
+  console.log(`${results.passed} passed, ${results.failed} failed`);
+  process.exit(results.failed === 0 ? 0 : 1);
+}
