@@ -1,7 +1,9 @@
 import * as v from 'valibot';
 import { EntrySourceSchema } from './bundle/options.js';
+import type { CapabilitiesInput } from './capabilities/schema.js';
 import { InvalidOptionsError, type ValidationIssue } from './errors.js';
 import { defaultSocketLimit } from './host-calls/socket-gate.js';
+import { describeIssues } from './validation-messages.js';
 
 const MB = 1024 * 1024;
 
@@ -47,8 +49,14 @@ export const PoolOptionsSchema = v.pipe(
   v.strictObject({
     /** Which worker runtime runs the handler. */
     runtime: v.picklist(['quickjs-ng', 'bun']),
-    /** The capability profile, e.g. `profiles.strict('project-1')`. */
-    capabilities: v.unknown(),
+    /**
+     * The capability profile: `profiles.strict(id)`, `profiles.permissive(id)`,
+     * `profiles.custom(id, overrides)`, or a plain object of capability fields.
+     * A plain object is the same as `profiles.custom`: a bare `{ projectId }`
+     * allows nothing and gets 256 MB, 60 000 ms CPU, 50 descriptors.
+     * Checked by `validateCapabilities` (`INVALID_CAPABILITIES`), not here.
+     */
+    capabilities: v.custom<CapabilitiesInput>(() => true),
     source: SourceSchema,
     /** Values the handler receives as `env`; never the host's `process.env`. Default `{}`. */
     env: v.optional(EnvSchema, {}),
@@ -142,15 +150,13 @@ export interface HostFetchLimits {
   maxSockets: number;
 }
 
-export function issuesOf(issues: readonly v.BaseIssue<unknown>[]): ValidationIssue[] {
-  return issues.map((issue) => ({
-    path: v.getDotPath(issue) ?? '(root)',
-    message: issue.message,
-  }));
+/** `issues` from parsing with `schema` (default: the pool options) in the user's words. */
+export function issuesOf(issues: readonly v.BaseIssue<unknown>[], schema: unknown = PoolOptionsSchema): ValidationIssue[] {
+  return describeIssues(schema, issues, 'option');
 }
 
 export function formatIssues(prefix: string, issues: readonly ValidationIssue[]): string {
-  return `${prefix}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`;
+  return `${prefix}: ${issues.map((i) => (i.path === '' ? i.message : `${i.path}: ${i.message}`)).join('; ')}`;
 }
 
 /** Validates `createPool` options, filling in defaults. Throws `InvalidOptionsError` naming every bad field. */

@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { InvalidCapabilitiesError, type ValidationIssue } from '../errors.js';
+import { unknownKeyMessage } from '../validation-messages.js';
 import { deepFreeze } from './freeze.js';
 import { CAPABILITY_FIELDS, CapabilitiesSchema, type Capabilities } from './schema.js';
 
@@ -17,17 +18,17 @@ export function parseCapabilities(input: unknown): ParseResult {
   const result = v.safeParse(CapabilitiesSchema, input);
   if (result.success) return { ok: true, value: deepFreeze(result.output) };
   const issues: ValidationIssue[] = [];
-  let unknownMessage: string | undefined;
+  let unknownFields = false;
   for (const issue of result.issues) {
     if (issue.type === 'strict_object' && issue.expected === 'never') {
-      unknownMessage = issue.message;
+      unknownFields = true;
       continue;
     }
     issues.push({ path: v.getDotPath(issue) ?? '', message: issue.message });
   }
-  if (unknownMessage !== undefined && typeof input === 'object' && input !== null) {
+  if (unknownFields && typeof input === 'object' && input !== null) {
     for (const key of Object.keys(input)) {
-      if (!KNOWN_FIELDS.has(key)) issues.push({ path: key, message: unknownMessage });
+      if (!KNOWN_FIELDS.has(key)) issues.push({ path: key, message: unknownKeyMessage('field', key, CAPABILITY_FIELDS) });
     }
   }
   return { ok: false, issues };
