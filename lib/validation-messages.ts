@@ -28,7 +28,8 @@ function editDistance(a: string, b: string): number {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, d[i - 2]![j - 2]! + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, d[i - 2]![j - 2]! + 1);
       d[i]![j] = best;
     }
   }
@@ -77,7 +78,9 @@ function schemaAt(schema: SchemaShape, keys: readonly unknown[]): SchemaShape | 
   for (const key of keys) {
     if (current === undefined) return undefined;
     if (current.type === 'union') {
-      current = current.options?.map(shapeOf).find((o) => typeof key === 'string' && unwrap(o).entries?.[key] !== undefined);
+      current = current.options
+        ?.map(shapeOf)
+        .find((o) => typeof key === 'string' && unwrap(o).entries?.[key] !== undefined);
       if (current === undefined) return undefined;
       current = unwrap(current);
     }
@@ -99,7 +102,8 @@ function describeObject(schema: SchemaShape): string {
 }
 
 function describeValue(input: unknown): string {
-  if (input === null || typeof input !== 'object') return typeof input === 'string' ? JSON.stringify(input) : String(input);
+  if (input === null || typeof input !== 'object')
+    return typeof input === 'string' ? JSON.stringify(input) : String(input);
   if (Array.isArray(input)) return 'an array';
   const keys = Object.keys(input);
   return keys.length === 0 ? '{}' : `an object with ${keys.join(', ')}`;
@@ -182,7 +186,12 @@ function describeUnion(
       }
     }
     const shapes = options.map(describeObject).join(' or ');
-    return [{ path, message: input === undefined ? `is required: ${shapes}` : `must be ${shapes}, got ${describeValue(input)}` }];
+    return [
+      {
+        path,
+        message: input === undefined ? `is required: ${shapes}` : `must be ${shapes}, got ${describeValue(input)}`,
+      },
+    ];
   }
   return [{ path, message: `must be ${issue.expected ?? 'something else'}, got ${issue.received}` }];
 }
@@ -195,7 +204,9 @@ function describeSimple(root: SchemaShape, issue: v.BaseIssue<unknown>, keys: re
       const suggestion = typeof issue.input === 'string' ? nearestName(issue.input, choices) : undefined;
       const hint = suggestion === undefined ? '' : ` — did you mean '${suggestion}'?`;
       const list = choices.map((c) => `'${c}'`).join(', ');
-      return issue.input === undefined ? `is required: one of ${list}` : `must be one of ${list}, got ${received}${hint}`;
+      return issue.input === undefined
+        ? `is required: one of ${list}`
+        : `must be one of ${list}, got ${received}${hint}`;
     }
     case 'min_value':
       return `must be at least ${expected?.replace(/^>=/, '')}, got ${received}`;
@@ -205,7 +216,8 @@ function describeSimple(root: SchemaShape, issue: v.BaseIssue<unknown>, keys: re
     case 'integer':
       return `must be a whole number, got ${received}`;
     default:
-      if (issue.kind === 'schema' && expected !== null) return `must be ${ARTICLE[expected] ?? expected}, got ${received}`;
+      if (issue.kind === 'schema' && expected !== null)
+        return `must be ${ARTICLE[expected] ?? expected}, got ${received}`;
       return `${issue.message.replace(DEFAULT_MESSAGE, '')}`;
   }
 }

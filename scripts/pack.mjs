@@ -88,7 +88,7 @@ function stageMain(dir) {
   }
   for (const name of ['install.mjs', 'tree-sha256.mjs']) copy(join(root, 'scripts', name), join(dir, 'scripts', name));
   for (const name of ['CMakeLists.txt', 'LICENSE', 'README.md', 'CHANGELOG.md', 'docs', 'examples']) {
-    copy(join(root, name), join(dir, name));
+    copy(join(root, name), join(dir, name), (src) => !src.includes('/node_modules/'));
   }
   const { devDependencies: _dev, scripts: _scripts, ...published } = pkg;
   writeJson(join(dir, 'package.json'), {

@@ -121,7 +121,7 @@ export function resolveHandler(entry: string, runtime: string, settings: Resolve
 export function buildHandler(entry: string, options: BuildHandlerOptions): Promise<HandlerBundle> {
   const parsed = v.safeParse(BuildHandlerOptionsSchema, options);
   if (!parsed.success) {
-    const issues = issuesOf(parsed.issues);
+    const issues = issuesOf(parsed.issues, BuildHandlerOptionsSchema);
     return Promise.reject(new InvalidOptionsError(formatIssues('Invalid buildHandler options', issues), issues));
   }
   const { runtime, ...settings } = parsed.output;
