@@ -1,16 +1,29 @@
 // What a user does: `npm run pack`, then install the tarballs into fresh apps
 // with --omit=dev and run a quick start with requireOsSandbox on both runtimes.
-//   1. prebuilt: the main tarball and this machine's platform tarball, no install script allowed;
+//   1. prebuilt: the main tarball and this machine's platform tarball, no install script allowed,
+//      with nothing on PATH but node, npm and sh (no compiler, cmake, pkg-config);
 //   2. source build: the main tarball only, its install script allowed in allowScripts (it builds with cmake-js);
 //   3. no libuv: as 2 with pkg-config looking nowhere: the install succeeds and
 //      createPool('quickjs-ng') says which package to install; Bun keeps its fence;
-//   4. scripts skipped (--ignore-scripts): the main tarball only: the message says how to allow the script.
+//   4. scripts skipped (--ignore-scripts): the main tarball only: the message says how to allow the script;
+//   5. forced source build: both tarballs, BUNBASE_BUILD_FROM_SOURCE=1: the install script builds even
+//      though the prebuilt package fits, and the quick start runs on what it built.
 // Third-party packages come from the npm cache (--prefer-offline); the
 // @bunbase-functions scope points at a closed loopback port, so nothing of ours
 // is ever fetched from a registry. Prints install times and sizes, then `N passed, N failed`.
-//   node scripts/test-package.mjs [--no-pack]
+//   node scripts/test-package.mjs [--no-pack] [--case=<name>,...]
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,6 +61,12 @@ function du(path) {
   return r.status === 0 ? Number(r.output.split('\t')[0]) : NaN;
 }
 
+const only = process.argv
+  .find((a) => a.startsWith('--case='))
+  ?.slice('--case='.length)
+  .split(',');
+const wanted = (name) => only === undefined || only.includes(name);
+
 const mb = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
 
 if (!process.argv.includes('--no-pack')) {
@@ -69,6 +88,14 @@ if (main === undefined || platform === undefined) finish();
 const work = mkdtempSync(join(tmpdir(), 'bunbase-package-'));
 const emptyPkgConfigDir = join(work, 'no-pkg-config');
 mkdirSync(emptyPkgConfigDir);
+// A PATH with node, npm and sh only: what a machine without build tools offers.
+const barePath = join(work, 'bare-path');
+mkdirSync(barePath);
+for (const tool of ['node', 'npm', 'sh']) {
+  const found = run('sh', ['-c', `command -v ${tool}`]).output.trim();
+  symlinkSync(realpathSync(found), join(barePath, tool));
+}
+const bareEnv = { PATH: barePath };
 
 const QUICK_START = `
 import { createPool, profiles } from 'bunbase-functions';
@@ -106,7 +133,12 @@ function install(name, files, { allowScripts = false, ignoreScripts = false, env
   const allow = allowScripts ? { allowScripts: { [`file:${join(root, 'dist-pack', files[0])}`]: true } } : {};
   writeFileSync(
     join(app, 'package.json'),
-    JSON.stringify({ name: `app-${name}`, private: true, type: 'module', ...allow }),
+    JSON.stringify({
+      name: `app-${name}`,
+      private: true,
+      type: 'module',
+      ...allow,
+    }),
   );
   writeFileSync(join(app, 'quick-start.mjs'), QUICK_START);
   writeFileSync(join(app, 'expect-unavailable.mjs'), EXPECT_UNAVAILABLE);
@@ -132,10 +164,11 @@ function install(name, files, { allowScripts = false, ignoreScripts = false, env
   return { app, result };
 }
 
-function quickStart(name, app, runtime) {
+function quickStart(name, app, runtime, env = {}) {
   const r = run(process.execPath, ['quick-start.mjs', runtime], {
     cwd: app,
     timeout: 120_000,
+    env: { ...process.env, ...env },
   });
   const line = r.output.split('\n').find((l) => l.startsWith('{'));
   let parsed;
@@ -162,19 +195,19 @@ function unavailable(app) {
 
 const built = (app, binary) => existsSync(join(app, 'node_modules', 'bunbase-functions', 'build', 'Release', binary));
 
-// 1. Prebuilt.
-{
-  const { app } = install('prebuilt', [main, platform]);
+// 1. Prebuilt, on a machine without build tools.
+if (wanted('prebuilt')) {
+  const { app } = install('prebuilt', [main, platform], { env: bareEnv });
   check(
     'prebuilt: nothing was compiled at install',
     !existsSync(join(app, 'node_modules', 'bunbase-functions', 'build')),
   );
-  quickStart('prebuilt', app, 'quickjs-ng');
-  quickStart('prebuilt', app, 'bun');
+  quickStart('prebuilt', app, 'quickjs-ng', bareEnv);
+  quickStart('prebuilt', app, 'bun', bareEnv);
 }
 
 // 2. Source build.
-{
+if (wanted('source')) {
   const { app, result } = install('source', [main], { allowScripts: true });
   check('source: no platform package was installed', !existsSync(join(app, 'node_modules', '@bunbase-functions')));
   check(
@@ -187,7 +220,7 @@ const built = (app, binary) => existsSync(join(app, 'node_modules', 'bunbase-fun
 }
 
 // 3. libuv cannot be found.
-{
+if (wanted('no-libuv')) {
   const env = {
     PKG_CONFIG_LIBDIR: emptyPkgConfigDir,
     PKG_CONFIG_PATH: emptyPkgConfigDir,
@@ -223,7 +256,7 @@ const built = (app, binary) => existsSync(join(app, 'node_modules', 'bunbase-fun
 }
 
 // 4. The install script does not run and no prebuilt package is installed.
-{
+if (wanted('scripts-skipped')) {
   const { app } = install('scripts-skipped', [main], { ignoreScripts: true });
   const error = unavailable(app);
   check(
@@ -231,6 +264,23 @@ const built = (app, binary) => existsSync(join(app, 'node_modules', 'bunbase-fun
     error.code === 'RUNTIME_UNAVAILABLE' && error.message.includes('npm install-scripts approve bunbase-functions'),
     JSON.stringify(error, null, 2),
   );
+}
+
+// 5. A source build forced over a fitting prebuilt package.
+if (wanted('forced-source')) {
+  const { app, result } = install('forced-source', [main, platform], {
+    allowScripts: true,
+    env: { BUNBASE_BUILD_FROM_SOURCE: '1' },
+  });
+  check(
+    'forced-source: the install script built both binaries next to the prebuilt package',
+    built(app, 'bunbase-worker') &&
+      built(app, 'bunbase-launcher') &&
+      existsSync(join(app, 'node_modules', '@bunbase-functions', 'linux-x64-gnu')),
+    result.output,
+  );
+  quickStart('forced-source', app, 'quickjs-ng');
+  quickStart('forced-source', app, 'bun');
 }
 
 rmSync(work, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-// Type test, run by `npm run typecheck` against the built declarations (what
+// Type test, run by `npm run typecheck` against the library's exported types (what
 // a user's editor sees): `capabilities` is typed, so typos do not compile.
 import { createPool, profiles, type PoolOptions } from 'bunbase-functions';
 
