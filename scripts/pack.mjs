@@ -90,7 +90,7 @@ function stageMain(dir) {
   for (const name of ['CMakeLists.txt', 'LICENSE', 'README.md', 'CHANGELOG.md', 'docs', 'examples']) {
     copy(join(root, name), join(dir, name), (src) => !src.includes('/node_modules/'));
   }
-  const { devDependencies: _dev, scripts: _scripts, ...published } = pkg;
+  const { devDependencies: _dev, scripts: _scripts, allowScripts: _allowScripts, ...published } = pkg;
   writeJson(join(dir, 'package.json'), {
     ...published,
     scripts: { install: 'node scripts/install.mjs' },
