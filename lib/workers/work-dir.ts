@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -27,6 +27,14 @@ export function createWorkDir(): string {
 
 export function removeWorkDir(path: string): void {
   rmSync(path, { recursive: true, force: true });
+}
+
+/** This host process's private directory (mode 0700), made on first use. */
+export function hostDirectory(): string {
+  if (hostDir !== undefined && existsSync(hostDir)) return hostDir;
+  // A temp cleaner may have removed it under a long-lived host.
+  hostDir = undefined;
+  return ensureHostDir();
 }
 
 function ensureHostDir(): string {

@@ -1,0 +1,421 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server, type Socket } from 'node:net';
+import { constants } from 'node:os';
+import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
+import { WorkerCrashedError } from '../errors.js';
+import { hostDirectory } from './work-dir.js';
+
+/** Hex digits of a worker's token (native/zygote.h, QW_ZYGOTE_TOKEN_LEN). */
+const TOKEN_HEX = 32;
+/** "TOKEN ROLE\n": the first bytes a forked worker writes on each connection. */
+const HELLO_BYTES = TOKEN_HEX + 3;
+/** A connection that has not said who it is within this long is dropped. */
+const HELLO_TIMEOUT_MS = 10_000;
+/**
+ * A zygote that has not answered a fork or a kill within this long is taken
+ * for hung (stopped, wedged) and replaced; its workers die with it.
+ */
+const ZYGOTE_ANSWER_MS = 5000;
+/** The longest socket path a UNIX socket address holds (sun_path, with its NUL). */
+const SOCKET_PATH_MAX = 107;
+
+/** What a forked worker reports to whoever started it. */
+export interface ForkEvents {
+  /** The protocol channel (the worker's descriptor 3) connected back. */
+  channel(socket: Socket): void;
+  /** The worker's stdout and stderr (one connection) connected back. */
+  output(socket: Socket): void;
+  /**
+   * The worker is gone and its connections are closed; exactly once. `code`
+   * and `signal` are what its parent, the zygote, reaped. `failure` is set
+   * when it never started or the zygote died under it.
+   */
+  exit(code: number | null, signal: NodeJS.Signals | null, failure?: Error): void;
+}
+
+/** One worker forked by a `ForkServer`. */
+export class ForkedProcess {
+  readonly token: string;
+  readonly #server: ForkServer;
+  readonly #events: ForkEvents;
+  #pid: number | undefined;
+  #killWanted = false;
+  #answerTimer: NodeJS.Timeout | undefined;
+  #open = 0;
+  #channel = false;
+  #output = false;
+  #ended:
+    | {
+        code: number | null;
+        signal: NodeJS.Signals | null;
+        failure?: Error | undefined;
+      }
+    | undefined;
+  #reported = false;
+
+  constructor(server: ForkServer, token: string, events: ForkEvents) {
+    this.#server = server;
+    this.token = token;
+    this.#events = events;
+  }
+
+  get pid(): number | undefined {
+    return this.#pid;
+  }
+
+  /** SIGKILL, through the zygote, which is the worker's parent: the pid cannot have been reused. */
+  kill(): void {
+    if (this.#ended !== undefined) return;
+    if (this.#pid === undefined) {
+      this.#killWanted = true;
+      return;
+    }
+    this.#server.kill(this.#pid);
+    this.awaitAnswer();
+  }
+
+  /** @internal The zygote owes an answer about this worker: `forked` for a fork, `killed` for a kill. */
+  awaitAnswer(): void {
+    clearTimeout(this.#answerTimer);
+    // A host whose event loop was blocked runs timers before it reads what arrived meanwhile:
+    // the verdict waits for one poll of the loop (setImmediate runs after it).
+    this.#answerTimer = setTimeout(
+      () =>
+        setImmediate(() => {
+          if (this.#answerTimer !== undefined) this.#server.hung();
+        }),
+      ZYGOTE_ANSWER_MS,
+    );
+    this.#answerTimer.unref();
+  }
+
+  /** @internal The zygote answered a request about it (`killed`, or `exit`, which may come first). */
+  answered(): void {
+    clearTimeout(this.#answerTimer);
+    this.#answerTimer = undefined;
+  }
+
+  /** @internal The zygote forked it. */
+  forked(pid: number): void {
+    this.#pid = pid;
+    this.answered();
+    if (this.#killWanted) this.kill();
+  }
+
+  /** @internal A connection announced itself with this token; false when it is not wanted. */
+  connected(role: '3' | '2', socket: Socket): boolean {
+    if (this.#ended !== undefined) return false;
+    if (role === '3' ? this.#channel : this.#output) return false;
+    if (role === '3') this.#channel = true;
+    else this.#output = true;
+    this.#open++;
+    socket.once('close', () => {
+      this.#open--;
+      this.#maybeReport();
+    });
+    if (role === '3') this.#events.channel(socket);
+    else this.#events.output(socket);
+    return true;
+  }
+
+  /** @internal Connections still to come. */
+  get missing(): number {
+    return this.#ended !== undefined ? 0 : (this.#channel ? 0 : 1) + (this.#output ? 0 : 1);
+  }
+
+  /** @internal Whether the protocol channel ever connected. */
+  get attached(): boolean {
+    return this.#channel;
+  }
+
+  /** @internal Both connections arrived (or the worker is gone): the token is spent. */
+  get complete(): boolean {
+    return (this.#channel && this.#output) || this.#ended !== undefined;
+  }
+
+  /** @internal The zygote reaped it, failed to fork it, or died. */
+  ended(code: number | null, signal: NodeJS.Signals | null, failure?: Error): void {
+    if (this.#ended !== undefined) return;
+    this.answered();
+    this.#ended = { code, signal, failure };
+    this.#maybeReport();
+  }
+
+  #maybeReport(): void {
+    // Its connections end with it; what it wrote before exiting is read first.
+    if (this.#ended === undefined || this.#open > 0 || this.#reported) return;
+    this.#reported = true;
+    const { code, signal, failure } = this.#ended;
+    this.#events.exit(code, signal, failure);
+  }
+}
+
+/**
+ * The host's side of the fork server (native/zygote.c): one zygote process per
+ * worker binary and host process, started on first use, plus a UNIX socket in
+ * the host's private directory where forked workers connect back. Starting a
+ * worker is one line written to the zygote; the event loop never waits for a
+ * fork or an exec. If the zygote dies, its workers die with it (they are
+ * reported as killed) and the next fork starts a new zygote.
+ */
+export class ForkServer {
+  readonly #binary: string;
+  readonly #socketPath: string;
+  readonly #server: Server;
+  readonly #zygote: ChildProcess;
+  readonly #control: Duplex;
+  readonly #byToken = new Map<string, ForkedProcess>();
+  readonly #byPid = new Map<number, ForkedProcess>();
+  #queued: string[] | undefined = [];
+  #input = '';
+  #dead = false;
+  #stderrTail = '';
+  /** The last accept() that failed for want of descriptors: a worker that never connected was probably dropped by it. */
+  #acceptFailure: Error | undefined;
+  #deathCause: Error | undefined;
+
+  private constructor(binary: string, env: Record<string, string>) {
+    this.#binary = binary;
+    this.#socketPath = join(hostDirectory(), `zygote-${++serial}.sock`);
+    if (Buffer.byteLength(this.#socketPath) > SOCKET_PATH_MAX) {
+      throw new WorkerCrashedError(
+        `The fork server's socket path is too long for a UNIX socket (${this.#socketPath}); set TMPDIR to a shorter directory or forkServer: false`,
+      );
+    }
+    this.#server = createServer({ allowHalfOpen: false, pauseOnConnect: false }, (socket) => this.#onConnection(socket));
+    this.#server.on('error', (error: NodeJS.ErrnoException) => {
+      // accept() out of descriptors drops that one connection; the server goes on listening.
+      if (error.code === 'EMFILE' || error.code === 'ENFILE') this.#acceptFailure = error;
+      else this.#die(`its socket failed: ${error.message}`);
+    });
+    this.#server.listen(this.#socketPath, () => {
+      const queued = this.#queued ?? [];
+      this.#queued = undefined;
+      for (const line of queued) this.#write(line);
+    });
+    this.#server.unref();
+    this.#zygote = spawn(binary, ['--zygote', this.#socketPath], {
+      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+      env,
+    });
+    this.#zygote.unref();
+    this.#zygote.on('error', (error) => this.#die(`it could not start: ${error.message}`, error));
+    this.#zygote.on('exit', (code, signal) => this.#die(`it exited (${signal ?? `exit code ${code}`})`));
+    const control = this.#zygote.stdio[3] as Duplex | null | undefined;
+    const stderr = this.#zygote.stderr;
+    if (control === null || control === undefined) throw new WorkerCrashedError('The fork server was started without its control channel');
+    this.#control = control;
+    control.on('data', (chunk: Buffer) => this.#onControl(chunk));
+    control.on('error', () => {});
+    unrefStream(control);
+    if (stderr !== null) {
+      stderr.on('data', (chunk: Buffer) => (this.#stderrTail = (this.#stderrTail + chunk.toString('utf8')).slice(-2048)));
+      unrefStream(stderr);
+    }
+  }
+
+  /** The live fork server for `binary`, started now if there is none. */
+  static for(binary: string, env: Record<string, string>): ForkServer {
+    const key = `${binary}\0${JSON.stringify(env)}`;
+    let server = servers.get(key);
+    if (server === undefined || server.#dead) {
+      server = new ForkServer(binary, env);
+      servers.set(key, server);
+    }
+    return server;
+  }
+
+  /** Host descriptors that forked workers will take when they connect back. */
+  get reservedDescriptors(): number {
+    let n = 0;
+    for (const forked of this.#byToken.values()) n += forked.missing;
+    return n;
+  }
+
+  /** The zygote's pid (for tests and diagnostics). */
+  get pid(): number | undefined {
+    return this.#zygote.pid;
+  }
+
+  get binary(): string {
+    return this.#binary;
+  }
+
+  /** Where forked workers connect back (in the host's private directory). */
+  get socketPath(): string {
+    return this.#socketPath;
+  }
+
+  /** Forks a worker; everything about it comes back through `events`, asynchronously. */
+  fork(events: ForkEvents): ForkedProcess {
+    const token = randomBytes(TOKEN_HEX / 2).toString('hex');
+    const forked = new ForkedProcess(this, token, events);
+    if (this.#dead) {
+      const failure = this.#deathCause ?? new WorkerCrashedError(`The fork server is gone: ${this.#stderrTail.trim() || 'no detail'}`);
+      process.nextTick(() => forked.ended(null, null, failure));
+      return forked;
+    }
+    this.#byToken.set(token, forked);
+    this.#holdLoop();
+    forked.awaitAnswer();
+    this.#write(`fork ${token}\n`);
+    return forked;
+  }
+
+  /** @internal */
+  kill(pid: number): void {
+    if (!this.#dead && this.#byPid.has(pid)) this.#write(`kill ${pid}\n`);
+  }
+
+  /** @internal The zygote did not answer in time: replace it. */
+  hung(): void {
+    this.#die(`it did not answer within ${ZYGOTE_ANSWER_MS} ms`);
+    this.stop();
+  }
+
+  /** Stops the zygote; its workers are killed with it. */
+  stop(): void {
+    this.#zygote.kill('SIGKILL');
+  }
+
+  /**
+   * The zygote and its socket do not keep the host alive by themselves, but a
+   * live worker does, as a child process would: until its exit is reported.
+   */
+  #holdLoop(): void {
+    if (this.#byToken.size > 0 || this.#byPid.size > 0) {
+      refStream(this.#control);
+      this.#server.ref();
+    } else {
+      unrefStream(this.#control);
+      this.#server.unref();
+    }
+  }
+
+  #write(line: string): void {
+    if (this.#queued !== undefined) {
+      this.#queued.push(line);
+      return;
+    }
+    if (!this.#control.destroyed && this.#control.writable) this.#control.write(line);
+  }
+
+  #onControl(chunk: Buffer): void {
+    this.#input += chunk.toString('latin1');
+    let newline: number;
+    while ((newline = this.#input.indexOf('\n')) >= 0) {
+      const line = this.#input.slice(0, newline);
+      this.#input = this.#input.slice(newline + 1);
+      this.#onReply(line.split(' '));
+    }
+  }
+
+  #onReply(words: string[]): void {
+    const [kind, a = '', b = '', c = ''] = words;
+    if (kind === 'forked') {
+      const forked = this.#byToken.get(a);
+      const pid = Number(b);
+      if (forked === undefined || !Number.isSafeInteger(pid) || pid <= 0) return;
+      this.#byPid.set(pid, forked);
+      forked.forked(pid);
+    } else if (kind === 'failed') {
+      const forked = this.#byToken.get(a);
+      if (forked === undefined) return;
+      this.#byToken.delete(a);
+      this.#holdLoop();
+      // The errno's name, so that EAGAIN and ENOMEM read as exhaustion (spawnFailure).
+      forked.ended(null, null, Object.assign(new Error(`the fork server's fork() failed with errno ${b}`), { code: errnoName(Number(b)) }));
+    } else if (kind === 'killed') {
+      this.#byPid.get(Number(a))?.answered();
+    } else if (kind === 'exit') {
+      const pid = Number(a);
+      const forked = this.#byPid.get(pid);
+      if (forked === undefined) return;
+      this.#byPid.delete(pid);
+      this.#byToken.delete(forked.token);
+      this.#holdLoop();
+      const code = Number(b);
+      const signal = Number(c);
+      const dropped = forked.attached ? undefined : this.#acceptFailure;
+      forked.ended(code >= 0 ? code : null, signal > 0 ? signalName(signal) : null, dropped);
+    }
+  }
+
+  #onConnection(socket: Socket): void {
+    let hello = Buffer.alloc(0);
+    socket.setTimeout(HELLO_TIMEOUT_MS, () => socket.destroy());
+    socket.on('error', () => {});
+    const onData = (chunk: Buffer): void => {
+      hello = Buffer.concat([hello, chunk]);
+      if (hello.length < HELLO_BYTES) return;
+      socket.off('data', onData);
+      socket.pause();
+      socket.setTimeout(0);
+      const token = hello.toString('latin1', 0, TOKEN_HEX);
+      const role = hello.toString('latin1', TOKEN_HEX + 1, TOKEN_HEX + 2);
+      const forked = this.#byToken.get(token);
+      if (hello[TOKEN_HEX] !== 0x20 || hello[HELLO_BYTES - 1] !== 0x0a || (role !== '3' && role !== '2') || forked === undefined) {
+        socket.destroy();
+        return;
+      }
+      const rest = hello.subarray(HELLO_BYTES);
+      if (rest.length > 0) socket.unshift(rest);
+      if (!forked.connected(role, socket)) {
+        socket.destroy();
+        return;
+      }
+      // Both connections are in: the token cannot be used again.
+      if (forked.complete) {
+        this.#byToken.delete(token);
+        this.#holdLoop();
+      }
+      socket.resume();
+    };
+    socket.on('data', onData);
+  }
+
+  /** `cause`: the error that ended it, when it says more (EMFILE from its spawn is exhaustion, not a crash). */
+  #die(reason: string, cause?: Error): void {
+    if (this.#dead) return;
+    this.#dead = true;
+    this.#deathCause = cause;
+    this.#server.close();
+    this.#control.destroy();
+    const failure =
+      cause !== undefined && 'code' in cause
+        ? cause
+        : new WorkerCrashedError(`The fork server died: ${reason}${this.#stderrTail ? `: ${this.#stderrTail.trim()}` : ''}`);
+    // Its workers die with it (PR_SET_PDEATHSIG): they are reported killed once their connections close.
+    const all = new Set([...this.#byToken.values(), ...this.#byPid.values()]);
+    this.#byToken.clear();
+    this.#byPid.clear();
+    for (const forked of all)
+      forked.ended(null, forked.pid === undefined ? null : 'SIGKILL', forked.pid === undefined ? failure : undefined);
+  }
+}
+
+let serial = 0;
+const servers = new Map<string, ForkServer>();
+
+function unrefStream(stream: unknown): void {
+  (stream as { unref?: () => void }).unref?.();
+}
+
+function refStream(stream: unknown): void {
+  (stream as { ref?: () => void }).ref?.();
+}
+
+function signalName(signal: number): NodeJS.Signals {
+  for (const [name, value] of Object.entries(osSignals)) if (value === signal) return name as NodeJS.Signals;
+  return 'SIGKILL';
+}
+
+function errnoName(errno: number): string | undefined {
+  for (const [name, value] of Object.entries(osErrno)) if (value === errno) return name;
+  return undefined;
+}
+
+const osSignals = constants.signals as Record<string, number>;
+const osErrno = constants.errno as Record<string, number>;
