@@ -15,6 +15,8 @@ export interface PoolHandle {
   /** performance.now() of the latest invocation. */
   lastUsed: number;
   closing: boolean;
+  /** Set while `retire` waits for the invocations in flight to finish. */
+  drained?: (() => void) | undefined;
 }
 
 export interface PoolManagerLimits {
@@ -95,8 +97,10 @@ export class PoolManager {
   }
 
   leave(handle: PoolHandle): void {
+    if (--handle.inFlight > 0) return;
+    handle.drained?.();
     // A pool with nothing in flight can now be evicted for someone waiting for room.
-    if (--handle.inFlight === 0 && this.#waiters.length > 0) this.#wake();
+    if (this.#waiters.length > 0) this.#wake();
   }
 
   /**
@@ -130,8 +134,9 @@ export class PoolManager {
   }
 
   /**
-   * Closes a pool: it takes no more invocations, those in flight finish, and
-   * its budget comes back once its workers have exited.
+   * Closes a pool: it takes no more invocations, those in flight finish
+   * (each within its own `timeoutMs`, however long the pool's
+   * `shutdownTimeoutMs`), and its budget comes back once its workers have exited.
    */
   async retire(handle: PoolHandle, reason: PoolCloseReason): Promise<void> {
     if (handle.closing) return;
@@ -140,6 +145,9 @@ export class PoolManager {
     this.counts[reason]++;
     this.#onClose(handle, reason);
     try {
+      // pool.close() fails what is still running after shutdownTimeoutMs; a
+      // replaced or removed function's callers are owed their answers.
+      if (handle.inFlight > 0) await new Promise<void>((resolve) => (handle.drained = resolve));
       await handle.pool.close();
     } finally {
       this.release(handle.charge);

@@ -107,6 +107,8 @@ export class Registry extends EventEmitter<RegistryEvents> {
   /** Functions being removed: they take no invocations while their pool drains. */
   readonly #removing = new Set<string>();
   readonly #operations = new Set<Promise<unknown>>();
+  /** The latest change queued per function: changes to one function run one after another. */
+  readonly #queues = new Map<string, Promise<unknown>>();
   #closed = false;
   #closing: Promise<void> | undefined;
 
@@ -125,7 +127,7 @@ export class Registry extends EventEmitter<RegistryEvents> {
    * `FUNCTION_EXISTS` (id, or name within the project, taken).
    */
   register(input: RegisterInput): Promise<FunctionRecord> {
-    return this.#operation(async () => {
+    return this.#operation(undefined, async () => {
       const fields = parseRegisterInput(input);
       const capabilities = normalizeFunctionCapabilities(fields.projectId, fields.capabilities);
       const options = fields.options ?? {};
@@ -145,7 +147,7 @@ export class Registry extends EventEmitter<RegistryEvents> {
 
   /** Stores `source` as the next version and makes it active; returns the record. Validated like `register`. */
   deploy(id: string, update: { source: PoolOptions['source'] }): Promise<FunctionRecord> {
-    return this.#operation(async () => {
+    return this.#operation(id, async () => {
       const row = await this.#require(id);
       const bundle = await this.#bundle(validateOptions({ runtime: row.runtime, capabilities: {}, source: update?.source }));
       await this.#verify(loadPoolConfig(row, bundle, this.#options.maxWorkers));
@@ -156,7 +158,7 @@ export class Registry extends EventEmitter<RegistryEvents> {
 
   /** Makes a kept version active again; returns the record. `FUNCTION_NOT_FOUND` when that version is not kept. */
   rollback(id: string, version: number): Promise<FunctionRecord> {
-    return this.#operation(async () => {
+    return this.#operation(id, async () => {
       const row = await this.#require(id);
       if (!Number.isSafeInteger(version) || version < 1) {
         const issue = { path: 'version', message: `must be a positive integer, got ${String(version)}` };
@@ -178,7 +180,7 @@ export class Registry extends EventEmitter<RegistryEvents> {
    * already in flight finish in the old one, which then closes.
    */
   updateCapabilities(id: string, capabilities: object): Promise<FunctionRecord> {
-    return this.#operation(async () => {
+    return this.#operation(id, async () => {
       const row = await this.#require(id);
       const validated = normalizeFunctionCapabilities(row.projectId, capabilities);
       const json = JSON.stringify(validated);
@@ -260,7 +262,7 @@ export class Registry extends EventEmitter<RegistryEvents> {
 
   /** Stops routing to the function, lets its in-flight calls finish, then deletes it with its versions and history. */
   remove(id: string): Promise<void> {
-    return this.#operation(async () => {
+    return this.#operation(id, async () => {
       // Before any await, so that no call can start on it once remove() has been called.
       if (typeof id !== 'string' || this.#removing.has(id)) throw notFound(String(id));
       const entry = this.#entries.get(id);
@@ -320,9 +322,29 @@ export class Registry extends EventEmitter<RegistryEvents> {
     await this.close();
   }
 
-  #operation<T>(run: () => Promise<T>): Promise<T> {
+  /**
+   * Runs a change. Changes to the same function (`key`) wait for each other,
+   * so each is validated against the state it will replace: a deploy checked
+   * with the old capabilities cannot land beside a capability change checked
+   * with the old version.
+   */
+  #operation<T>(key: string | undefined, run: () => Promise<T>): Promise<T> {
     if (this.#closed) return Promise.reject(new PoolClosedError('The registry is closed'));
-    const promise = run();
+    let promise: Promise<T>;
+    if (key === undefined) {
+      promise = run();
+    } else {
+      const previous = this.#queues.get(key);
+      promise = previous === undefined ? run() : previous.then(run, run);
+      const settled = promise.then(
+        () => undefined,
+        () => undefined,
+      );
+      this.#queues.set(key, settled);
+      void settled.then(() => {
+        if (this.#queues.get(key) === settled) this.#queues.delete(key);
+      });
+    }
     this.#operations.add(promise);
     const forget = (): void => void this.#operations.delete(promise);
     promise.then(forget, forget);

@@ -43,4 +43,46 @@ describe.each(RUNTIMES)('%s: updateCapabilities', (runtime) => {
     expect((await registry.capabilityHistory(id)).length).toBe(1);
     expect((await registry.invoke(id, {})).text()).toBe('no eval');
   });
+
+  it('lets a call in flight finish in the old pool even past that pool\'s shutdownTimeoutMs', async () => {
+    registry = await createRegistry({ database: ':memory:' });
+    const { id } = await registry.register({
+      name: 'probe',
+      projectId: 'acme',
+      runtime,
+      source: { code: EVAL_PROBE },
+      capabilities: {},
+      // pool.close() alone would fail what still runs after 20 ms with POOL_CLOSED.
+      options: { shutdownTimeoutMs: 20 },
+    });
+    const inFlight = registry.invoke(id, { path: '/?wait=600' });
+    await new Promise((r) => setTimeout(r, 150));
+    await registry.updateCapabilities(id, { allowEval: true });
+    expect((await registry.invoke(id, {})).text()).toBe('eval 2');
+    expect((await inFlight).text()).toBe('no eval');
+  });
+
+  it('runs changes to one function one after another, each checked against the state it replaces', async () => {
+    registry = await createRegistry({ database: ':memory:' });
+    const { id } = await registry.register({
+      name: 'probe',
+      projectId: 'acme',
+      runtime,
+      source: { code: EVAL_PROBE },
+      capabilities: { allowEval: true },
+    });
+    // Version 2 needs eval while it loads; the capability change takes eval away.
+    // Started together, the change must be checked against version 2 and refused,
+    // not against version 1 (which loads without eval).
+    const evalAtLoad = `const two = (0, eval)('1 + 1'); export default () => new Response('loaded with ' + two)`;
+    const [deployed, changed] = await Promise.allSettled([
+      registry.deploy(id, { source: { code: evalAtLoad } }),
+      registry.updateCapabilities(id, { allowEval: false }),
+    ]);
+    expect(deployed).toMatchObject({ status: 'fulfilled', value: { version: 2 } });
+    expect(changed).toMatchObject({ status: 'rejected', reason: { code: 'BUNDLE_LOAD_ERROR' } });
+    expect((await registry.get(id))?.capabilities.allowEval).toBe(true);
+    expect((await registry.capabilityHistory(id)).length).toBe(1);
+    expect((await registry.invoke(id, {})).text()).toBe('loaded with 2');
+  });
 });
