@@ -94,6 +94,21 @@ try {
     await pending;
     viaPool.push(performance.now() - t);
   }
+  // Host CPU per call (user + system of this process), in alternating blocks:
+  // less sensitive to other processes on the machine than wall-clock round trips.
+  const BLOCK = 500;
+  const cpuRegistry = [];
+  const cpuPool = [];
+  const cpuPerCall = async (call) => {
+    const before = process.cpuUsage();
+    for (let i = 0; i < BLOCK; i++) await call();
+    const used = process.cpuUsage(before);
+    return (used.user + used.system) / 1000 / BLOCK;
+  };
+  for (let block = 0; block < WARM_CALLS / BLOCK; block++) {
+    cpuRegistry.push(await cpuPerCall(() => registry.invoke(warmId, { path: '/' })));
+    cpuPool.push(await cpuPerCall(() => direct.invoke({ path: '/' })));
+  }
   await direct.close();
 
   const median = (a) => percentile(a, 0.5);
@@ -115,6 +130,8 @@ try {
     [`registry overhead, difference of p50 round trips (µs)`, us(median(viaRegistry) - median(viaPool))],
     [`registry overhead, difference of trimmed-mean round trips (µs)`, us(trimmedMean(viaRegistry) - trimmedMean(viaPool))],
     [`registry overhead, synchronous part: p50 of registry.invoke() minus pool.invoke() call time (µs)`, us(median(syncRegistry) - median(syncPool))],
+    [`host CPU per warm call, registry.invoke / pool.invoke, p50 of ${cpuRegistry.length} blocks of ${BLOCK} (µs)`, `${us(median(cpuRegistry))} / ${us(median(cpuPool))}`],
+    [`registry overhead in host CPU per call, difference of those p50s (µs)`, us(median(cpuRegistry) - median(cpuPool))],
   ];
   const width = Math.max(...rows.map((r) => r[0].length));
   console.log(`| measure (${runtime}) | value |`);
