@@ -118,6 +118,15 @@ export function resolvePoolConfig(
   return resolved;
 }
 
+const DeploySchema = v.strictObject({ source: v.unknown() });
+
+/** Validates the shape of `deploy()` input: `{ source }` and nothing else (capabilities change through `updateCapabilities`). */
+export function parseDeployInput(input: unknown): v.InferOutput<typeof DeploySchema> {
+  const parsed = v.safeParse(DeploySchema, input);
+  if (!parsed.success) throw invalidOptions('Invalid deploy', issuesOf(parsed.issues));
+  return parsed.output;
+}
+
 /** Validates the shape of `register()` input (its parts are checked by the helpers above). */
 export function parseRegisterInput(input: unknown): v.InferOutput<typeof RegisterSchema> {
   const parsed = v.safeParse(RegisterSchema, input);

@@ -17,6 +17,7 @@ import {
   loadPoolConfig,
   nameTaken,
   normalizeFunctionCapabilities,
+  parseDeployInput,
   parseRegisterInput,
   resolvePoolConfig,
   toRecord,
@@ -149,7 +150,8 @@ export class Registry extends EventEmitter<RegistryEvents> {
   deploy(id: string, update: { source: PoolOptions['source'] }): Promise<FunctionRecord> {
     return this.#operation(id, async () => {
       const row = await this.#require(id);
-      const bundle = await this.#bundle(validateOptions({ runtime: row.runtime, capabilities: {}, source: update?.source }));
+      const { source } = parseDeployInput(update);
+      const bundle = await this.#bundle(validateOptions({ runtime: row.runtime, capabilities: {}, source }));
       await this.#verify(loadPoolConfig(row, bundle, this.#options.maxWorkers));
       const updated = (await this.#store.addVersion(id, bundle, Date.now(), this.#options.maxVersions)) ?? this.#gone(id);
       return this.#changed(updated, 'deploy');

@@ -40,6 +40,11 @@ describe.each(RUNTIMES)('%s: deploy and rollback', (runtime) => {
     const { id } = await registry.register({ name: 'f', projectId: 'acme', runtime, source: { code: versioned(1) }, capabilities: {} });
     await expect(registry.deploy(id, { source: { code: 'export default (' } })).rejects.toMatchObject({ code: 'BUNDLE_LOAD_ERROR' });
     await expect(registry.deploy(id, { source: { nope: 1 } as never })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
+    // Capabilities change through updateCapabilities, never as a silent extra of deploy.
+    await expect(registry.deploy(id, { source: { code: versioned(2) }, capabilities: { allowEval: true } } as never)).rejects.toMatchObject({
+      code: 'INVALID_OPTIONS',
+    });
+    await expect(registry.deploy(id, undefined as never)).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
     expect((await registry.get(id))?.version).toBe(1);
     expect((await registry.versions(id)).length).toBe(1);
     expect((await registry.invoke(id, {})).text()).toBe('version 1');
