@@ -94,7 +94,9 @@ export const PoolOptionsSchema = v.pipe(
      * After sending work, the host polls its event loop for this long instead
      * of sleeping, so a quick answer is read at once rather than after the
      * kernel wakes the process (on the development machine that halved the
-     * warm round trip at no extra CPU per call). 0 turns it off. Default 200 µs.
+     * warm round trip at no extra CPU per call). While answers keep coming
+     * later than this, spinning pauses itself: it would only take CPU from the
+     * worker. 0 turns it off. Default 200 µs.
      */
     spinWaitUs: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(10_000)), 200),
     /**

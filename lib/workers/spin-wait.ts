@@ -1,14 +1,27 @@
+/** Spins in a row that ended with the work still pending before spinning pauses. */
+const MISSES_BEFORE_PAUSE = 4;
+/** Sends without spinning during a pause; then one spin tries again. */
+const PAUSE_SENDS = 64;
+
 /**
  * Keeps the event loop polling (setImmediate) for a while after work is sent:
  * a sleeping process needs the kernel to wake it when the answer comes, and on
  * the machines we measured that wake-up cost more than the whole answer.
  * Polling stops at the deadline or as soon as `busy()` says nothing is pending.
+ *
+ * A spin only pays when the answer comes within it. When answers keep coming
+ * later (a handler that computes for longer than the spin, or a machine so
+ * loaded that the worker is not running), polling only takes CPU from the
+ * worker: after a few such misses in a row, sends go without spinning for a
+ * while.
  */
 export class SpinWait {
   readonly #spinMs: number;
   readonly #busy: () => boolean;
   #until = 0;
   #spinning = false;
+  #misses = 0;
+  #paused = 0;
 
   constructor(spinUs: number, busy: () => boolean) {
     this.#spinMs = spinUs / 1000;
@@ -18,15 +31,34 @@ export class SpinWait {
   /** Work was just sent: poll for the next spinUs. */
   start(): void {
     if (this.#spinMs === 0) return;
+    if (this.#paused > 0) {
+      this.#paused--;
+      return;
+    }
     this.#until = performance.now() + this.#spinMs;
     if (this.#spinning) return;
     this.#spinning = true;
     setImmediate(this.#tick);
   }
 
+  /** Whether a spin is under way (for tests). */
+  get spinning(): boolean {
+    return this.#spinning;
+  }
+
   readonly #tick = (): void => {
-    if (!this.#busy() || performance.now() > this.#until) {
+    if (!this.#busy()) {
+      this.#misses = 0;
       this.#spinning = false;
+      return;
+    }
+    if (performance.now() > this.#until) {
+      this.#spinning = false;
+      if (++this.#misses >= MISSES_BEFORE_PAUSE) {
+        // The spin after the pause is a trial: one more miss pauses again.
+        this.#misses = MISSES_BEFORE_PAUSE - 1;
+        this.#paused = PAUSE_SENDS;
+      }
       return;
     }
     setImmediate(this.#tick);

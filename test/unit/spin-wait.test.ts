@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import { SpinWait } from "../../lib/workers/spin-wait.js";
+
+/** Until the spin under way (if any) has ended. */
+async function settle(spin: SpinWait): Promise<void> {
+  while (spin.spinning) await new Promise((resolve) => setTimeout(resolve, 1));
+}
+
+describe("SpinWait", () => {
+  it("spins after each send while answers come within the spin", async () => {
+    let pending = false;
+    const spin = new SpinWait(50_000, () => pending);
+    for (let i = 0; i < 10; i++) {
+      pending = true;
+      spin.start();
+      expect(spin.spinning).toBe(true);
+      pending = false;
+      await settle(spin);
+    }
+  });
+
+  it("pauses after answers keep coming later than the spin, and tries again after the pause", async () => {
+    const spin = new SpinWait(100, () => true);
+    for (let i = 0; i < 4; i++) {
+      spin.start();
+      expect(spin.spinning, `spin ${i + 1}`).toBe(true);
+      await settle(spin);
+    }
+    for (let i = 0; i < 64; i++) {
+      spin.start();
+      expect(spin.spinning, `send ${i + 1} of the pause`).toBe(false);
+    }
+    spin.start();
+    expect(spin.spinning, "the trial after the pause").toBe(true);
+    await settle(spin);
+    // The trial missed too: paused again at once.
+    spin.start();
+    expect(spin.spinning).toBe(false);
+  });
+
+  it("does not spin with spinWaitUs 0", () => {
+    const spin = new SpinWait(0, () => true);
+    spin.start();
+    expect(spin.spinning).toBe(false);
+  });
+});
