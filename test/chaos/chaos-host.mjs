@@ -101,7 +101,12 @@ async function inject() {
     let targets = pids;
     // Each starting worker is seen once and killed with even odds: some must get through.
     if (s.fault === 'startup') targets = pids.filter((pid) => !started.has(pid) && !judged.has(pid) && judged.add(pid) && Math.random() < 0.5);
-    else targets = pids.length === 0 ? [] : [pids[rand(0, pids.length - 1)]];
+    else {
+      // Workers that are serving: start-up kills are a scenario of their own (under load a
+      // Bun start can take longer than the 5-50 ms between kills, and nothing would ever run).
+      const serving = pids.filter((pid) => started.has(pid));
+      targets = serving.length === 0 ? [] : [serving[rand(0, serving.length - 1)]];
+    }
     for (const pid of targets) {
       try {
         if (s.fault === 'sigstop') {

@@ -66,7 +66,7 @@ async function chaos(settings: Record<string, unknown>, maxFds?: number): Promis
   expect(report.counters.addUp, JSON.stringify(report.counters)).toBe(true);
   expect(report.leftover.processes).toEqual([]);
   expect(report.leftover.workDirs).toBe(0);
-  expect(report.leftover.descriptors.after).toBe(report.leftover.descriptors.before);
+  expect(report.leftover.descriptors.after).toBeLessThanOrEqual(report.leftover.descriptors.before);
   return report;
 }
 
@@ -77,35 +77,35 @@ describe.each(RUNTIMES)('%s: chaos', (runtime) => {
     { minWorkers: 0, concurrency: 8 },
     { minWorkers: 4, concurrency: 8 },
   ])('SIGKILL of a random worker every 5-50 ms, 32 calls in flight', ({ minWorkers, concurrency }) => {
-    it(`minWorkers ${minWorkers}, concurrency ${concurrency}`, { timeout: RUN_TIMEOUT_MS }, async () => {
+    it(`minWorkers ${minWorkers}, concurrency ${concurrency}`, async () => {
       const report = await chaos({ runtime, fault: 'sigkill', everyMs: [5, 50], minWorkers, concurrency });
       expect(report.faults).toBeGreaterThan(0);
-    });
+    }, RUN_TIMEOUT_MS);
   });
 
-  it('SIGSTOP of random workers (half of them continued before their deadline): hung ones end TIMEOUT and are replaced', { timeout: RUN_TIMEOUT_MS }, async () => {
+  it('SIGSTOP of random workers (half of them continued before their deadline): hung ones end TIMEOUT and are replaced', async () => {
     const report = await chaos({ runtime, fault: 'sigstop', everyMs: [50, 200], timeoutMs: 1000 });
     expect(report.faults).toBeGreaterThan(0);
-  });
+  }, RUN_TIMEOUT_MS);
 
-  it('kills during start-up (minWorkers 4, workers recycled every 10 calls): queued work waits for the next worker', { timeout: RUN_TIMEOUT_MS }, async () => {
+  it('kills during start-up (minWorkers 4, workers recycled every 10 calls): queued work waits for the next worker', async () => {
     const report = await chaos({ runtime, fault: 'startup', minWorkers: 4, recycleAfter: 10 });
     expect(report.faults).toBeGreaterThan(0);
-  });
+  }, RUN_TIMEOUT_MS);
 
-  it('ulimit -n 120 with maxWorkers 64 and SIGKILLs: workers past the limit are refused (RESOURCE_EXHAUSTED), the host survives', { timeout: RUN_TIMEOUT_MS }, async () => {
+  it('ulimit -n 120 with maxWorkers 64 and SIGKILLs: workers past the limit are refused (RESOURCE_EXHAUSTED), the host survives', async () => {
     const report = await chaos({ runtime, fault: 'sigkill', everyMs: [20, 80], maxWorkers: 64, inFlight: 64 }, 120);
     expect(report.mostLive).toBeGreaterThan(0);
     expect(report.mostLive).toBeLessThan(64);
-  });
+  }, RUN_TIMEOUT_MS);
 
-  it('close() with a hung call on every slot and more queued, under SIGKILLs: it ends, what was cut short is POOL_CLOSED', { timeout: RUN_TIMEOUT_MS }, async () => {
+  it('close() with a hung call on every slot and more queued, under SIGKILLs: it ends, what was cut short is POOL_CLOSED', async () => {
     const report = await chaos({ runtime, fault: 'sigkill', everyMs: [5, 50], minWorkers: 4, concurrency: 8, closeWith: 'hung' });
     expect(report.close.extra['POOL_CLOSED'] ?? 0).toBeGreaterThan(0);
     for (const code of Object.keys(report.close.extra)) expect(['ok', 'POOL_CLOSED', 'WORKER_CRASHED']).toContain(code);
-  });
+  }, RUN_TIMEOUT_MS);
 
-  it('a host that exits halfway without close(), under SIGKILLs, leaves no worker process and no work directory', { timeout: RUN_TIMEOUT_MS }, async () => {
+  it('a host that exits halfway without close(), under SIGKILLs, leaves no worker process and no work directory', async () => {
     const { status, lines } = await runHost({ runtime, fault: 'sigkill', everyMs: [5, 50], minWorkers: 4, exitMidRun: true });
     expect(status).toBe(0);
     const exit = JSON.parse(lines.at(-1) ?? '{}') as { exited: boolean; pids: number[]; hostDirs: string[] };
@@ -113,5 +113,5 @@ describe.each(RUNTIMES)('%s: chaos', (runtime) => {
     expect(exit.hostDirs).toHaveLength(1);
     await waitFor(() => exit.pids.every((pid) => !alive(pid)), 10_000);
     expect(readdirSync(tmpdir()).filter((name) => exit.hostDirs.includes(name))).toEqual([]);
-  });
+  }, RUN_TIMEOUT_MS);
 });
