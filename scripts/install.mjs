@@ -34,7 +34,8 @@ function missingRequirements() {
   const cc = process.env.CC || 'cc';
   if (!has(cc) && !has('gcc') && !has('clang')) missing.push('compiler');
   if (!has('cmake')) missing.push('cmake');
-  if (!has('pkg-config')) missing.push('pkg-config');
+  // The build finds libuv only through pkg-config: without it, libuv counts as missing too.
+  if (!has('pkg-config')) missing.push('pkg-config', 'libuv');
   else if (!has('pkg-config', ['--exists', 'libuv'])) missing.push('libuv');
   return missing;
 }

@@ -6,7 +6,9 @@
 //   3. no libuv: as 2 with pkg-config looking nowhere: the install succeeds and
 //      createPool('quickjs-ng') says which package to install; Bun keeps its fence;
 //   4. scripts skipped (--ignore-scripts): the main tarball only: the message says how to allow the script;
-//   5. forced source build: both tarballs, BUNBASE_BUILD_FROM_SOURCE=1: the install script builds even
+//   5. no tools: the main tarball only, script allowed, only node, npm and sh on PATH: the message
+//      names the compiler, cmake, pkg-config and libuv packages;
+//   6. forced source build: both tarballs, BUNBASE_BUILD_FROM_SOURCE=1: the install script builds even
 //      though the prebuilt package fits, and the quick start runs on what it built.
 // Third-party packages come from the npm cache (--prefer-offline); the
 // @bunbase-functions scope points at a closed loopback port, so nothing of ours
@@ -266,7 +268,26 @@ if (wanted('scripts-skipped')) {
   );
 }
 
-// 5. A source build forced over a fitting prebuilt package.
+// 5. No build tools at all: the source fallback cannot run, and says what to install.
+if (wanted('no-tools')) {
+  const { app } = install('no-tools', [main], { allowScripts: true, env: bareEnv });
+  const error = unavailable(app);
+  const wanted = [
+    'RUNTIME_UNAVAILABLE',
+    'sudo apt-get install build-essential cmake pkg-config libuv1-dev',
+    'sudo dnf install gcc cmake pkgconf-pkg-config libuv-devel',
+    'apk add build-base linux-headers cmake pkgconf libuv-dev',
+    'brew install cmake pkgconf libuv',
+    'npm rebuild bunbase-functions',
+  ];
+  check(
+    'no-tools: createPool(quickjs-ng) throws RUNTIME_UNAVAILABLE naming every package to install',
+    error.code === 'RUNTIME_UNAVAILABLE' && wanted.every((w) => `${error.code} ${error.message}`.includes(w)),
+    JSON.stringify(error, null, 2),
+  );
+}
+
+// 6. A source build forced over a fitting prebuilt package.
 if (wanted('forced-source')) {
   const { app, result } = install('forced-source', [main, platform], {
     allowScripts: true,
