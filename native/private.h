@@ -247,6 +247,9 @@ void qw__mod_timers_init(JSContext *ctx, JSValue ns);
 void qw__timers_close_all(QWRuntime *qw);
 /* mod_encoding.c */
 void qw__mod_encoding_init(JSContext *ctx, JSValue ns);
+
+/* mod_zlib.c */
+void qw__mod_zlib_init(JSContext *ctx, JSValue ns);
 /* mod_crypto.c */
 void qw__mod_crypto_init(JSContext *ctx, JSValue ns);
 /* mod_fetch.c */

@@ -757,6 +757,7 @@ static int load_prelude(QWRuntime *qw) {
     qw__mod_timers_init(ctx, ns);
     qw__mod_encoding_init(ctx, ns);
     qw__mod_crypto_init(ctx, ns);
+    qw__mod_zlib_init(ctx, ns);
     qw__mod_fetch_init(ctx, ns);
     qw__mod_fs_init(ctx, ns);
     JS_SetPropertyStr(ctx, ns, "env", JS_DupValue(ctx, qw->env));

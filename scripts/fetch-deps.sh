@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fetch what the native worker needs to build:
-#   - build tools and libuv from the machine's own apt sources (only what is missing);
+#   - build tools, libuv and zlib from the machine's own apt sources (only what is missing);
 #   - QuickJS-NG sources from Debian's qjs-src package (suite sid), downloaded with a
 #     private apt state directory so the system's apt configuration is never touched.
 # The pin (version + sha256) lives in native/deps.lock.
@@ -24,7 +24,7 @@ as_root() {
 install_system_packages() {
   local missing=() pkg
   # python3: node-gyp compiles better-sqlite3 (the registry's store) from source during npm ci.
-  for pkg in libuv1-dev pkg-config cmake g++ make python3; do
+  for pkg in libuv1-dev zlib1g-dev pkg-config cmake g++ make python3; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
   done
   if [ ${#missing[@]} -eq 0 ]; then return; fi
