@@ -54,10 +54,11 @@ describe.each(RUNTIMES)('%s: globals libraries expect', (runtime) => {
   });
 });
 
-describe('quickjs-ng: process', () => {
+// The QuickJS runtimes share the prelude's shim; Bun has its own process.
+describe.each(RUNTIMES.filter((r) => r !== 'bun'))('%s: process', (runtime) => {
   let p: Pool;
   beforeAll(() => {
-    p = pool('quickjs-ng', `export default () => Response.json({ env: process.env, node: process.versions.node ?? null, browser: process.browser })`, {
+    p = pool(runtime, `export default () => Response.json({ env: process.env, node: process.versions.node ?? null, browser: process.browser })`, {
       maxWorkers: 1,
       env: { API: 'k' },
     });
