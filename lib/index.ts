@@ -16,5 +16,5 @@ export type { RegistryOptions } from './registry/options.js';
 export type { FunctionRecord, RegisterInput, FunctionOptions } from './registry/records.js';
 export type { RegistryEvents, PoolOpenEvent, PoolCloseEvent } from './registry/events.js';
 export type { PoolCloseReason } from './registry/pool-manager.js';
-export type { RegistryStore, StoredFunction, StoredVersion, StoredCapabilityChange, NewFunction } from './registry/store.js';
+export type { RegistryStore, StoredFunction, StoredVersion, StoredBundle, StoredCapabilityChange, StoredStamp, NewFunction } from './registry/store.js';
 export { createRequestListener, type RequestListenerOptions } from './registry/http-listener.js';

@@ -25,6 +25,8 @@ export type RegistryEvents = {
   rollback: [record: FunctionRecord];
   capabilities: [record: FunctionRecord];
   remove: [functionId: string];
+  /** `refresh()` found a change another process made: the new record, or undefined when it removed the function. */
+  external: [functionId: string, record: FunctionRecord | undefined];
   poolopen: [event: PoolOpenEvent];
   poolclose: [event: PoolCloseEvent];
   log: [event: LogEvent & { functionId: string }];

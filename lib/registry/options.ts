@@ -37,6 +37,12 @@ export const RegistryOptionsSchema = v.pipe(
      * refused with `BUNDLE_LOAD_ERROR`. Default true.
      */
     verifyBundles: v.optional(v.boolean(), true),
+    /**
+     * How often to look for changes other processes made to the same store
+     * (`registry.refresh()`); 0 = never. Default 1000 ms. Costs one
+     * `PRAGMA data_version` per tick while nobody else writes.
+     */
+    watchMs: v.optional(NonNegativeInt, 1000),
   }),
   v.check((o) => (o.database === undefined) !== (o.store === undefined), 'pass exactly one of database and store'),
 );

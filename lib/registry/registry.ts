@@ -112,12 +112,22 @@ export class Registry extends EventEmitter<RegistryEvents> {
   readonly #queues = new Map<string, Promise<unknown>>();
   #closed = false;
   #closing: Promise<void> | undefined;
+  #watcher: NodeJS.Timeout | undefined;
+  #refreshing: Promise<void> | undefined;
+  /** The store's change counter when `refresh()` last looked. */
+  #seenCounter: number | undefined;
 
   constructor(store: RegistryStore, options: ResolvedRegistryOptions) {
     super();
     this.#store = store;
     this.#options = options;
     this.#manager = new PoolManager(options, (handle, reason) => this.#onPoolClose(handle, reason));
+    if (options.watchMs > 0 && typeof store.stamps === 'function') {
+      this.#watcher = setInterval(() => {
+        this.refresh().catch((error: unknown) => this.emit('error', error as FunctionsError, ''));
+      }, options.watchMs);
+      this.#watcher.unref();
+    }
   }
 
   /**
@@ -287,6 +297,59 @@ export class Registry extends EventEmitter<RegistryEvents> {
     });
   }
 
+  /**
+   * Picks up changes that other processes made to the same store (another
+   * host on the same SQLite file): a function deployed, rolled back or given
+   * new capabilities there runs its new state here from the next call (calls
+   * in flight finish in the old pool); one removed there stops running here.
+   * Runs every `watchMs` by itself; call it to look at once. Only functions
+   * this registry has loaded are compared: others are read fresh on first use.
+   */
+  refresh(): Promise<void> {
+    if (this.#closed || typeof this.#store.stamps !== 'function') return Promise.resolve();
+    this.#refreshing ??= this.#refresh().finally(() => (this.#refreshing = undefined));
+    return this.#refreshing;
+  }
+
+  async #refresh(): Promise<void> {
+    const store = this.#store;
+    if (typeof store.changeCounter === 'function') {
+      const counter = await store.changeCounter();
+      if (counter === this.#seenCounter) return;
+      this.#seenCounter = counter;
+    }
+    if (this.#entries.size === 0) return;
+    const stamps = new Map((await store.stamps!()).map((s) => [s.id, s]));
+    const stale: Promise<void>[] = [];
+    for (const [id, entry] of this.#entries) {
+      const stamp = stamps.get(id);
+      if (stamp !== undefined && stamp.updatedAt === entry.row.updatedAt && stamp.activeVersion === entry.row.activeVersion) continue;
+      // In the function's queue: a change of our own under way lands first, then the row is read again.
+      if (!this.#closed) stale.push(this.#operation(id, () => this.#reload(id)));
+    }
+    await Promise.all(stale);
+  }
+
+  /** Reads a loaded function's row again; replaces its pool if the row changed, drops it if it is gone. */
+  async #reload(id: string): Promise<void> {
+    const entry = this.#entries.get(id);
+    if (entry === undefined) return;
+    const row = await this.#store.getFunction(id);
+    if (row === undefined) {
+      this.#entries.delete(id);
+      entry.removed = true;
+      entry.generation++;
+      this.#names.delete(`${entry.row.projectId}/${entry.row.name}`);
+      if (entry.handle !== undefined) void this.#manager.retire(entry.handle, 'removed');
+      this.emit('external', id, undefined);
+      return;
+    }
+    if (row.updatedAt === entry.row.updatedAt && row.activeVersion === entry.row.activeVersion && row.capabilitiesJson === entry.row.capabilitiesJson) {
+      return;
+    }
+    this.emit('external', id, this.#detach(row));
+  }
+
   stats(): RegistryStats {
     const functions: Record<string, FunctionStats> = {};
     for (const [id, entry] of this.#entries) {
@@ -313,6 +376,8 @@ export class Registry extends EventEmitter<RegistryEvents> {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#closed = true;
+      clearInterval(this.#watcher);
+      await this.#refreshing?.catch(() => undefined);
       await Promise.allSettled([...this.#operations]);
       await this.#manager.closeAll();
       await this.#store.close();
@@ -413,6 +478,13 @@ export class Registry extends EventEmitter<RegistryEvents> {
 
   /** A stored change: the next invocation opens a new pool; the old one drains and closes. */
   #changed(row: StoredFunction, event: 'deploy' | 'rollback' | 'capabilities'): FunctionRecord {
+    const record = this.#detach(row);
+    this.emit(event, record);
+    return record;
+  }
+
+  /** Takes the changed row; the function's pool, if open, is detached to drain and close. */
+  #detach(row: StoredFunction): FunctionRecord {
     const entry = this.#entries.get(row.id);
     if (entry !== undefined) {
       entry.row = row;
@@ -422,9 +494,7 @@ export class Registry extends EventEmitter<RegistryEvents> {
       entry.handle = undefined;
       if (old !== undefined) void this.#manager.retire(old, 'replaced');
     }
-    const record = this.#record(row);
-    this.emit(event, record);
-    return record;
+    return this.#record(row);
   }
 
   async #load(id: string): Promise<FunctionEntry> {

@@ -3,7 +3,7 @@ import type { RuntimeName } from '../workers/worker.js';
 import { migrate } from './migrations.js';
 import { idTaken, nameTaken } from './records.js';
 import { openSqlite, type SqliteDatabase } from './sqlite-driver.js';
-import type { NewFunction, RegistryStore, StoredBundle, StoredCapabilityChange, StoredFunction, StoredVersion } from './store.js';
+import type { NewFunction, RegistryStore, StoredBundle, StoredCapabilityChange, StoredFunction, StoredStamp, StoredVersion } from './store.js';
 
 interface FunctionRow {
   id: string;
@@ -77,6 +77,7 @@ export class SqliteStore implements RegistryStore {
       versions: prepare('SELECT version, filename, created_at FROM function_versions WHERE function_id = ? ORDER BY version'),
       history: prepare('SELECT capabilities_json, set_at FROM capability_history WHERE function_id = ? ORDER BY seq'),
       delete: prepare('DELETE FROM functions WHERE id = ?'),
+      stamps: prepare('SELECT id, updated_at, active_version FROM functions'),
     };
   }
 
@@ -182,6 +183,16 @@ export class SqliteStore implements RegistryStore {
 
   deleteFunction(id: string): boolean {
     return this.#sql['delete']!.run(id).changes > 0;
+  }
+
+  stamps(): StoredStamp[] {
+    const rows = this.#sql['stamps']!.all() as { id: string; updated_at: number; active_version: number }[];
+    return rows.map((r) => ({ id: r.id, updatedAt: r.updated_at, activeVersion: r.active_version }));
+  }
+
+  /** SQLite's `data_version`: changes when another connection (this process or another) has committed. */
+  changeCounter(): number {
+    return this.#db.pragma('data_version', { simple: true }) as number;
   }
 
   close(): void {

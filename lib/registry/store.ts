@@ -45,6 +45,13 @@ export interface StoredCapabilityChange {
   setAt: number;
 }
 
+/** When a function last changed: enough for a host to tell that its cached row is stale. */
+export interface StoredStamp {
+  id: string;
+  updatedAt: number;
+  activeVersion: number;
+}
+
 /** What `insertFunction` writes: the function, its version 1 and its first capability entry. */
 export interface NewFunction {
   id: string;
@@ -96,5 +103,16 @@ export interface RegistryStore {
   capabilityHistory(id: string): StoredCapabilityChange[] | Promise<StoredCapabilityChange[]>;
   /** Deletes the function with its versions and history. False when the id is unknown. */
   deleteFunction(id: string): boolean | Promise<boolean>;
+  /**
+   * Optional, for stores that other processes or hosts write too: the stamp of
+   * every function, which `registry.refresh()` compares with what it has loaded.
+   */
+  stamps?(): StoredStamp[] | Promise<StoredStamp[]>;
+  /**
+   * Optional and cheap: a number that changes whenever another writer has
+   * committed since the last call (SQLite's `data_version`); `refresh()`
+   * skips `stamps()` while it stays the same.
+   */
+  changeCounter?(): number | Promise<number>;
   close(): void | Promise<void>;
 }
