@@ -91,6 +91,14 @@ export const PoolOptionsSchema = v.pipe(
     /** Refuse to start a worker whose OS fence lacks a layer (`SANDBOX_UNAVAILABLE`). Default false. */
     requireOsSandbox: v.optional(v.boolean(), false),
     /**
+     * QuickJS-NG: fork workers from a fork server started once per host
+     * process instead of spawning each one (docs/fork-server.md): faster
+     * starts that never block the host's event loop, the same OS fence.
+     * `false` spawns every worker (fresh address-space randomisation per
+     * worker). Ignored by Bun. Default true.
+     */
+    forkServer: v.optional(v.boolean(), true),
+    /**
      * After sending work, the host polls its event loop for this long instead
      * of sleeping, so a quick answer is read at once rather than after the
      * kernel wakes the process (on the development machine that halved the

@@ -130,9 +130,12 @@ export class ForkedProcess {
     return this.#channel;
   }
 
-  /** @internal Both connections arrived (or the worker is gone): the token is spent. */
+  /**
+   * @internal Both connections and the zygote's `forked` arrived (or the worker
+   * is gone): the token is spent. The connections may well come first.
+   */
   get complete(): boolean {
-    return (this.#channel && this.#output) || this.#ended !== undefined;
+    return (this.#channel && this.#output && this.#pid !== undefined) || this.#ended !== undefined;
   }
 
   /** @internal The zygote reaped it, failed to fork it, or died. */
@@ -320,6 +323,7 @@ export class ForkServer {
       if (forked === undefined || !Number.isSafeInteger(pid) || pid <= 0) return;
       this.#byPid.set(pid, forked);
       forked.forked(pid);
+      if (forked.complete) this.#byToken.delete(a);
     } else if (kind === 'failed') {
       const forked = this.#byToken.get(a);
       if (forked === undefined) return;

@@ -31,6 +31,7 @@ import { checkSpawnHeadroom, spawnFailure } from './spawn-resources.js';
 import { SpinWait } from './spin-wait.js';
 import { Watchdog, residentBytes } from './watchdog.js';
 import { createWorkDir, removeWorkDir } from './work-dir.js';
+import type { ForkServer, ForkedProcess } from './fork-server.js';
 import type {
   InvokeOptions,
   ReadyInfo,
@@ -70,6 +71,8 @@ export interface LaunchSpec {
   spawn(workdir: string | undefined): ChildProcess;
   /** Fields of the init message this runtime adds or replaces (docs/protocol.md). */
   init?: Record<string, unknown>;
+  /** When set, the worker is forked by this fork server instead of spawned (docs/fork-server.md). */
+  forkServer?: ForkServer | undefined;
 }
 
 /**
@@ -83,6 +86,7 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
   readonly #launch: LaunchSpec;
   readonly #invocations = new Map<number, Invocation>();
   #child: ChildProcess | undefined;
+  #forked: ForkedProcess | undefined;
   #channel: Duplex | undefined;
   #splitter: LineSplitter;
   #info: ReadyInfo | undefined;
@@ -121,8 +125,7 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
     this.#splitter = new LineSplitter(
       context.options.maxMessageBytes,
       (line) => this.#onLine(line),
-      (bytes) =>
-        this.#violation(`a message of at least ${bytes} bytes exceeds maxMessageBytes (${context.options.maxMessageBytes})`),
+      (bytes) => this.#violation(`a message of at least ${bytes} bytes exceeds maxMessageBytes (${context.options.maxMessageBytes})`),
     );
     this.#output = new OutputCapture(context.options.maxLogBytes, (level, message) =>
       this.#log({ level, message, time: Date.now() }, this.#soleInvocation()),
@@ -134,7 +137,7 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
   }
 
   get pid(): number | undefined {
-    return this.#child?.pid;
+    return this.#child?.pid ?? this.#forked?.pid;
   }
   get info(): ReadyInfo | undefined {
     return this.#info;
@@ -164,9 +167,22 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
     });
     let child: ChildProcess;
     try {
-      checkSpawnHeadroom(this.runtime);
+      checkSpawnHeadroom(this.runtime, this.#launch.forkServer?.reservedDescriptors);
       // A private, empty working directory: the fence makes it the worker's cwd and its only writable place.
       if (this.#context.options.osSandbox) this.#workdir = createWorkDir();
+      const server = this.#launch.forkServer;
+      if (server !== undefined) {
+        this.#forked = server.fork({
+          channel: (socket) => this.#attach(socket),
+          output: (socket) => socket.on('data', (chunk: Buffer) => this.#onStderr(chunk)),
+          exit: (code, signal, failure) => {
+            if (failure !== undefined) this.#startError ??= spawnFailure(this.runtime, failure);
+            this.#onExit(code, signal);
+          },
+        });
+        this.#armStartTimer(promise);
+        return promise;
+      }
       child = this.#launch.spawn(this.#workdir);
     } catch (error) {
       this.#startError = spawnFailure(this.runtime, error);
@@ -187,16 +203,30 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
       if (child.pid !== undefined) child.kill('SIGKILL');
       return promise;
     }
+    child.stdout?.on('data', (chunk: Buffer) => this.#output.push('log', chunk));
+    child.stderr?.on('data', (chunk: Buffer) => this.#onStderr(chunk));
+    child.on('exit', (code, signal) => this.#onExit(code, signal));
+    this.#attach(channel);
+    this.#armStartTimer(promise);
+    return promise;
+  }
+
+  #onStderr(chunk: Buffer): void {
+    this.#stderrTail = (this.#stderrTail + chunk.toString('utf8')).slice(-STDERR_TAIL_BYTES);
+    this.#output.push('error', chunk);
+  }
+
+  /** The protocol channel is there (at spawn, or when a forked worker connected back): send `init`. */
+  #attach(channel: Duplex): void {
     this.#channel = channel;
     channel.on('data', (chunk: Buffer) => this.#splitter.push(chunk));
     // The channel erroring (EPIPE after a crash) is reported through the exit event.
     channel.on('error', () => {});
-    child.stdout?.on('data', (chunk: Buffer) => this.#output.push('log', chunk));
-    child.stderr?.on('data', (chunk: Buffer) => {
-      this.#stderrTail = (this.#stderrTail + chunk.toString('utf8')).slice(-STDERR_TAIL_BYTES);
-      this.#output.push('error', chunk);
-    });
-    child.on('exit', (code, signal) => this.#onExit(code, signal));
+    // Stopped before it connected: end-of-file instead of init makes it exit.
+    if (this.#dying) {
+      channel.end();
+      return;
+    }
     const c = this.#context;
     this.#send({
       id: 0,
@@ -213,11 +243,13 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
         ...this.#launch.init,
       },
     });
+  }
+
+  #armStartTimer(promise: Promise<ReadyInfo>): void {
+    const c = this.#context;
     const startTimer = setTimeout(() => {
       this.#kill(
-        new WorkerCrashedError(
-          `The ${this.runtime} worker did not become ready within ${c.options.startTimeoutMs} ms (startTimeoutMs)`,
-        ),
+        new WorkerCrashedError(`The ${this.runtime} worker did not become ready within ${c.options.startTimeoutMs} ms (startTimeoutMs)`),
         0,
       );
     }, c.options.startTimeoutMs);
@@ -225,14 +257,16 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
       () => clearTimeout(startTimer),
       () => clearTimeout(startTimer),
     );
-    return promise;
   }
 
   invoke(request: WireRequest, options: InvokeOptions): { id: number; result: Promise<WorkerResult> } {
     // Ids come from the pool, unique across its workers; they only ever grow on one worker.
     const id = options.invocationId;
     if (!this.accepting || id < this.#nextId) {
-      return { id, result: Promise.reject(withInvocation(new WorkerCrashedError('The worker is not taking invocations'), { invocationId: id })) };
+      return {
+        id,
+        result: Promise.reject(withInvocation(new WorkerCrashedError('The worker is not taking invocations'), { invocationId: id })),
+      };
     }
     const coldStart = this.#sentNone;
     this.#nextId = id + 1;
@@ -266,7 +300,10 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
         method: request.method,
         url: request.url,
         headers: request.headers,
-        body: request.body === null ? null : Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength).toString('base64'),
+        body:
+          request.body === null
+            ? null
+            : Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength).toString('base64'),
         cpuMs,
         // The worker's own deadline is the handler's whole budget, as is the host's kill below.
         timeoutMs: options.timeoutMs === 0 ? 0 : options.timeoutMs + grace,
@@ -290,10 +327,10 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
     this.#dying = true;
     if (this.#exited) return;
     this.#killReason ??= { error: new WorkerCrashedError(`The worker was stopped: ${reason}`), invocationId: 0 };
-    if (this.#child === undefined) return this.#exitPromise;
+    if (this.#child === undefined && this.#forked === undefined) return this.#exitPromise;
     this.#send({ id: 0, type: 'shutdown', payload: {} });
     this.#channel?.end();
-    const grace = setTimeout(() => this.#child?.kill('SIGKILL'), graceMs);
+    const grace = setTimeout(() => this.#killProcess(), graceMs);
     await this.#exitPromise;
     clearTimeout(grace);
   }
@@ -350,7 +387,12 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
     this.#killReason ??= { error, invocationId };
     const invocation = this.#invocations.get(invocationId);
     if (invocation?.open === true) this.#reject(invocation, error);
+    this.#killProcess();
+  }
+
+  #killProcess(): void {
     this.#child?.kill('SIGKILL');
+    this.#forked?.kill();
   }
 
   /** `onWritten` runs once the line has left this process (or could not be written). */
@@ -398,7 +440,7 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
             return;
           }
         }
-        if (this.#context.capabilities.maxMemory > 0 && this.#child?.pid !== undefined) this.#baselineBytes = residentBytes(this.#child.pid);
+        if (this.#context.capabilities.maxMemory > 0 && this.pid !== undefined) this.#baselineBytes = residentBytes(this.pid);
         this.#info = { ...info, startMs: performance.now() - this.#spawnedAt };
         this.#start?.resolve(this.#info);
         return;
@@ -465,8 +507,7 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
     }
     const invocation = this.#settle(id);
     if (invocation === undefined) return;
-    const message =
-      payload.code === 'HANDLER_ERROR' ? `The handler threw ${payload.name ?? 'Error'}: ${payload.message}` : payload.message;
+    const message = payload.code === 'HANDLER_ERROR' ? `The handler threw ${payload.name ?? 'Error'}: ${payload.message}` : payload.message;
     this.#reject(invocation, createError(payload.code as Parameters<typeof createError>[0], message, options));
   }
 
@@ -568,7 +609,7 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
    * answer (against the same maxCpu, and not past the invocation's deadline).
    */
   #watch(deadline: boolean): void {
-    const pid = this.#child?.pid;
+    const pid = this.pid;
     if (pid === undefined) return;
     const caps = this.#context.capabilities;
     if (caps.maxCpu === 0 && caps.maxMemory === 0 && !deadline && this.#watchdog === undefined) return;
@@ -640,9 +681,7 @@ export class ProcessWorker extends EventEmitter<WorkerEvents> implements Worker 
       } else {
         this.#reject(
           invocation,
-          new WorkerCrashedError(
-            `The worker exited while the handler was running (${describeExit(code, signal)}); it will be replaced`,
-          ),
+          new WorkerCrashedError(`The worker exited while the handler was running (${describeExit(code, signal)}); it will be replaced`),
         );
       }
     }

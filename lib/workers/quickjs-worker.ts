@@ -1,18 +1,30 @@
 import { spawn } from 'node:child_process';
+import { ForkServer } from './fork-server.js';
 import { ProcessWorker } from './process-worker.js';
 import type { WorkerContext } from './worker.js';
 
 /**
- * The native QuickJS-NG worker (native/). Spawned with child_process directly:
- * start-up is a few milliseconds, and execa's per-spawn set-up would be a
- * visible share of it.
+ * The native QuickJS-NG worker (native/). Forked by the fork server
+ * (docs/fork-server.md) unless the pool says `forkServer: false`; otherwise
+ * spawned with child_process directly: start-up is a few milliseconds, and
+ * execa's per-spawn set-up would be a visible share of it.
  */
 export class QuickJSWorker extends ProcessWorker {
   constructor(context: WorkerContext, binary: string) {
     const env = sanitizerEnv();
     super('quickjs-ng', context, {
       spawn: () => spawn(binary, [], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'], env }),
+      forkServer: context.options.forkServer ? forkServer(binary, env) : undefined,
     });
+  }
+}
+
+/** The host's fork server for `binary`; undefined (spawn instead) where it cannot run, e.g. a TMPDIR too long for a socket path. */
+function forkServer(binary: string, env: Record<string, string>): ForkServer | undefined {
+  try {
+    return ForkServer.for(binary, env);
+  } catch {
+    return undefined;
   }
 }
 

@@ -34,9 +34,10 @@ function descriptorLimit(): number | undefined {
  * Refuses a worker that would take the host to its descriptor limit. Past
  * the limit Node cannot even create the pipes, and anything else in the host
  * (a socket, a module load) would fail with it; refusing first keeps the host
- * usable. Throws RESOURCE_EXHAUSTED.
+ * usable. `reserved` counts descriptors already promised but not open yet
+ * (forked workers that have not connected back). Throws RESOURCE_EXHAUSTED.
  */
-export function checkSpawnHeadroom(runtime: string): void {
+export function checkSpawnHeadroom(runtime: string, reserved = 0): void {
   const limit = descriptorLimit();
   if (limit === undefined) return;
   let open: number;
@@ -46,7 +47,7 @@ export function checkSpawnHeadroom(runtime: string): void {
     // Listing the table itself needs a descriptor.
     throw spawnFailure(runtime, error);
   }
-  if (open + SPAWN_PEAK_FDS + HOST_RESERVE_FDS > limit) {
+  if (open + reserved + SPAWN_PEAK_FDS + HOST_RESERVE_FDS > limit) {
     throw new ResourceExhaustedError(
       `Refused to start a ${runtime} worker: the host has ${open} of its ${limit} file descriptors open (ulimit -n) and each worker needs 3, plus ${HOST_RESERVE_FDS} kept for the host; stop other pools or workers, raise the limit, or lower maxWorkers`,
     );
