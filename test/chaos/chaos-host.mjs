@@ -52,7 +52,8 @@ const alive = (pid) => {
 };
 const hostDirs = () => readdirSync(tmpdir()).filter((name) => name.startsWith(`bunbase-host-${process.pid}-`));
 // Workers' directories (w-*); the fork server's socket lives beside them for the host's life.
-const workDirs = () => hostDirs().reduce((n, dir) => n + readdirSync(join(tmpdir(), dir)).filter((name) => name.startsWith('w-')).length, 0);
+const workDirs = () =>
+  hostDirs().reduce((n, dir) => n + readdirSync(join(tmpdir(), dir)).filter((name) => name.startsWith('w-')).length, 0);
 const rand = (min, max) => min + Math.floor(Math.random() * (max - min + 1));
 const percentile = (sorted, p) => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]);
 const options = (extra = {}) => ({
