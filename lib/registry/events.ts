@@ -31,6 +31,6 @@ export type RegistryEvents = {
   poolclose: [event: PoolCloseEvent];
   log: [event: LogEvent & { functionId: string }];
   denied: [event: DenialEvent & { functionId: string }];
-  /** Failures no caller is waiting for, e.g. a worker of an idle pool that could not start. */
+  /** Failures no caller is waiting for, e.g. a worker of an idle pool that could not start, or a `watchMs` refresh that failed (functionId `''`). */
   error: [error: FunctionsError, functionId: string];
 };
