@@ -9,7 +9,9 @@
 //   5. no tools: the main tarball only, script allowed, only node, npm and sh on PATH: the message
 //      names the compiler, cmake, pkg-config and libuv packages;
 //   6. forced source build: both tarballs, BUNBASE_BUILD_FROM_SOURCE=1: the install script builds even
-//      though the prebuilt package fits, and the quick start runs on what it built.
+//      though the prebuilt package fits, and the quick start runs on what it built;
+//   7. registry: both tarballs and better-sqlite3 (built from source): the packaged
+//      examples/functions-server.mjs runs; without better-sqlite3 (case 1) createRegistry says how to install it.
 // Third-party packages come from the npm cache (--prefer-offline); the
 // @bunbase-functions scope points at a closed loopback port, so nothing of ours
 // is ever fetched from a registry. Prints install times and sizes, then `N passed, N failed`.
@@ -127,12 +129,24 @@ try {
 }
 `;
 
+const REGISTRY_WITHOUT_STORE = `
+import { createRegistry } from 'bunbase-functions';
+try {
+  await createRegistry({ database: 'functions.db' });
+  console.log(JSON.stringify({ threw: false }));
+} catch (error) {
+  console.log(JSON.stringify({ code: error.code, message: error.message }));
+}
+`;
+
 /** A fresh app with the given tarballs installed; returns the app directory and the install result. */
-function install(name, files, { allowScripts = false, ignoreScripts = false, env = {} } = {}) {
+function install(name, files, { allowScripts = false, ignoreScripts = false, env = {}, also = [] } = {}) {
   const app = join(work, name);
   mkdirSync(app);
   // npm 11 matches a tarball dependency's allowScripts entry on its resolved file: spec.
-  const allow = allowScripts ? { allowScripts: { [`file:${join(root, 'dist-pack', files[0])}`]: true } } : {};
+  const allowed = allowScripts ? { [`file:${join(root, 'dist-pack', files[0])}`]: true } : {};
+  for (const spec of also) allowed[spec.replace(/@[^@/]*$/, '')] = true;
+  const allow = Object.keys(allowed).length > 0 ? { allowScripts: allowed } : {};
   writeFileSync(
     join(app, 'package.json'),
     JSON.stringify({
@@ -144,11 +158,12 @@ function install(name, files, { allowScripts = false, ignoreScripts = false, env
   );
   writeFileSync(join(app, 'quick-start.mjs'), QUICK_START);
   writeFileSync(join(app, 'expect-unavailable.mjs'), EXPECT_UNAVAILABLE);
+  writeFileSync(join(app, 'registry-without-store.mjs'), REGISTRY_WITHOUT_STORE);
   const args = ['install', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund'];
   // Our scope never reaches a registry: a closed loopback port, one quick retry.
   args.push('--@bunbase-functions:registry=http://127.0.0.1:9/', '--fetch-retries=1', '--fetch-retry-mintimeout=500');
   if (ignoreScripts) args.push('--ignore-scripts');
-  args.push(...files.map((f) => join(root, 'dist-pack', f)));
+  args.push(...files.map((f) => join(root, 'dist-pack', f)), ...also);
   const result = run('npm', args, {
     cwd: app,
     env: { ...process.env, ...env },
@@ -206,6 +221,18 @@ if (wanted('prebuilt')) {
   );
   quickStart('prebuilt', app, 'quickjs-ng', bareEnv);
   quickStart('prebuilt', app, 'bun', bareEnv);
+  const r = run(process.execPath, ['registry-without-store.mjs'], { cwd: app });
+  let error;
+  try {
+    error = JSON.parse(r.output.split('\n').find((l) => l.startsWith('{')) ?? '');
+  } catch {
+    error = { output: r.output };
+  }
+  check(
+    'prebuilt: createRegistry without better-sqlite3 says how to install it',
+    error.code === 'RUNTIME_UNAVAILABLE' && /npm install better-sqlite3/.test(error.message),
+    JSON.stringify(error, null, 2),
+  );
 }
 
 // 2. Source build.
@@ -302,6 +329,22 @@ if (wanted('forced-source')) {
   );
   quickStart('forced-source', app, 'quickjs-ng');
   quickStart('forced-source', app, 'bun');
+}
+
+// 7. The registry: better-sqlite3 (the optional peer) installed beside the tarballs,
+// built from source as the repository's own set-up does; the shipped example runs.
+if (wanted('registry')) {
+  const { app, result } = install('registry', [main, platform], {
+    also: ['better-sqlite3@^12'],
+    env: { npm_config_build_from_source: 'true' },
+  });
+  const example = join(app, 'node_modules', 'bunbase-functions', 'examples', 'functions-server.mjs');
+  const r = run(process.execPath, [example], { cwd: app, timeout: 180_000 });
+  check(
+    'registry: examples/functions-server.mjs from the package runs against better-sqlite3',
+    r.status === 0,
+    `${result.output}\n${r.output}`,
+  );
 }
 
 rmSync(work, { recursive: true, force: true });
