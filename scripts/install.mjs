@@ -118,6 +118,12 @@ function build() {
         rmSync(join(PACKAGE_ROOT, 'build', entry), { recursive: true, force: true });
     }
     log(`built ${NATIVE_BINARIES.join(' and ')} into ${SOURCE_BUILD_DIR}`);
+    if (/zlib not found/.test(output)) {
+      log(
+        "zlib's development files were not found: CompressionStream on quickjs-ng runs the slower JavaScript " +
+          'zlib. For the C one install them (Debian/Ubuntu: zlib1g-dev), then `npm rebuild bunbase-functions`.',
+      );
+    }
     return;
   }
   const lastError = output

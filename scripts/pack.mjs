@@ -122,7 +122,7 @@ function stagePlatform(dir, platform) {
     name: platform.packageName,
     version: pkg.version,
     description: `The ${platform.key} native binaries of bunbase-functions.`,
-    license: 'MIT AND LGPL-2.1-or-later',
+    license: 'MIT AND Zlib AND LGPL-2.1-or-later',
     os: [platform.os],
     cpu: [platform.cpu],
     ...(platform.libc === undefined ? {} : { libc: [platform.libc] }),
