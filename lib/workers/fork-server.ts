@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { constants } from 'node:os';
 import { join } from 'node:path';
@@ -174,6 +175,7 @@ export class ForkServer {
   #queued: string[] | undefined = [];
   #input = '';
   #dead = false;
+  #retired = false;
   #stderrTail = '';
   /** The last accept() that failed for want of descriptors: a worker that never connected was probably dropped by it. */
   #acceptFailure: Error | undefined;
@@ -223,7 +225,7 @@ export class ForkServer {
   static for(binary: string, env: Record<string, string>): ForkServer {
     const key = `${binary}\0${JSON.stringify(env)}`;
     let server = servers.get(key);
-    if (server === undefined || server.#dead) {
+    if (server === undefined || server.#dead || server.#lost()) {
       server = new ForkServer(binary, env);
       servers.set(key, server);
     }
@@ -287,7 +289,21 @@ export class ForkServer {
    * The zygote and its socket do not keep the host alive by themselves, but a
    * live worker does, as a child process would: until its exit is reported.
    */
+  /**
+   * A temp cleaner removed the socket (or the whole host directory) under a
+   * long-lived host: no new worker could connect back. New forks go to a new
+   * server; this one stays for its live workers and stops once they are gone.
+   */
+  #lost(): boolean {
+    if (this.#queued !== undefined || existsSync(this.#socketPath)) return false;
+    this.#retired = true;
+    this.#server.close();
+    this.#holdLoop();
+    return true;
+  }
+
   #holdLoop(): void {
+    if (this.#retired && this.#byToken.size === 0 && this.#byPid.size === 0) this.stop();
     if (this.#byToken.size > 0 || this.#byPid.size > 0) {
       refStream(this.#control);
       this.#server.ref();

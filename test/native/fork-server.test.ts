@@ -3,7 +3,7 @@
 // spawned ones, carry their own OS fence, and report exact exits; the zygote
 // takes orders only about its own children and is replaced when it dies.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -239,6 +239,28 @@ describe('fork server', () => {
     expect(await w.next()).toMatchObject({ id: 1, type: 'response' });
     w.end();
     await w.exit;
+  });
+
+  it('a socket removed under a live host (a temp cleaner) is replaced; the old zygote stops once its workers are gone', async () => {
+    const env = { ...ENV, BUNBASE_TEST_ZYGOTE: 'cleaner' };
+    const old = ForkServer.for(WORKER_PATH, env);
+    const w = fork(old);
+    await w.next();
+    rmSync(old.socketPath);
+    const fresh = ForkServer.for(WORKER_PATH, env);
+    expect(fresh).not.toBe(old);
+    const w2 = fork(fresh);
+    expect(await w2.next()).toMatchObject({ type: 'ready' });
+    // The worker of the old one still serves, until it ends; then the old zygote goes.
+    w.send(invoke(1));
+    expect(await w.next()).toMatchObject({ id: 1, type: 'response' });
+    expect(alive(old.pid!)).toBe(true);
+    w.end();
+    await w.exit;
+    await waitFor(() => gone(old.pid!));
+    w2.end();
+    await w2.exit;
+    fresh.stop();
   });
 
   it('when the zygote dies its workers go with it, and the next fork starts a new one', async () => {
