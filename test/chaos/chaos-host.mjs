@@ -50,6 +50,23 @@ const alive = (pid) => {
     return false;
   }
 };
+/**
+ * Alive and still this host's descendant: thousands of workers come and go in
+ * a run and pids are reused (pid_max is often 32768), so a pid once seen may
+ * belong to someone else's process by the end.
+ */
+const ours = (pid) => {
+  for (let p = pid, hops = 0; p > 1 && hops < 8; hops++) {
+    if (p === process.pid) return true;
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      p = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    } catch {
+      return false;
+    }
+  }
+  return false;
+};
 const hostDirs = () => readdirSync(tmpdir()).filter((name) => name.startsWith(`bunbase-host-${process.pid}-`));
 // Workers' directories (w-*); the fork server's socket lives beside them for the host's life.
 const workDirs = () =>
@@ -245,7 +262,9 @@ const report = {
     addUp: counts.total === s.invocations + extra.length && counts.succeeded + counts.failed === counts.total && byCodeSum === counts.failed && counts.succeeded === (outcomes.ok ?? 0) + (extraOutcomes.ok ?? 0),
   },
   leftover: {
-    processes: [...seenPids].filter(alive),
+    processes: [...seenPids].filter((pid) => pid !== process.pid && ours(pid)),
+    /** Seen pids alive again as someone else's processes (reused), for the record. */
+    reusedPids: [...seenPids].filter((pid) => alive(pid) && !ours(pid)).length,
     workDirs: workDirs(),
     descriptors: { before: descriptorsBefore, after: fds() },
   },
