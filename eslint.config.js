@@ -15,6 +15,11 @@ export default tseslint.config(
     },
   },
   {
+    // Runs inside a quickjs-wasm sandbox, with the engine's globals.
+    files: ['lib/workers/wasm/guest-binding.js'],
+    languageOptions: { globals: { DOMException: 'readonly' } },
+  },
+  {
     // Probes that run inside Bun or as CommonJS helpers of the native sandbox tests.
     files: ['test/sandbox-native/**', 'test/fixtures/**'],
     languageOptions: { globals: { Bun: 'readonly', Blob: 'readonly', Worker: 'readonly', require: 'readonly', module: 'writable', __dirname: 'readonly' } },

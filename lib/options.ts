@@ -47,8 +47,12 @@ const EnvSchema = v.pipe(
  */
 export const PoolOptionsSchema = v.pipe(
   v.strictObject({
-    /** Which worker runtime runs the handler. */
-    runtime: v.picklist(['quickjs-ng', 'bun']),
+    /**
+     * Which worker runtime runs the handler: `quickjs-ng` (the native worker),
+     * `bun`, or `quickjs-wasm` (QuickJS-NG in WebAssembly on shared threads:
+     * no native build, any OS, API-layer enforcement only).
+     */
+    runtime: v.picklist(['quickjs-ng', 'bun', 'quickjs-wasm']),
     /**
      * The capability profile: `profiles.strict(id)`, `profiles.permissive(id)`,
      * `profiles.custom(id, overrides)`, or a plain object of capability fields.

@@ -2,14 +2,23 @@ import { createPool, type PoolOptions, type RuntimeName } from 'bunbase-function
 import { profiles } from 'bunbase-functions';
 import { readdirSync, readFileSync } from 'node:fs';
 
+const ALL_RUNTIMES: readonly RuntimeName[] = ['bun', 'quickjs-ng', 'quickjs-wasm'];
+
 /**
- * The runtimes the conformance suite runs against. Both by default; set
- * BUNBASE_TEST_RUNTIMES=bun to run one while working on it. CI runs both.
+ * The runtimes the conformance suite runs against. All three by default; set
+ * BUNBASE_TEST_RUNTIMES=bun to run one while working on it. CI runs all.
  */
-export const RUNTIMES: RuntimeName[] = (process.env['BUNBASE_TEST_RUNTIMES'] ?? 'bun,quickjs-ng')
+export const RUNTIMES: RuntimeName[] = (process.env['BUNBASE_TEST_RUNTIMES'] ?? ALL_RUNTIMES.join(','))
   .split(',')
   .map((r) => r.trim())
-  .filter((r): r is RuntimeName => r === 'bun' || r === 'quickjs-ng');
+  .filter((r): r is RuntimeName => (ALL_RUNTIMES as string[]).includes(r));
+
+/**
+ * The runtimes whose workers are processes of their own (pids, exit codes,
+ * stdout, an OS fence). quickjs-wasm sandboxes live in threads of the host
+ * process, so tests about processes do not apply to them.
+ */
+export const PROCESS_RUNTIMES: RuntimeName[] = RUNTIMES.filter((r) => r !== 'quickjs-wasm');
 
 export function pool(runtime: RuntimeName, code: string, options: Partial<PoolOptions> = {}) {
   return createPool({

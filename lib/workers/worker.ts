@@ -4,7 +4,7 @@ import type { FunctionsError } from '../errors.js';
 import type { FetchArgs, HeaderPairs, LogLevel, DeniableCapability } from '../protocol/index.js';
 import type { ResolvedPoolOptions } from '../options.js';
 
-export type RuntimeName = 'quickjs-ng' | 'bun';
+export type RuntimeName = 'quickjs-ng' | 'bun' | 'quickjs-wasm';
 
 /** A request as it travels to a worker. */
 export interface WireRequest {

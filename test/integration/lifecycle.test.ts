@@ -26,7 +26,8 @@ describe.each(RUNTIMES)('%s: worker lifecycle', (runtime) => {
     expect(p.stats().workers.total).toBe(3);
     const pids = p.stats().pids;
     await waitFor(() => p?.stats().workers.total === 1, 5000);
-    expect(pids.filter((pid) => alive(pid))).toHaveLength(1);
+    // quickjs-wasm workers have no pid of their own; for the others, one process is left.
+    if (pids.length > 0) expect(pids.filter((pid) => alive(pid))).toHaveLength(1);
   });
 
   it('emits typed events: workerstart, invocation, log, workerexit', async () => {

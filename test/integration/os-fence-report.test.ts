@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Pool } from 'bunbase-functions';
-import { RUNTIMES, pool } from '../helpers.js';
+import { PROCESS_RUNTIMES, pool } from '../helpers.js';
 
 const HELLO = `export default { fetch() { return new Response('ok') } }`;
 
-describe.each(RUNTIMES)('%s: the OS fence is reported', (runtime) => {
+describe.each(PROCESS_RUNTIMES)('%s: the OS fence is reported', (runtime) => {
   let p: Pool | undefined;
   afterEach(async () => p?.close());
 

@@ -1,0 +1,44 @@
+import { readFileSync } from 'node:fs';
+import * as variantModule from '@jitl/quickjs-ng-wasmfile-release-sync';
+import { newQuickJSWASMModuleFromVariant, type QuickJSSyncVariant, type QuickJSWASMModule } from 'quickjs-emscripten-core';
+
+// The package's types describe its CommonJS build; under ESM its variant is the default export.
+const variant = (variantModule as unknown as { default: QuickJSSyncVariant }).default;
+
+/** The lazily evaluated parts of the prelude, by the name `native.loadLazy` uses. */
+export const LAZY_PARTS = ['url', 'streams', 'hashes'] as const;
+export type LazyPart = (typeof LAZY_PARTS)[number];
+
+export interface Engine {
+  module: QuickJSWASMModule;
+  /** QuickJS-NG version inside the WebAssembly build, as the engine reports it. */
+  version: string;
+  /** The guest binding (guest-binding.js) and the prelude, as bundled by scripts/build-wasm-prelude.mjs. */
+  binding: string;
+  prelude: string;
+  lazy: Record<LazyPart, string>;
+}
+
+let engine: Promise<Engine> | undefined;
+
+/**
+ * The QuickJS-NG WebAssembly module and the prelude sources, loaded once per
+ * thread: every sandbox on the thread is a runtime inside this one module.
+ */
+export function loadEngine(): Promise<Engine> {
+  engine ??= (async () => {
+    const read = (name: string): string => readFileSync(new URL(`./prelude/${name}.js`, import.meta.url), 'utf8');
+    const module = await newQuickJSWASMModuleFromVariant(variant);
+    const probe = module.newRuntime();
+    const version = /([0-9]+\.[0-9]+\.[0-9]+)/.exec(probe.dumpMemoryUsage())?.[1] ?? 'unknown';
+    probe.dispose();
+    return {
+      module,
+      version,
+      binding: read('binding'),
+      prelude: read('index'),
+      lazy: { url: read('url'), streams: read('streams'), hashes: read('hashes') },
+    };
+  })();
+  return engine;
+}

@@ -1,0 +1,270 @@
+// The prelude's binding for the quickjs-wasm runtime: the JavaScript twin of
+// native/mod_*.c (docs/prelude-binding.md is the contract both keep). It runs
+// inside the sandbox's context before the prelude, builds the `native` object
+// the prelude takes from globalThis.__qw, and leaves the host an entry object
+// (globalThis.__qw_entry) that the host takes and removes before any handler
+// code runs. Everything that needs the outside world goes through the raw host
+// functions in globalThis.__qw_host, which are taken and removed here.
+(() => {
+  const host = globalThis.__qw_host;
+  delete globalThis.__qw_host;
+  const options = host.options();
+
+  const u8 = (buffer) => (buffer === null || buffer === undefined ? null : new Uint8Array(buffer));
+  // The host copies bytes out of an ArrayBuffer; a view is cut to its own bytes first.
+  const bufferOf = (bytes) =>
+    bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+      ? bytes.buffer
+      : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  const viewBytes = (v) => {
+    if (v instanceof Uint8Array) return v;
+    if (v instanceof ArrayBuffer) return new Uint8Array(v);
+    if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+    throw new TypeError('expected bytes');
+  };
+
+  // ---- the prelude's callbacks, the timers, pending host work -------------
+  let callbacks = null;
+  const timers = new Map();
+  const calls = new Map();
+  const fsOps = new Map();
+
+  function errorInfo(error) {
+    if (error !== null && typeof error === 'object') {
+      const name = typeof error.name === 'string' ? error.name : error instanceof Error ? 'Error' : 'NonErrorThrown';
+      const message = typeof error.message === 'string' ? error.message : String(error);
+      let stack = typeof error.stack === 'string' ? error.stack : undefined;
+      // QuickJS stacks hold only the frames; lead with "Name: message" as V8 does.
+      if (stack !== undefined && stack.startsWith('    at ')) stack = `${name}: ${message}\n${stack}`;
+      return { name, message, stack };
+    }
+    let message;
+    try {
+      message = String(error);
+    } catch {
+      message = '(unprintable exception)';
+    }
+    return { name: 'NonErrorThrown', message, stack: undefined };
+  }
+
+  function addTimer(fn, delay, args, repeat) {
+    if (typeof fn !== 'function') {
+      throw new TypeError(`The callback of ${repeat ? 'setInterval' : 'setTimeout'} must be a function (strings are not evaluated)`);
+    }
+    let ms = Number(delay);
+    if (!(ms >= 1)) ms = repeat ? 1 : 0;
+    if (ms > 2147483647) ms = 1;
+    const id = host.timer(ms, repeat);
+    timers.set(id, { fn, args, repeat });
+    return id;
+  }
+
+  function clearTimer(id) {
+    if (typeof id !== 'number' || !timers.has(id)) return;
+    timers.delete(id);
+    host.clearTimer(id);
+  }
+
+  const INTEGER_ARRAYS = ['Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array', 'Uint32Array', 'BigInt64Array', 'BigUint64Array'];
+
+  function getRandomValues(array) {
+    const tag = ArrayBuffer.isView(array) ? Object.prototype.toString.call(array).slice(8, -1) : '';
+    if (!INTEGER_ARRAYS.includes(tag)) throw new TypeError('crypto.getRandomValues: the argument must be an integer TypedArray');
+    if (array.byteLength > 65536) {
+      throw new RangeError(`crypto.getRandomValues: ${array.byteLength} bytes requested, at most 65536 are allowed (QuotaExceededError)`);
+    }
+    if (array.byteLength > 0) new Uint8Array(array.buffer, array.byteOffset, array.byteLength).set(new Uint8Array(host.random(array.byteLength)));
+    return array;
+  }
+
+  const HEX = '0123456789abcdef';
+  function randomUUID() {
+    const b = new Uint8Array(host.random(16));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let out = '';
+    for (let i = 0; i < 16; i++) {
+      if (i === 4 || i === 6 || i === 8 || i === 10) out += '-';
+      out += HEX[b[i] >> 4] + HEX[b[i] & 15];
+    }
+    return out;
+  }
+
+  function hostCall(op, args) {
+    return new Promise((resolve, reject) => {
+      const call = host.call(String(op), JSON.stringify(args));
+      calls.set(call, { resolve, reject });
+    });
+  }
+
+  function fsOp(op, path, data, a, b) {
+    if (typeof path !== 'string') throw new TypeError('The "path" argument must be a string');
+    return new Promise((resolve, reject) => {
+      const id = host.fs(op, path, data === null ? undefined : bufferOf(viewBytes(data)), Boolean(a), Boolean(b));
+      fsOps.set(id, { resolve, reject });
+    });
+  }
+
+  const native = {
+    env: JSON.parse(options.env),
+    allowEval: options.allowEval,
+    allowFilesystem: options.allowFilesystem,
+    projectId: options.projectId,
+    setup(o) {
+      if (o === null || typeof o !== 'object') throw new TypeError('setup expects an object');
+      callbacks = o;
+    },
+    respond(id, status, statusText, headers, bytes) {
+      const head = JSON.stringify([Number(status), String(statusText), headers.map(([n, v]) => [String(n), String(v)])]);
+      // Absent bytes are undefined, never null: the host tells the two apart by type only.
+      host.respond(Number(id), head, bytes === null || bytes === undefined ? undefined : bufferOf(viewBytes(bytes)));
+    },
+    fail(id, error) {
+      const code = error !== null && typeof error === 'object' && error.code === 'CAPABILITY_DENIED' ? 'CAPABILITY_DENIED' : 'HANDLER_ERROR';
+      const info = errorInfo(error);
+      host.fail(Number(id), code, info.name, info.message, info.stack);
+    },
+    currentId: () => host.currentId(),
+    loadLazy: (name) => host.loadLazy(String(name)),
+    denyEval: (what) => host.denyEval(String(what)),
+    log: (level, message) => host.log(String(level), String(message)),
+    setTimeout: (fn, delay, ...args) => addTimer(fn, delay, args, false),
+    setInterval: (fn, delay, ...args) => addTimer(fn, delay, args, true),
+    clearTimeout: clearTimer,
+    clearInterval: clearTimer,
+    utf8Encode: (s) => new Uint8Array(host.utf8Encode(String(s))),
+    utf8Decode: (bytes, fatal) => (bytes.byteLength === 0 ? '' : host.utf8Decode(bufferOf(viewBytes(bytes)), Boolean(fatal))),
+    base64Encode: (bytes) => host.base64Encode(bufferOf(viewBytes(bytes))),
+    base64Decode: (s) => new Uint8Array(host.base64Decode(String(s))),
+    getRandomValues,
+    randomUUID,
+    clone(value) {
+      if (typeof value === 'function') throw new TypeError('function could not be cloned');
+      return host.clone(value);
+    },
+    hostCall,
+    fsReadFile: (path) => fsOp(0, path, null),
+    fsWriteFile: (path, bytes, append) => fsOp(1, path, bytes, append),
+    fsReaddir: (path) => fsOp(2, path, null),
+    fsStat: (path) => fsOp(3, path, null),
+    fsMkdir: (path, recursive) => fsOp(4, path, null, recursive),
+    fsRm: (path, recursive, force) => fsOp(5, path, null, recursive, force),
+  };
+  if (!options.allowFilesystem) {
+    // As in mod_fs.c: without the capability the functions are not handed to the prelude.
+    for (const name of ['fsReadFile', 'fsWriteFile', 'fsReaddir', 'fsStat', 'fsMkdir', 'fsRm']) delete native[name];
+  }
+
+  // ---- engine globals the native runtime adds and this engine build lacks ----
+  const define = (name, value) =>
+    Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
+  const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  if (typeof globalThis.btoa !== 'function') {
+    define('btoa', function btoa(data) {
+      if (arguments.length === 0) throw new TypeError("Failed to execute 'btoa': 1 argument required, but only 0 present.");
+      const s = String(data);
+      const bytes = new Uint8Array(s.length);
+      for (let i = 0; i < s.length; i++) {
+        const c = s.charCodeAt(i);
+        if (c > 0xff) throw new DOMException('The string to be encoded contains characters outside of the Latin1 range.', 'InvalidCharacterError');
+        bytes[i] = c;
+      }
+      return host.base64Encode(bytes.buffer);
+    });
+  }
+  if (typeof globalThis.atob !== 'function') {
+    define('atob', function atob(data) {
+      if (arguments.length === 0) throw new TypeError("Failed to execute 'atob': 1 argument required, but only 0 present.");
+      let s = String(data).replace(/[\t\n\f\r ]/g, '');
+      if (s.length % 4 === 0) s = s.replace(/={1,2}$/, '');
+      if (s.length % 4 === 1 || /[^A-Za-z0-9+/]/.test(s)) {
+        throw new DOMException('The string to be decoded is not correctly encoded.', 'InvalidCharacterError');
+      }
+      let out = '';
+      let bits = 0;
+      let n = 0;
+      for (let i = 0; i < s.length; i++) {
+        bits = (bits << 6) | B64.indexOf(s[i]);
+        n += 6;
+        if (n >= 8) {
+          n -= 8;
+          out += String.fromCharCode((bits >> n) & 0xff);
+        }
+      }
+      return out;
+    });
+  }
+
+  // ---- the fake clock and seeded randomness of the unit-test sandbox --------
+  if (options.fakeClock) {
+    const RealDate = Date;
+    const now = () => host.now();
+    function FakeDate(...args) {
+      if (!new.target) return new RealDate(now()).toString();
+      return args.length === 0 ? Reflect.construct(RealDate, [now()], new.target) : Reflect.construct(RealDate, args, new.target);
+    }
+    FakeDate.prototype = RealDate.prototype;
+    Object.defineProperty(RealDate.prototype, 'constructor', { value: FakeDate, writable: true, configurable: true });
+    FakeDate.now = now;
+    FakeDate.parse = RealDate.parse;
+    FakeDate.UTC = RealDate.UTC;
+    define('Date', FakeDate);
+    const origin = now();
+    define('performance', Object.freeze({ now: () => now() - origin, timeOrigin: origin }));
+  }
+  if (options.randomSeed !== null) {
+    // Math.random from the host's seeded generator: the same seed, the same run.
+    Object.defineProperty(Math, 'random', {
+      value: function random() {
+        const b = new Uint32Array(host.random(8));
+        return (b[0] * 2 ** 21 + (b[1] >>> 11)) / 2 ** 53;
+      },
+      writable: true,
+      configurable: true,
+    });
+  }
+
+  // ---- what the host calls ---------------------------------------------------
+  globalThis.__qw_entry = {
+    invoke(id, method, url, headersJson, body) {
+      callbacks.invoke(id, { method, url, headers: JSON.parse(headersJson), body: u8(body) });
+    },
+    cancel(id) {
+      callbacks.cancel(id);
+    },
+    setHandler(ns) {
+      return callbacks.setHandler(ns);
+    },
+    fsModule() {
+      return callbacks.fs;
+    },
+    fire(id) {
+      const t = timers.get(id);
+      if (t === undefined) return;
+      if (!t.repeat) timers.delete(id);
+      t.fn(...t.args);
+    },
+    result(call, json, body) {
+      const c = calls.get(call);
+      if (c === undefined) return;
+      calls.delete(call);
+      const r = JSON.parse(json);
+      if (r.ok && body !== null) r.value.body = new Uint8Array(body);
+      c.resolve(r);
+    },
+    fsDone(id, ok, json, bytes) {
+      const op = fsOps.get(id);
+      if (op === undefined) return;
+      fsOps.delete(id);
+      if (!ok) {
+        const e = JSON.parse(json);
+        const error = new Error(e.message);
+        Object.assign(error, e.props);
+        op.reject(error);
+        return;
+      }
+      op.resolve(bytes !== null ? new Uint8Array(bytes) : json === null ? undefined : JSON.parse(json));
+    },
+  };
+  globalThis.__qw = native;
+})();

@@ -1,0 +1,711 @@
+import { threadId } from 'node:worker_threads';
+import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from 'quickjs-emscripten-core';
+import type { FetchArgs, LogLevel, WorkerErrorCode } from '../../protocol/index.js';
+import type { Engine, LazyPart } from './engine.js';
+import { LAZY_PARTS } from './engine.js';
+import { HostFiles } from './host-files.js';
+import type { CallResult, FromSandbox, SandboxTask, ToSandbox } from './messages.js';
+import { SandboxClock, type ClockTimer } from './sandbox-clock.js';
+import { SeededRandom } from './seeded-random.js';
+
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'log', 'warn', 'error'];
+/** Engine stack for the handler's code, as the native worker's QW_MAX_STACK_BYTES. */
+const MAX_STACK_BYTES = 1024 * 1024;
+/** While the handler's code runs without pause, its memory is measured this often. */
+const MEMORY_CHECK_MS = 20;
+
+interface Invocation {
+  id: number;
+  /** performance.now() deadline, 0 = none. */
+  deadline: number;
+  timeoutMs: number;
+  /** CPU budget in ms, 0 = none. */
+  cpuMs: number;
+  /** Time spent in the handler's code so far (closed entries). */
+  usedMs: number;
+}
+
+/** Why the engine was interrupted: the answer has been sent, the sandbox ends. */
+interface Interruption {
+  code: 'CPU_LIMIT' | 'TIMEOUT' | 'STOPPED' | 'LOAD_CPU_LIMIT';
+}
+
+/**
+ * One quickjs-wasm "worker": a QuickJS-NG runtime and context inside the
+ * thread's WebAssembly module, running one handler bundle, answering the
+ * session on the other end of its MessagePort. The thread-side twin of
+ * native/runtime.c: the same prelude over the JS binding (guest-binding.js),
+ * the same limits (memory through the engine's allocator limit, CPU and
+ * deadlines through the interrupt handler).
+ */
+export class Sandbox {
+  readonly closed: Promise<void>;
+  readonly #task: SandboxTask;
+  readonly #engine: Engine;
+  readonly #stop: Int32Array;
+  readonly #rt: QuickJSRuntime;
+  readonly #ctx: QuickJSContext;
+  readonly #clock: SandboxClock;
+  readonly #random: SeededRandom | undefined;
+  readonly #files: HostFiles;
+  readonly #invocations = new Map<number, Invocation>();
+  readonly #timers = new Map<number, ClockTimer>();
+  readonly #deadlines = new Map<number, NodeJS.Timeout>();
+  #entry: QuickJSHandle | undefined;
+  #ready = false;
+  #done = false;
+  #resolveClosed!: () => void;
+  /** The invocation the code now running belongs to (0 = none). */
+  #currentId = 0;
+  #enteredAt = 0;
+  #loadStartedAt = 0;
+  #interrupted: Interruption | undefined;
+  #nextCall = 1;
+  #nextTimer = 1;
+  /** The thread's WebAssembly memory size when this sandbox last measured itself. */
+  #seenWasmBytes = 0;
+  #lastMemoryCheck = 0;
+  #memoryBytes = 0;
+
+  constructor(engine: Engine, task: SandboxTask) {
+    this.#engine = engine;
+    this.#task = task;
+    this.#stop = new Int32Array(task.stop);
+    this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
+    const settings = task.settings;
+    this.#clock = new SandboxClock(settings.fakeClock);
+    this.#random = settings.randomSeed === null ? undefined : new SeededRandom(settings.randomSeed);
+    this.#files = new HostFiles(settings.capabilities);
+    this.#rt = engine.module.newRuntime();
+    this.#rt.setMaxStackSize(MAX_STACK_BYTES);
+    this.#rt.setInterruptHandler(() => this.#shouldInterrupt());
+    this.#rt.setModuleLoader((name) => this.#loadModule(name));
+    this.#ctx = this.#rt.newContext();
+    task.port.on('message', (message: ToSandbox) => this.#onMessage(message));
+    task.port.on('close', () => this.#close(0));
+    this.#send({ type: 'thread', id: 0, payload: { threadId } });
+  }
+
+  /** Loads the binding, the prelude and the handler; answers `ready` or BUNDLE_LOAD_ERROR. */
+  start(): void {
+    const s = this.#task.settings;
+    const caps = s.capabilities;
+    const ctx = this.#ctx;
+    this.#installHost();
+    for (const [code, name] of [
+      [this.#engine.binding, 'binding.js'],
+      [this.#engine.prelude, 'prelude.js'],
+    ] as const) {
+      const r = ctx.evalCode(code, name);
+      if (r.error) {
+        this.#failLoad(r.error);
+        return;
+      }
+      r.value.dispose();
+    }
+    const global = ctx.global;
+    this.#entry = ctx.getProp(global, '__qw_entry');
+    ctx.setProp(global, '__qw_entry', ctx.undefined);
+    this.#evalVoid('delete globalThis.__qw_entry');
+    if (caps.maxMemory > 0) this.#rt.setMemoryLimit(caps.maxMemory);
+
+    this.#enter(0);
+    this.#loadStartedAt = performance.now();
+    const loaded = ctx.evalCode(s.source, s.filename, { type: 'module' });
+    this.#leave();
+    if (loaded.error) {
+      this.#failLoad(loaded.error);
+      return;
+    }
+    const state = ctx.getPromiseState(loaded.value);
+    if (state.type === 'pending') {
+      // Top-level await: settle it through the job queue and the timers.
+      const ns = loaded.value;
+      const then = ctx.newFunction('loaded', (value) => {
+        this.#setHandler(value);
+      });
+      const caught = ctx.newFunction('failed', (error) => {
+        this.#failLoad(error.dup());
+      });
+      const chained = ctx.callMethod(ns, 'then', [then, caught]);
+      then.dispose();
+      caught.dispose();
+      ns.dispose();
+      if (chained.error) this.#failLoad(chained.error);
+      else chained.value.dispose();
+      this.#drain(0);
+      return;
+    }
+    if (state.type === 'rejected') {
+      loaded.value.dispose();
+      this.#failLoad(state.error);
+      return;
+    }
+    if (state.notAPromise !== true) loaded.value.dispose();
+    this.#setHandler(state.value);
+    state.value.dispose();
+  }
+
+  #setHandler(ns: QuickJSHandle): void {
+    if (this.#done || this.#ready) return;
+    const ctx = this.#ctx;
+    const r = ctx.callMethod(this.#entry!, 'setHandler', [ns]);
+    this.#evalVoid('delete globalThis.__qw_fs');
+    if (r.error) {
+      this.#failLoad(r.error);
+      return;
+    }
+    const problem = ctx.typeof(r.value) === 'string' ? ctx.getString(r.value) : undefined;
+    r.value.dispose();
+    if (problem !== undefined) {
+      this.#send({ type: 'error', id: 0, payload: { code: 'BUNDLE_LOAD_ERROR', name: 'Error', message: problem } });
+      this.#close(0);
+      return;
+    }
+    this.#ready = true;
+    this.#overMemory(true);
+    const caps = this.#task.settings.capabilities;
+    const features = [];
+    if (caps.allowNetwork) features.push('fetch');
+    if (caps.allowFilesystem) features.push('fs');
+    if (caps.allowEval) features.push('eval');
+    this.#send({
+      type: 'ready',
+      id: 0,
+      payload: {
+        runtime: 'quickjs-wasm',
+        version: this.#engine.version,
+        pid: process.pid,
+        threadId,
+        features,
+        // No OS layer: the sandbox is a runtime inside a thread of the host process.
+        sandbox: { os: 'none', isolation: 'webassembly' },
+      },
+    });
+  }
+
+  #failLoad(error: QuickJSHandle): void {
+    const info = this.#interrupted?.code === 'LOAD_CPU_LIMIT' ? undefined : this.#errorInfo(error);
+    error.dispose();
+    if (this.#done) return;
+    if (info !== undefined) {
+      this.#send({ type: 'error', id: 0, payload: { code: info.oom ? 'MEMORY_LIMIT' : 'BUNDLE_LOAD_ERROR', ...info.fields } });
+    }
+    this.#close(0);
+  }
+
+  // ---- messages from the session ---------------------------------------------
+
+  #onMessage(message: ToSandbox): void {
+    if (this.#done) return;
+    switch (message.type) {
+      case 'invoke':
+        return this.#invoke(message.id, message.payload);
+      case 'cancel':
+        if (!this.#invocations.has(message.id)) return;
+        return this.#callEntry(message.id, 'cancel', (ctx) => [ctx.newNumber(message.id)]);
+      case 'result':
+        return this.#onResult(message.id, message.payload);
+      case 'advanceTime':
+        this.#clock.advance(message.ms);
+        return;
+      case 'shutdown':
+        this.#close(0);
+        return;
+    }
+  }
+
+  #invoke(id: number, p: Extract<ToSandbox, { type: 'invoke' }>['payload']): void {
+    if (!this.#ready || this.#invocations.has(id)) {
+      this.#send({ type: 'error', id, payload: { code: 'HANDLER_ERROR', name: 'Error', message: this.#ready ? 'duplicate invocation id' : 'invoke before ready' } });
+      return;
+    }
+    const now = performance.now();
+    this.#invocations.set(id, { id, deadline: p.timeoutMs > 0 ? now + p.timeoutMs : 0, timeoutMs: p.timeoutMs, cpuMs: p.cpuMs, usedMs: 0 });
+    if (p.timeoutMs > 0) {
+      // Answered here when the handler is waiting; a busy handler is stopped by the interrupt check.
+      this.#deadlines.set(id, setTimeout(() => this.#onDeadline(id), p.timeoutMs + 1));
+    }
+    this.#callEntry(id, 'invoke', (ctx) => [
+      ctx.newNumber(id),
+      ctx.newString(p.method),
+      ctx.newString(p.url),
+      ctx.newString(JSON.stringify(p.headers)),
+      p.body === null ? ctx.null : ctx.newArrayBuffer(p.body.buffer.slice(p.body.byteOffset, p.body.byteOffset + p.body.byteLength)),
+    ]);
+  }
+
+  #onDeadline(id: number): void {
+    const inv = this.#invocations.get(id);
+    if (inv === undefined) return;
+    this.#sendLimit(inv, 'TIMEOUT');
+  }
+
+  #onResult(id: number, result: CallResult): void {
+    const { body, json } =
+      result.ok
+        ? { body: result.value.body, json: JSON.stringify({ ok: true, value: { ...result.value, body: null } }) }
+        : { body: null, json: JSON.stringify(result) };
+    this.#callEntry(id, 'result', (ctx) => [
+      ctx.newNumber(result.call),
+      ctx.newString(json),
+      body === null || body.byteLength === 0 ? ctx.null : ctx.newArrayBuffer(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength)),
+    ]);
+  }
+
+  // ---- entering the engine ----------------------------------------------------
+
+  /** Calls `entry[method](...args)` on behalf of invocation `id`, then drains the job queue. */
+  #callEntry(id: number, method: string, makeArgs: (ctx: QuickJSContext) => QuickJSHandle[]): void {
+    if (this.#done) return;
+    const ctx = this.#ctx;
+    const args = makeArgs(ctx);
+    this.#enter(id);
+    const r = ctx.callMethod(this.#entry!, method, args);
+    for (const a of args) if (a.alive && a !== ctx.null) a.dispose();
+    this.#settleCall(r, id);
+    this.#drain(id);
+  }
+
+  #settleCall(r: ReturnType<QuickJSContext['callFunction']>, id: number): void {
+    if (r.error) this.#reportException(r.error, id);
+    else r.value.dispose();
+  }
+
+  /** Runs pending promise jobs on behalf of `id`, as the native worker does after each entry. */
+  #drain(id: number): void {
+    while (!this.#done) {
+      this.#enter(id);
+      const r = this.#rt.executePendingJobs();
+      this.#leave();
+      if (r.error) {
+        this.#reportException(r.error, id);
+        continue;
+      }
+      if (r.value === 0) break;
+    }
+    this.#leave();
+    this.#interrupted = undefined;
+    if (!this.#done && this.#task.settings.capabilities.maxMemory > 0 && this.#overMemory(false)) this.#memoryExceeded(id);
+    if (this.#done) this.#dispose();
+  }
+
+  #enter(id: number): void {
+    if (this.#enteredAt !== 0 && this.#currentId === id) return;
+    this.#leave();
+    this.#currentId = id;
+    this.#enteredAt = performance.now();
+  }
+
+  #leave(): void {
+    if (this.#enteredAt === 0) return;
+    const inv = this.#invocations.get(this.#currentId);
+    if (inv !== undefined) inv.usedMs += performance.now() - this.#enteredAt;
+    this.#enteredAt = 0;
+  }
+
+  #reportException(error: QuickJSHandle, id: number): void {
+    if (this.#interrupted !== undefined) {
+      // A limit fired: the answer went out from the interrupt check.
+      error.dispose();
+      return;
+    }
+    const info = this.#errorInfo(error);
+    error.dispose();
+    if (info.oom) {
+      this.#sendError(id, 'MEMORY_LIMIT', {
+        name: 'InternalError',
+        message: 'The handler ran out of memory: it reached the maxMemory limit of the capability profile. The worker is discarded because its heap can no longer be trusted.',
+      });
+      this.#close(0);
+      return;
+    }
+    if (this.#invocations.has(id)) {
+      this.#invocations.delete(id);
+      this.#sendError(id, 'HANDLER_ERROR', info.fields);
+    } else {
+      const text = info.fields.stack ?? `${info.fields.name}: ${info.fields.message}`;
+      this.#send({ type: 'log', id, payload: { level: 'error', message: `Uncaught ${text}`, time: this.#clock.now() } });
+    }
+  }
+
+  #errorInfo(error: QuickJSHandle): { oom: boolean; fields: { name: string; message: string; stack?: string } } {
+    const ctx = this.#ctx;
+    const read = (key: string): string | undefined => {
+      if (ctx.typeof(error) !== 'object') return undefined;
+      const h = ctx.getProp(error, key);
+      const v = ctx.typeof(h) === 'string' ? ctx.getString(h) : undefined;
+      h.dispose();
+      return v;
+    };
+    let name = read('name');
+    let message = read('message');
+    let stack = read('stack');
+    if (message === undefined) {
+      const s = ctx.typeof(error) === 'string' ? ctx.getString(error) : String(ctx.dump(error));
+      message = s;
+      name ??= 'NonErrorThrown';
+    }
+    name ??= 'Error';
+    if (stack !== undefined && stack.startsWith('    at ')) stack = `${name}: ${message}\n${stack}`;
+    const oom = name === 'InternalError' && message === 'out of memory';
+    return { oom, fields: stack === undefined || stack === '' ? { name, message } : { name, message, stack } };
+  }
+
+  // ---- limits -----------------------------------------------------------------
+
+  /** Runs every few thousand engine ticks. Returning true throws an uncatchable error in the handler. */
+  #shouldInterrupt(): boolean {
+    if (this.#interrupted !== undefined) return true;
+    if (Atomics.load(this.#stop, 0) !== 0) {
+      this.#interrupted = { code: 'STOPPED' };
+      this.#close(0);
+      return true;
+    }
+    if (this.#task.settings.capabilities.maxMemory > 0 && this.#overMemory(false)) {
+      this.#memoryExceeded(this.#currentId);
+      return true;
+    }
+    const now = performance.now();
+    const maxCpu = this.#task.settings.capabilities.maxCpu;
+    if (!this.#ready && this.#loadStartedAt > 0 && maxCpu > 0 && now - this.#loadStartedAt >= maxCpu) {
+      this.#interrupted = { code: 'LOAD_CPU_LIMIT' };
+      this.#sendError(0, 'BUNDLE_LOAD_ERROR', {
+        name: 'RangeError',
+        message: `The module's top-level code used more than ${maxCpu} ms of CPU time (maxCpu); it was interrupted.`,
+      });
+      this.#close(0);
+      return true;
+    }
+    const inv = this.#invocations.get(this.#currentId);
+    if (inv === undefined) {
+      // Code of an answered invocation (a timer, a promise chain left behind)
+      // gets the profile's CPU budget per entry, then it is stopped.
+      if (this.#currentId !== 0 && maxCpu > 0 && this.#enteredAt > 0 && now - this.#enteredAt >= maxCpu) {
+        this.#interrupted = { code: 'CPU_LIMIT' };
+        return true;
+      }
+      return false;
+    }
+    if (inv.deadline > 0 && now >= inv.deadline) return this.#sendLimit(inv, 'TIMEOUT');
+    if (inv.cpuMs > 0 && inv.usedMs + (this.#enteredAt > 0 ? now - this.#enteredAt : 0) >= inv.cpuMs) {
+      return this.#sendLimit(inv, 'CPU_LIMIT');
+    }
+    return false;
+  }
+
+  #sendLimit(inv: Invocation, code: 'TIMEOUT' | 'CPU_LIMIT'): true {
+    this.#invocations.delete(inv.id);
+    this.#interrupted = { code };
+    this.#sendError(
+      inv.id,
+      code,
+      code === 'TIMEOUT'
+        ? { name: 'TimeoutError', message: `The invocation did not finish within its timeout of ${inv.timeoutMs} ms (timeoutMs); it was interrupted.` }
+        : { name: 'RangeError', message: `The handler used more than ${inv.cpuMs} ms of CPU time (the cpuMs/maxCpu limit); it was interrupted.` },
+    );
+    return true;
+  }
+
+  // ---- the host functions behind the binding ------------------------------------
+
+  #installHost(): void {
+    const ctx = this.#ctx;
+    const s = this.#task.settings;
+    const host = ctx.newObject();
+    const fn = (name: string, impl: (...args: QuickJSHandle[]) => QuickJSHandle | undefined): void => {
+      const f = ctx.newFunction(name, (...args) => impl(...args));
+      ctx.setProp(host, name, f);
+      f.dispose();
+    };
+    const str = (h: QuickJSHandle | undefined): string => (h === undefined ? '' : ctx.getString(h));
+    const num = (h: QuickJSHandle | undefined): number => (h === undefined ? 0 : ctx.getNumber(h));
+    const bytes = (h: QuickJSHandle | undefined): Uint8Array | null => {
+      // The binding passes absent bytes as undefined (null also has the type 'object').
+      if (h === undefined || ctx.typeof(h) !== 'object') return null;
+      const view = ctx.getArrayBuffer(h);
+      const copy = view.value.slice();
+      view.dispose();
+      return copy;
+    };
+    const buffer = (b: Uint8Array): QuickJSHandle => ctx.newArrayBuffer(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+    const caps = s.capabilities;
+
+    fn('options', () => {
+      const o = ctx.newObject();
+      const set = (k: string, v: QuickJSHandle): void => {
+        ctx.setProp(o, k, v);
+        v.dispose();
+      };
+      set('env', ctx.newString(JSON.stringify(s.env)));
+      set('allowEval', caps.allowEval ? ctx.true : ctx.false);
+      set('allowFilesystem', caps.allowFilesystem ? ctx.true : ctx.false);
+      set('projectId', ctx.newString(caps.projectId));
+      set('fakeClock', s.fakeClock === null ? ctx.false : ctx.true);
+      set('randomSeed', s.randomSeed === null ? ctx.null : ctx.newNumber(s.randomSeed));
+      return o;
+    });
+    fn('currentId', () => ctx.newNumber(this.#currentId));
+    fn('respond', (id, head, body) => {
+      this.#respond(num(id), str(head), bytes(body));
+      return undefined;
+    });
+    fn('fail', (id, code, name, message, stack) => {
+      const n = num(id);
+      if (!this.#invocations.has(n)) return undefined;
+      this.#invocations.delete(n);
+      const fields: { name: string; message: string; stack?: string } = { name: str(name), message: str(message) };
+      if (stack !== undefined && ctx.typeof(stack) === 'string') fields.stack = str(stack);
+      const oom = fields.name === 'InternalError' && fields.message === 'out of memory';
+      this.#sendError(n, oom ? 'MEMORY_LIMIT' : str(code) === 'CAPABILITY_DENIED' ? 'CAPABILITY_DENIED' : 'HANDLER_ERROR', fields);
+      if (oom) this.#close(0);
+      return undefined;
+    });
+    fn('log', (level, message) => {
+      const l = str(level) as LogLevel;
+      this.#send({
+        type: 'log',
+        id: this.#currentId,
+        payload: { level: LOG_LEVELS.includes(l) ? l : 'log', message: str(message), time: this.#clock.now() },
+      });
+      return undefined;
+    });
+    fn('timer', (delay, repeat) => {
+      const id = this.#nextTimer++;
+      const owner = this.#currentId;
+      const ms = num(delay);
+      const isRepeat = repeat !== undefined && ctx.dump(repeat) === true;
+      const handle = this.#clock.schedule(ms, isRepeat, () => {
+        if (!isRepeat) this.#timers.delete(id);
+        this.#callEntry(owner, 'fire', (c) => [c.newNumber(id)]);
+      });
+      this.#timers.set(id, handle);
+      return ctx.newNumber(id);
+    });
+    fn('clearTimer', (id) => {
+      const n = num(id);
+      const handle = this.#timers.get(n);
+      if (handle !== undefined) this.#clock.cancel(handle);
+      this.#timers.delete(n);
+      return undefined;
+    });
+    fn('now', () => ctx.newNumber(this.#clock.now()));
+    fn('utf8Encode', (s1) => buffer(Buffer.from(str(s1), 'utf8')));
+    fn('utf8Decode', (b, fatal) => {
+      const data = bytes(b) ?? new Uint8Array(0);
+      try {
+        return ctx.newString(new TextDecoder('utf-8', { fatal: ctx.dump(fatal) === true, ignoreBOM: true }).decode(data));
+      } catch {
+        throw new TypeError('The encoded data was not valid for encoding utf-8');
+      }
+    });
+    fn('base64Encode', (b) => ctx.newString(Buffer.from(bytes(b) ?? new Uint8Array(0)).toString('base64')));
+    fn('base64Decode', (s1) => {
+      const text = str(s1);
+      if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 === 1) throw new TypeError('invalid base64 data');
+      return buffer(Buffer.from(text, 'base64'));
+    });
+    fn('random', (n) => {
+      const out = new Uint8Array(num(n));
+      if (this.#random !== undefined) this.#random.fill(out);
+      else crypto.getRandomValues(out);
+      return buffer(out);
+    });
+    fn('clone', (v) => {
+      if (v === undefined) return ctx.undefined;
+      const encoded = ctx.encodeBinaryJSON(v);
+      const decoded = ctx.decodeBinaryJSON(encoded);
+      encoded.dispose();
+      return decoded;
+    });
+    fn('loadLazy', (name) => {
+      const part = str(name) as LazyPart;
+      if (!LAZY_PARTS.includes(part)) throw new TypeError('no such lazy prelude part');
+      const r = ctx.evalCode(this.#engine.lazy[part], `prelude-${part}.js`);
+      if (r.error) return { error: r.error } as unknown as QuickJSHandle;
+      r.value.dispose();
+      return undefined;
+    });
+    fn('denyEval', (what) => {
+      this.#send({ type: 'denied', id: this.#currentId, payload: { capability: 'eval', target: str(what), rule: 'allowEval is false' } });
+      return undefined;
+    });
+    fn('call', (op, argsJson) => {
+      const args = JSON.parse(str(argsJson)) as FetchArgs;
+      if (str(op) !== 'fetch') throw new TypeError(`unknown host call ${str(op)}`);
+      if (!caps.allowNetwork) {
+        this.#send({ type: 'denied', id: this.#currentId, payload: { capability: 'network', target: String(args.url), rule: 'allowNetwork is false' } });
+        return this.#throwDenied('TypeError', 'fetch is not allowed: the capability profile does not allow the network (allowNetwork: false).');
+      }
+      const call = this.#nextCall++;
+      this.#send({ type: 'call', id: this.#currentId, payload: { call, op: 'fetch', args } });
+      return ctx.newNumber(call);
+    });
+    fn('fs', (op, path, data, a, b) => {
+      const owner = this.#currentId;
+      const started = this.#files.start(num(op), str(path), bytes(data), ctx.dump(a) === true, ctx.dump(b) === true);
+      if (!started.ok) {
+        if (started.denial !== undefined) {
+          this.#send({ type: 'denied', id: owner, payload: { capability: 'filesystem', ...started.denial } });
+        }
+        return this.#throwDenied(started.name, started.message, started.props);
+      }
+      const opId = started.id;
+      void started.done.then((outcome) => {
+        this.#callEntry(owner, 'fsDone', (c) => [
+          c.newNumber(opId),
+          outcome.ok ? c.true : c.false,
+          outcome.json === null ? c.null : c.newString(outcome.json),
+          outcome.bytes === null ? c.null : buffer(outcome.bytes),
+        ]);
+      });
+      return ctx.newNumber(opId);
+    });
+    ctx.setProp(ctx.global, '__qw_host', host);
+    host.dispose();
+  }
+
+  /** Makes the host function throw an error object built inside the sandbox. */
+  #throwDenied(name: string, message: string, props: Record<string, string | number> = { code: 'CAPABILITY_DENIED' }): QuickJSHandle {
+    const ctx = this.#ctx;
+    const error = ctx.newError({ name, message });
+    for (const [k, v] of Object.entries(props)) {
+      const h = typeof v === 'number' ? ctx.newNumber(v) : ctx.newString(v);
+      ctx.setProp(error, k, h);
+      h.dispose();
+    }
+    return { error } as unknown as QuickJSHandle;
+  }
+
+  #respond(id: number, head: string, body: Uint8Array | null): void {
+    const inv = this.#invocations.get(id);
+    if (inv === undefined) return;
+    this.#invocations.delete(id);
+    clearTimeout(this.#deadlines.get(id));
+    this.#deadlines.delete(id);
+    const maxBody = this.#task.settings.limits.maxBodyBytes;
+    if (body !== null && body.byteLength > maxBody) {
+      this.#sendError(id, 'RESPONSE_TOO_LARGE', {
+        name: 'RangeError',
+        message: `The response body has ${body.byteLength} bytes, more than limits.maxBodyBytes (${maxBody}).`,
+      });
+      return;
+    }
+    const [status, statusText, headers] = JSON.parse(head) as [number, string, [string, string][]];
+    const used = inv.usedMs + (this.#enteredAt > 0 && this.#currentId === id ? performance.now() - this.#enteredAt : 0);
+    this.#send(
+      {
+        type: 'response',
+        id,
+        payload: { status, statusText, headers, body, cpuMs: used, peakMemoryBytes: this.#memoryBytes },
+      },
+      body === null ? undefined : [body.buffer as ArrayBuffer],
+    );
+  }
+
+  /**
+   * The engine's allocator limit (setMemoryLimit) does not count every
+   * allocation in this build (large strings and array buffers pass it), so
+   * the runtime's memory is also measured, which walks its whole heap: after
+   * the thread's WebAssembly memory grew (someone allocated a lot), and
+   * every MEMORY_CHECK_MS while code runs. Returns true when over maxMemory.
+   */
+  #overMemory(force: boolean): boolean {
+    const wasmBytes = this.#engine.module.getWasmMemory().buffer.byteLength;
+    const now = performance.now();
+    if (!force && wasmBytes <= this.#seenWasmBytes && now - this.#lastMemoryCheck < MEMORY_CHECK_MS) return false;
+    this.#seenWasmBytes = wasmBytes;
+    this.#lastMemoryCheck = now;
+    const usage = this.#rt.computeMemoryUsage();
+    const used = this.#ctx.getProp(usage, 'memory_used_size');
+    this.#memoryBytes = Math.max(this.#memoryBytes, this.#ctx.getNumber(used));
+    used.dispose();
+    usage.dispose();
+    const max = this.#task.settings.capabilities.maxMemory;
+    return max > 0 && this.#memoryBytes > max;
+  }
+
+  #memoryExceeded(id: number): void {
+    this.#interrupted ??= { code: 'STOPPED' };
+    this.#sendError(id, 'MEMORY_LIMIT', {
+      name: 'InternalError',
+      message: `The handler used more than ${this.#task.settings.capabilities.maxMemory} bytes of memory (${this.#memoryBytes} measured; maxMemory). The worker is discarded.`,
+    });
+    this.#close(0);
+  }
+
+  #loadModule(name: string): string | { error: Error } {
+    if (name !== 'node:fs/promises' && name !== 'fs/promises') {
+      return {
+        error: new Error(
+          `Cannot find module '${name}': a handler can import only 'node:fs/promises' (when the profile allows the filesystem). Bundle other dependencies into the handler source.`,
+        ),
+      };
+    }
+    if (!this.#task.settings.capabilities.allowFilesystem) {
+      this.#send({ type: 'denied', id: this.#currentId, payload: { capability: 'filesystem', target: name, rule: 'allowFilesystem is false' } });
+      return {
+        error: new TypeError(
+          `Cannot import '${name}': the capability profile does not allow the filesystem (allowFilesystem: false). [CAPABILITY_DENIED]`,
+        ),
+      };
+    }
+    const ctx = this.#ctx;
+    const fs = ctx.callMethod(this.#entry!, 'fsModule', []);
+    if (fs.error) {
+      fs.error.dispose();
+      return { error: new Error('the filesystem module is unavailable') };
+    }
+    ctx.setProp(ctx.global, '__qw_fs', fs.value);
+    fs.value.dispose();
+    return 'const fs = globalThis.__qw_fs; export const { readFile, writeFile, readdir, stat, mkdir, rm } = fs; export default fs;';
+  }
+
+  #evalVoid(code: string): void {
+    const r = this.#ctx.evalCode(code);
+    if (r.error) r.error.dispose();
+    else r.value.dispose();
+  }
+
+  // ---- output and teardown ------------------------------------------------------
+
+  #sendError(id: number, code: WorkerErrorCode, fields: { name: string; message: string; stack?: string }): void {
+    this.#send({ type: 'error', id, payload: { code, ...fields } });
+  }
+
+  #send(message: FromSandbox, transfer?: ArrayBuffer[]): void {
+    if (this.#done && message.type !== 'exit') return;
+    this.#task.port.postMessage(message, transfer);
+  }
+
+  /** Ends the sandbox: the session hears `exit`; the engine is freed once no code of it runs. */
+  #close(code: number): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#clock.stop();
+    this.#timers.clear();
+    for (const timer of this.#deadlines.values()) clearTimeout(timer);
+    this.#deadlines.clear();
+    this.#send({ type: 'exit', id: 0, payload: { code } });
+    this.#task.port.close();
+    this.#resolveClosed();
+    if (this.#enteredAt === 0) this.#dispose();
+  }
+
+  #disposed = false;
+
+  #dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    // The engine may be mid-call when a limit closes the sandbox: free it once that call returned.
+    queueMicrotask(() => {
+      try {
+        this.#entry?.dispose();
+        this.#ctx.dispose();
+        this.#rt.dispose();
+      } catch {
+        // A runtime stopped by a limit may still hold objects; its memory goes back with the module's allocator.
+      }
+    });
+  }
+}

@@ -1,0 +1,96 @@
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { WorkerCrashedError } from '../../errors.js';
+import type { SessionCommand, Transport, TransportEvents } from '../session.js';
+import type { FromSandbox, SandboxSettings, ToSandbox } from './messages.js';
+import { sandboxThreads, stopThread } from './threads.js';
+
+/** How long a stopped sandbox may take to notice before its whole thread is stopped. */
+const STOP_GRACE_MS = 1000;
+
+/**
+ * A quickjs-wasm worker's messages: a MessagePort to its sandbox on one of
+ * the shared threads. Bodies cross as bytes. Stopping is cooperative first
+ * (a shared flag the engine's interrupt check reads, then `shutdown`), and
+ * stops the thread only when the sandbox no longer answers.
+ */
+export class ThreadTransport implements Transport {
+  readonly pid = undefined;
+  readonly #settings: SandboxSettings;
+  readonly #stop = new SharedArrayBuffer(4);
+  #port: MessagePort | undefined;
+  #events: TransportEvents | undefined;
+  #threadId: number | undefined;
+  #exited = false;
+  #killTimer: NodeJS.Timeout | undefined;
+
+  constructor(settings: SandboxSettings) {
+    this.#settings = settings;
+  }
+
+  open(events: TransportEvents): void {
+    this.#events = events;
+    const { port1, port2 } = new MessageChannel();
+    this.#port = port1;
+    port1.on('message', (message: FromSandbox) => this.#onMessage(message));
+    port1.on('close', () => this.#exit(0, null));
+    sandboxThreads()
+      .run({ port: port2, settings: this.#settings, stop: this.#stop }, { transferList: [port2] })
+      .catch((error: unknown) => {
+        this.#exit(null, 'SIGKILL', new WorkerCrashedError(`The quickjs-wasm thread failed: ${(error as Error).message}`, { cause: error }));
+      });
+  }
+
+  send(command: SessionCommand): void {
+    if (this.#exited) return;
+    this.#port?.postMessage(command satisfies ToSandbox);
+  }
+
+  /** Asks for an advance of the sandbox's fake clock (the unit-test sandbox). */
+  advanceTime(ms: number): void {
+    if (this.#exited) return;
+    this.#port?.postMessage({ type: 'advanceTime', ms } satisfies ToSandbox);
+  }
+
+  close(graceMs: number): void {
+    this.#escalate(graceMs);
+  }
+
+  kill(): void {
+    if (this.#exited) return;
+    Atomics.store(new Int32Array(this.#stop), 0, 1);
+    this.#port?.postMessage({ type: 'shutdown' } satisfies ToSandbox);
+    this.#escalate(STOP_GRACE_MS);
+  }
+
+  #escalate(graceMs: number): void {
+    if (this.#exited || this.#killTimer !== undefined) return;
+    this.#killTimer = setTimeout(() => {
+      if (this.#exited) return;
+      Atomics.store(new Int32Array(this.#stop), 0, 1);
+      if (this.#threadId !== undefined) stopThread(this.#threadId);
+      this.#exit(null, 'SIGKILL');
+    }, graceMs);
+    this.#killTimer.unref();
+  }
+
+  #onMessage(message: FromSandbox): void {
+    if (this.#exited) return;
+    if (message.type === 'thread') {
+      this.#threadId = message.payload.threadId;
+      return;
+    }
+    if (message.type === 'exit') {
+      this.#exit(message.payload.code, null);
+      return;
+    }
+    this.#events?.message(message);
+  }
+
+  #exit(code: number | null, signal: NodeJS.Signals | null, failure?: WorkerCrashedError): void {
+    if (this.#exited) return;
+    this.#exited = true;
+    clearTimeout(this.#killTimer);
+    this.#port?.close();
+    this.#events?.exit({ code, signal, failure });
+  }
+}

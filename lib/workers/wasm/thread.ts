@@ -1,0 +1,14 @@
+import { loadEngine } from './engine.js';
+import type { SandboxTask } from './messages.js';
+import { Sandbox } from './sandbox.js';
+
+/**
+ * The tinypool task of one quickjs-wasm sandbox: it runs for as long as the
+ * sandbox lives, so a thread holds many sandboxes at once (each waits for
+ * messages on its own port) and a pool's "worker" costs no thread.
+ */
+export default async function runSandbox(task: SandboxTask): Promise<void> {
+  const sandbox = new Sandbox(await loadEngine(), task);
+  sandbox.start();
+  await sandbox.closed;
+}

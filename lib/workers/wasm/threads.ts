@@ -1,0 +1,38 @@
+import { availableParallelism } from 'node:os';
+import Tinypool from 'tinypool';
+
+/** Threads idle this long are stopped; the next sandbox starts one again. */
+const IDLE_THREAD_MS = 30_000;
+
+let threads: Tinypool | undefined;
+
+/**
+ * The process's quickjs-wasm threads, shared by every pool. A thread costs
+ * tens of milliseconds to start and a sandbox well under that, so threads
+ * belong to the process: creating a pool starts none, and a sandbox is a
+ * long-running task on the least busy thread (see thread.ts).
+ */
+export function sandboxThreads(): Tinypool {
+  threads ??= new Tinypool({
+    filename: new URL('./thread.js', import.meta.url).href,
+    minThreads: 0,
+    maxThreads: availableParallelism(),
+    // Sandboxes wait for messages most of the time; a thread holds as many as there are.
+    concurrentTasksPerWorker: Number.MAX_SAFE_INTEGER,
+    idleTimeout: IDLE_THREAD_MS,
+    // Tinypool's Atomics.wait loop would block a thread whose sandboxes are all idle.
+    useAtomics: false,
+  });
+  return threads;
+}
+
+/**
+ * Stops one thread, the last resort when a sandbox no longer reaches its
+ * interrupt checks (a single long native operation). Every sandbox on the
+ * thread goes with it; tinypool replaces the thread on demand.
+ */
+export function stopThread(threadId: number): void {
+  const thread = threads?.threads.find((t) => t.threadId === threadId);
+  // Reported as the thread's error, tinypool's own path for a failed thread: it is terminated and forgotten.
+  thread?.emit('error', new Error(`quickjs-wasm thread ${threadId} stopped: a sandbox on it stopped answering`));
+}
