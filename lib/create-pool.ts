@@ -2,6 +2,7 @@ import { loadSource } from './bundle/load-source.js';
 import { validateCapabilities } from './capabilities/index.js';
 import { SandboxUnavailableError } from './errors.js';
 import { createHostCallHandler } from './host-fetch.js';
+import { createMockHostCall } from './mock-fetch.js';
 import { validateOptions, type PoolOptions } from './options.js';
 import { Pool } from './pool.js';
 import { BunWorker } from './workers/bun-worker.js';
@@ -54,7 +55,10 @@ export function createPool(options: PoolOptions): Pool {
     options: resolved,
     capabilities,
     bundle,
-    hostCall: createHostCallHandler(capabilities, resolved.maxBodyBytes, resolved.timeoutMs, resolved.hostFetch.maxSockets),
+    hostCall:
+      resolved.fetch === undefined
+        ? createHostCallHandler(capabilities, resolved.maxBodyBytes, resolved.timeoutMs, resolved.hostFetch.maxSockets)
+        : createMockHostCall(resolved.fetch, capabilities, resolved.maxBodyBytes),
     createWorker,
   });
 }

@@ -139,7 +139,46 @@ export const PoolOptionsSchema = v.pipe(
     ),
     /** Grace period for a worker to exit after `shutdown` before it is killed. Default 2000 ms. */
     shutdownTimeoutMs: v.optional(NonNegativeInt, 2000),
+
+    // ---- the unit-test sandbox ----
+    /**
+     * Replaces the network of this pool: the handler's `fetch` reaches this
+     * function instead of going out, once the profile's checks passed
+     * (`allowNetwork`, `allowedDomains`). For tests: mocked or recorded
+     * responses. Every runtime. Default: the real network, through the host.
+     */
+    fetch: v.optional(
+      v.custom<(request: Request) => Response | Promise<Response>>(
+        (f) => typeof f === 'function',
+        'must be a function (request: Request) => Response | Promise<Response>',
+      ),
+    ),
+    /**
+     * quickjs-wasm: a fake clock starting at this instant (ms since the
+     * epoch). `Date`, `performance.now` and timers then move only when the
+     * test calls `pool.advanceTime(ms)`. Default: the real clock.
+     */
+    fakeClock: v.optional(v.pipe(v.number(), v.finite(), v.minValue(0))),
+    /**
+     * quickjs-wasm: seeds `Math.random`, `crypto.getRandomValues` and
+     * `crypto.randomUUID`, so a run repeats exactly. Never for secrets.
+     * Default: real entropy.
+     */
+    randomSeed: v.optional(v.pipe(v.number(), v.safeInteger())),
+    /**
+     * `'worker'`: a worker's global state survives from one invocation to the
+     * next. `'invocation'` (quickjs-wasm): every invocation gets a fresh
+     * context, with the prelude and the handler loaded anew. Default `'worker'`.
+     */
+    isolation: v.optional(v.picklist(['worker', 'invocation']), 'worker'),
   }),
+  v.forward(
+    v.check(
+      (o) => o.runtime === 'quickjs-wasm' || (o.fakeClock === undefined && o.randomSeed === undefined && o.isolation === 'worker'),
+      'fakeClock, randomSeed and isolation: "invocation" need runtime quickjs-wasm',
+    ),
+    ['runtime'],
+  ),
   v.forward(
     v.check((o) => o.minWorkers <= o.maxWorkers, 'minWorkers must not exceed maxWorkers'),
     ['minWorkers'],

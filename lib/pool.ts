@@ -5,6 +5,7 @@ import {
   AbortedError,
   BundleLoadError,
   FunctionsError,
+  InvalidOptionsError,
   PoolClosedError,
   QueueFullError,
   TimeoutError,
@@ -244,6 +245,25 @@ export class Pool extends EventEmitter<PoolEvents> {
     for (const task of tasks) this.#fail(task, copyError(error));
     if (waiters.length === 0 && tasks.length === 0 && !this.#closed) this.emit('error', error);
     this.#checkDrained();
+  }
+
+  /**
+   * The unit-test sandbox's clock (quickjs-wasm with `fakeClock`): moves
+   * every running worker's clock forward by `ms`, firing the timers that fall
+   * due on the way, in order. Resolves once every worker has done so. Start
+   * the workers first (`await pool.ready()`), and start the invocation whose
+   * timers should fire before advancing.
+   */
+  async advanceTime(ms: number): Promise<void> {
+    if (this.#options.fakeClock === undefined) {
+      throw new InvalidOptionsError('advanceTime needs a pool created with fakeClock (runtime quickjs-wasm)', [
+        { path: 'fakeClock', message: 'not set' },
+      ]);
+    }
+    if (!Number.isFinite(ms) || ms < 0) {
+      throw new InvalidOptionsError(`advanceTime takes a number of milliseconds >= 0, got ${ms}`, [{ path: 'ms', message: 'invalid' }]);
+    }
+    await Promise.all([...this.#slots].map((slot) => slot.worker.advanceTime?.(ms)));
   }
 
   /** Counts, latency percentiles and the sandbox state reported by the workers. */

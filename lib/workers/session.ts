@@ -343,7 +343,10 @@ export class InvocationSession extends EventEmitter<WorkerEvents> implements Wor
     }
   }
 
-  #onError(id: number, payload: { code: string; name?: string | undefined; message: string; stack?: string | undefined }): void {
+  #onError(id: number, raw: { code: string; name?: string | undefined; message: string; stack?: string | undefined }): void {
+    const map = this.#context.mapStack;
+    const payload =
+      map === undefined ? raw : { ...raw, message: map(raw.message), stack: raw.stack === undefined ? undefined : map(raw.stack) };
     const options = { workerName: payload.name, workerStack: payload.stack };
     if (id === 0) {
       if (this.#info === undefined && payload.code === 'BUNDLE_LOAD_ERROR') {
@@ -391,7 +394,9 @@ export class InvocationSession extends EventEmitter<WorkerEvents> implements Wor
     return invocation;
   }
 
-  #log(entry: LogEntry, id: number): void {
+  #log(raw: LogEntry, id: number): void {
+    const map = this.#context.mapStack;
+    const entry = map === undefined ? raw : { ...raw, message: map(raw.message) };
     const invocation = this.#invocations.get(id);
     const kept = invocation !== undefined && invocation.open ? invocation.logs.add(entry) : entry;
     if (kept !== undefined) this.emit('log', kept, id);

@@ -5,9 +5,6 @@ import { newQuickJSWASMModuleFromVariant, type QuickJSSyncVariant, type QuickJSW
 // The package's types describe its CommonJS build; under ESM its variant is the default export.
 const variant = (variantModule as unknown as { default: QuickJSSyncVariant }).default;
 
-/** The lazily evaluated parts of the prelude, by the name `native.loadLazy` uses. */
-export const LAZY_PARTS = ['url', 'streams', 'hashes'] as const;
-export type LazyPart = (typeof LAZY_PARTS)[number];
 
 export interface Engine {
   module: QuickJSWASMModule;
@@ -16,7 +13,8 @@ export interface Engine {
   /** The guest binding (guest-binding.js) and the prelude, as bundled by scripts/build-wasm-prelude.mjs. */
   binding: string;
   prelude: string;
-  lazy: Record<LazyPart, string>;
+  /** The lazily evaluated parts of the prelude, by the name `native.loadLazy` uses (CMakeLists.txt's list). */
+  lazy: Map<string, string>;
 }
 
 let engine: Promise<Engine> | undefined;
@@ -28,6 +26,7 @@ let engine: Promise<Engine> | undefined;
 export function loadEngine(): Promise<Engine> {
   engine ??= (async () => {
     const read = (name: string): string => readFileSync(new URL(`./prelude/${name}.js`, import.meta.url), 'utf8');
+    const parts = JSON.parse(readFileSync(new URL('./prelude/parts.json', import.meta.url), 'utf8')) as string[];
     const module = await newQuickJSWASMModuleFromVariant(variant);
     const probe = module.newRuntime();
     const version = /([0-9]+\.[0-9]+\.[0-9]+)/.exec(probe.dumpMemoryUsage())?.[1] ?? 'unknown';
@@ -37,7 +36,7 @@ export function loadEngine(): Promise<Engine> {
       version,
       binding: read('binding'),
       prelude: read('index'),
-      lazy: { url: read('url'), streams: read('streams'), hashes: read('hashes') },
+      lazy: new Map(parts.map((part) => [part, read(part)])),
     };
   })();
   return engine;

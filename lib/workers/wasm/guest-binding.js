@@ -10,6 +10,11 @@
   delete globalThis.__qw_host;
   const options = host.options();
 
+  // Strings cross to the host as UTF-8, where a lone surrogate would become
+  // three replacement characters: the Encoding Standard wants one.
+  const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+  const wellFormed = (s) =>
+    typeof s.isWellFormed === 'function' ? (s.isWellFormed() ? s : s.toWellFormed()) : s.replace(LONE_SURROGATE, '\uFFFD');
   const u8 = (buffer) => (buffer === null || buffer === undefined ? null : new Uint8Array(buffer));
   // The host copies bytes out of an ArrayBuffer; a view is cut to its own bytes first.
   const bufferOf = (bytes) =>
@@ -110,6 +115,7 @@
     allowEval: options.allowEval,
     allowFilesystem: options.allowFilesystem,
     projectId: options.projectId,
+    engineVersion: options.engineVersion,
     setup(o) {
       if (o === null || typeof o !== 'object') throw new TypeError('setup expects an object');
       callbacks = o;
@@ -127,21 +133,17 @@
     currentId: () => host.currentId(),
     loadLazy: (name) => host.loadLazy(String(name)),
     denyEval: (what) => host.denyEval(String(what)),
-    log: (level, message) => host.log(String(level), String(message)),
+    log: (level, message) => host.log(String(level), wellFormed(String(message))),
     setTimeout: (fn, delay, ...args) => addTimer(fn, delay, args, false),
     setInterval: (fn, delay, ...args) => addTimer(fn, delay, args, true),
     clearTimeout: clearTimer,
     clearInterval: clearTimer,
-    utf8Encode: (s) => new Uint8Array(host.utf8Encode(String(s))),
+    utf8Encode: (s) => new Uint8Array(host.utf8Encode(wellFormed(String(s)))),
     utf8Decode: (bytes, fatal) => (bytes.byteLength === 0 ? '' : host.utf8Decode(bufferOf(viewBytes(bytes)), Boolean(fatal))),
     base64Encode: (bytes) => host.base64Encode(bufferOf(viewBytes(bytes))),
     base64Decode: (s) => new Uint8Array(host.base64Decode(String(s))),
     getRandomValues,
     randomUUID,
-    clone(value) {
-      if (typeof value === 'function') throw new TypeError('function could not be cloned');
-      return host.clone(value);
-    },
     hostCall,
     fsReadFile: (path) => fsOp(0, path, null),
     fsWriteFile: (path, bytes, append) => fsOp(1, path, bytes, append),

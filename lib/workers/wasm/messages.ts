@@ -19,6 +19,8 @@ export interface SandboxSettings {
   fakeClock: number | null;
   /** Seed of Math.random and crypto.getRandomValues, or null for real entropy. */
   randomSeed: number | null;
+  /** 'invocation': a fresh runtime and context for every invocation. */
+  isolation: 'worker' | 'invocation';
 }
 
 /** The tinypool task that runs one sandbox for as long as it lives. */
@@ -82,5 +84,7 @@ export type FromSandbox =
   | { type: 'log'; id: number; payload: { level: LogLevel; message: string; time: number } }
   | { type: 'denied'; id: number; payload: { capability: DeniableCapability; target: string; rule: string } }
   | { type: 'call'; id: number; payload: { call: number; op: 'fetch'; args: FetchArgs } }
+  /** The fake clock moved as asked (`advanceTime`) and its due timers ran. */
+  | { type: 'advanced'; id: 0; payload: Record<string, never> }
   /** The sandbox is gone (shutdown, a limit, a load failure); nothing follows. */
   | { type: 'exit'; id: 0; payload: { code: number } };

@@ -58,6 +58,12 @@ export class SandboxClock {
     this.#fireUntil(this.#fakeNow + Math.max(0, ms));
   }
 
+  /** Drops every pending timer; the clock keeps its time. */
+  clearTimers(): void {
+    this.#pending.clear();
+    this.#arm();
+  }
+
   /** Stops every timer (the sandbox is gone). */
   stop(): void {
     this.#pending.clear();

@@ -1,8 +1,7 @@
 import { threadId } from 'node:worker_threads';
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from 'quickjs-emscripten-core';
 import type { FetchArgs, LogLevel, WorkerErrorCode } from '../../protocol/index.js';
-import type { Engine, LazyPart } from './engine.js';
-import { LAZY_PARTS } from './engine.js';
+import type { Engine } from './engine.js';
 import { HostFiles } from './host-files.js';
 import type { CallResult, FromSandbox, SandboxTask, ToSandbox } from './messages.js';
 import { SandboxClock, type ClockTimer } from './sandbox-clock.js';
@@ -43,8 +42,8 @@ export class Sandbox {
   readonly #task: SandboxTask;
   readonly #engine: Engine;
   readonly #stop: Int32Array;
-  readonly #rt: QuickJSRuntime;
-  readonly #ctx: QuickJSContext;
+  #rt: QuickJSRuntime;
+  #ctx: QuickJSContext;
   readonly #clock: SandboxClock;
   readonly #random: SeededRandom | undefined;
   readonly #files: HostFiles;
@@ -53,6 +52,10 @@ export class Sandbox {
   readonly #deadlines = new Map<number, NodeJS.Timeout>();
   #entry: QuickJSHandle | undefined;
   #ready = false;
+  /** The current context has its handler (it loaded, top-level await included). */
+  #handlerSet = false;
+  /** An invocation ran in the current context (isolation 'invocation' renews it before the next). */
+  #used = false;
   #done = false;
   #resolveClosed!: () => void;
   /** The invocation the code now running belongs to (0 = none). */
@@ -76,18 +79,47 @@ export class Sandbox {
     this.#clock = new SandboxClock(settings.fakeClock);
     this.#random = settings.randomSeed === null ? undefined : new SeededRandom(settings.randomSeed);
     this.#files = new HostFiles(settings.capabilities);
-    this.#rt = engine.module.newRuntime();
-    this.#rt.setMaxStackSize(MAX_STACK_BYTES);
-    this.#rt.setInterruptHandler(() => this.#shouldInterrupt());
-    this.#rt.setModuleLoader((name) => this.#loadModule(name));
-    this.#ctx = this.#rt.newContext();
+    [this.#rt, this.#ctx] = this.#newContext();
     task.port.on('message', (message: ToSandbox) => this.#onMessage(message));
     task.port.on('close', () => this.#close(0));
     this.#send({ type: 'thread', id: 0, payload: { threadId } });
   }
 
+  #newContext(): [QuickJSRuntime, QuickJSContext] {
+    const rt = this.#engine.module.newRuntime();
+    rt.setMaxStackSize(MAX_STACK_BYTES);
+    rt.setInterruptHandler(() => this.#shouldInterrupt());
+    rt.setModuleLoader((name) => this.#loadModule(name));
+    return [rt, rt.newContext()];
+  }
+
   /** Loads the binding, the prelude and the handler; answers `ready` or BUNDLE_LOAD_ERROR. */
   start(): void {
+    this.#load();
+  }
+
+  /**
+   * isolation 'invocation': the next invocation gets a new runtime and
+   * context with the prelude and the handler loaded anew; nothing of the
+   * previous one survives (its timers are dropped, its pending host work is
+   * answered into the void).
+   */
+  #renew(): boolean {
+    this.#entry?.dispose();
+    this.#entry = undefined;
+    this.#ctx.dispose();
+    this.#rt.dispose();
+    this.#clock.clearTimers();
+    this.#timers.clear();
+    [this.#rt, this.#ctx] = this.#newContext();
+    this.#handlerSet = false;
+    this.#used = false;
+    this.#load();
+    this.#drain(0);
+    return this.#handlerSet && !this.#done;
+  }
+
+  #load(): void {
     const s = this.#task.settings;
     const caps = s.capabilities;
     const ctx = this.#ctx;
@@ -147,7 +179,7 @@ export class Sandbox {
   }
 
   #setHandler(ns: QuickJSHandle): void {
-    if (this.#done || this.#ready) return;
+    if (this.#done || this.#handlerSet) return;
     const ctx = this.#ctx;
     const r = ctx.callMethod(this.#entry!, 'setHandler', [ns]);
     this.#evalVoid('delete globalThis.__qw_fs');
@@ -162,6 +194,8 @@ export class Sandbox {
       this.#close(0);
       return;
     }
+    this.#handlerSet = true;
+    if (this.#ready) return;
     this.#ready = true;
     this.#overMemory(true);
     const caps = this.#task.settings.capabilities;
@@ -208,6 +242,7 @@ export class Sandbox {
         return this.#onResult(message.id, message.payload);
       case 'advanceTime':
         this.#clock.advance(message.ms);
+        this.#send({ type: 'advanced', id: 0, payload: {} });
         return;
       case 'shutdown':
         this.#close(0);
@@ -220,6 +255,13 @@ export class Sandbox {
       this.#send({ type: 'error', id, payload: { code: 'HANDLER_ERROR', name: 'Error', message: this.#ready ? 'duplicate invocation id' : 'invoke before ready' } });
       return;
     }
+    if (this.#task.settings.isolation === 'invocation' && this.#used && this.#invocations.size === 0 && !this.#renew()) {
+      if (!this.#done) {
+        this.#send({ type: 'error', id, payload: { code: 'HANDLER_ERROR', name: 'Error', message: 'the handler did not load in a fresh context' } });
+      }
+      return;
+    }
+    this.#used = true;
     const now = performance.now();
     this.#invocations.set(id, { id, deadline: p.timeoutMs > 0 ? now + p.timeoutMs : 0, timeoutMs: p.timeoutMs, cpuMs: p.cpuMs, usedMs: 0 });
     if (p.timeoutMs > 0) {
@@ -441,6 +483,7 @@ export class Sandbox {
       set('allowEval', caps.allowEval ? ctx.true : ctx.false);
       set('allowFilesystem', caps.allowFilesystem ? ctx.true : ctx.false);
       set('projectId', ctx.newString(caps.projectId));
+      set('engineVersion', ctx.newString(this.#engine.version));
       set('fakeClock', s.fakeClock === null ? ctx.false : ctx.true);
       set('randomSeed', s.randomSeed === null ? ctx.null : ctx.newNumber(s.randomSeed));
       return o;
@@ -511,17 +554,11 @@ export class Sandbox {
       else crypto.getRandomValues(out);
       return buffer(out);
     });
-    fn('clone', (v) => {
-      if (v === undefined) return ctx.undefined;
-      const encoded = ctx.encodeBinaryJSON(v);
-      const decoded = ctx.decodeBinaryJSON(encoded);
-      encoded.dispose();
-      return decoded;
-    });
     fn('loadLazy', (name) => {
-      const part = str(name) as LazyPart;
-      if (!LAZY_PARTS.includes(part)) throw new TypeError('no such lazy prelude part');
-      const r = ctx.evalCode(this.#engine.lazy[part], `prelude-${part}.js`);
+      const part = str(name);
+      const code = this.#engine.lazy.get(part);
+      if (code === undefined) throw new TypeError('no such lazy prelude part');
+      const r = ctx.evalCode(code, `prelude-${part}.js`);
       if (r.error) return { error: r.error } as unknown as QuickJSHandle;
       r.value.dispose();
       return undefined;

@@ -22,6 +22,7 @@ export class ThreadTransport implements Transport {
   #threadId: number | undefined;
   #exited = false;
   #killTimer: NodeJS.Timeout | undefined;
+  readonly #advances: (() => void)[] = [];
 
   constructor(settings: SandboxSettings) {
     this.#settings = settings;
@@ -45,10 +46,11 @@ export class ThreadTransport implements Transport {
     this.#port?.postMessage(command satisfies ToSandbox);
   }
 
-  /** Asks for an advance of the sandbox's fake clock (the unit-test sandbox). */
-  advanceTime(ms: number): void {
-    if (this.#exited) return;
-    this.#port?.postMessage({ type: 'advanceTime', ms } satisfies ToSandbox);
+  /** Moves the sandbox's fake clock (the unit-test sandbox); resolves once its due timers ran. */
+  advanceTime(ms: number): Promise<void> {
+    if (this.#exited || this.#port === undefined) return Promise.resolve();
+    this.#port.postMessage({ type: 'advanceTime', ms } satisfies ToSandbox);
+    return new Promise((resolve) => this.#advances.push(resolve));
   }
 
   close(graceMs: number): void {
@@ -79,6 +81,10 @@ export class ThreadTransport implements Transport {
       this.#threadId = message.payload.threadId;
       return;
     }
+    if (message.type === 'advanced') {
+      this.#advances.shift()?.();
+      return;
+    }
     if (message.type === 'exit') {
       this.#exit(message.payload.code, null);
       return;
@@ -91,6 +97,7 @@ export class ThreadTransport implements Transport {
     this.#exited = true;
     clearTimeout(this.#killTimer);
     this.#port?.close();
+    for (const resolve of this.#advances.splice(0)) resolve();
     this.#events?.exit({ code, signal, failure });
   }
 }

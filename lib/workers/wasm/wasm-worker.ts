@@ -18,14 +18,15 @@ export class WasmWorker extends InvocationSession {
       env: context.options.env,
       capabilities: context.capabilities,
       limits: { maxBodyBytes: context.options.maxBodyBytes, maxLogBytes: context.options.maxLogBytes },
-      fakeClock: null,
-      randomSeed: null,
+      fakeClock: context.options.fakeClock ?? null,
+      randomSeed: context.options.randomSeed ?? null,
+      isolation: context.options.isolation,
     });
     super('quickjs-wasm', context, transport);
     this.#transport = transport;
   }
 
-  advanceTime(ms: number): void {
-    this.#transport.advanceTime(ms);
+  advanceTime(ms: number): Promise<void> {
+    return this.#transport.advanceTime(ms);
   }
 }

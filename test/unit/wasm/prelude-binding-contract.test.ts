@@ -39,7 +39,7 @@ async function wasmProvides(): Promise<string[]> {
   const rt = engine.module.newRuntime();
   const ctx = rt.newContext();
   const stub = `globalThis.__qw_host = new Proxy({}, { get: (_, k) => k === 'options'
-    ? () => ({ env: '{}', allowEval: false, allowFilesystem: true, projectId: 'p', fakeClock: false, randomSeed: null })
+    ? () => ({ env: '{}', allowEval: false, allowFilesystem: true, projectId: 'p', engineVersion: '0', fakeClock: false, randomSeed: null })
     : () => undefined });`;
   ctx.unwrapResult(ctx.evalCode(stub)).dispose();
   ctx.unwrapResult(ctx.evalCode(engine.binding)).dispose();
