@@ -1,6 +1,7 @@
 // Using the production sandbox inside a unit test: the handler under test runs
 // in the same worker runtime and profile as in production.
 //   node --test examples/unit-test-sandbox.test.mjs
+//   RUNTIME=quickjs-wasm node --test examples/unit-test-sandbox.test.mjs   (no native build needed)
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createPool, profiles } from 'bunbase-functions';
