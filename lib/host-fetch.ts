@@ -19,7 +19,7 @@ export function createHostCallHandler(
         url: args.url,
         method: args.method,
         headers: args.headers,
-        body: args.body === null ? null : new Uint8Array(Buffer.from(args.body, 'base64')),
+        body: args.body,
         redirect: args.redirect ?? 'follow',
       },
       capabilities,

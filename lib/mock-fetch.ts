@@ -21,7 +21,7 @@ export function createMockHostCall(fetch: FetchOverride, capabilities: Capabilit
       throw new CapabilityDeniedError(`Network access to ${decision.target} denied: ${decision.rule}. To allow it, ${decision.fix}.`);
     }
     const method = args.method.toUpperCase();
-    const body = args.body === null || method === 'GET' || method === 'HEAD' ? null : Buffer.from(args.body, 'base64');
+    const body = args.body === null || method === 'GET' || method === 'HEAD' ? null : new Uint8Array(args.body);
     const request = new Request(decision.url, { method, headers: args.headers, body, redirect: args.redirect ?? 'follow', signal });
     const response = await fetch(request);
     if (!(response instanceof Response)) {

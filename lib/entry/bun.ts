@@ -11,9 +11,8 @@ import { listen, send, type HostMessageIn } from './channel.js';
 import { resolveHandler, type Handler } from './handler.js';
 import { createHostFetch } from './bun-fetch.js';
 import { reserveDescriptors } from './fd-budget.js';
+import { EXIT_BAD_SETTINGS, PROTOCOL_VERSION } from '../protocol/constants.js';
 
-const PROTOCOL_VERSION = 1;
-const EXIT_BAD_SETTINGS = 42;
 // Room for init with a large bundle; invocations are bounded by maxBodyBytes below.
 const MIN_LINE_BYTES = 64 * 1024 * 1024;
 /** Request bodies above this many base64 characters are worth a collection or two (see invoke). */

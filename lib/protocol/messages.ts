@@ -1,7 +1,5 @@
 import * as v from 'valibot';
-
-/** Version of the NDJSON protocol spoken by this host; a worker's `ready` must carry the same. */
-export const PROTOCOL_VERSION = 1;
+import { PROTOCOL_VERSION } from './constants.js';
 
 const Id = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
 const HeaderList = v.array(v.strictTuple([v.string(), v.string()]));

@@ -1,5 +1,3 @@
-/** The launcher's exit code when `--require` finds a fence layer missing. */
-export const EXIT_FENCE_INCOMPLETE = 43;
 
 /** Layers that must be "on" for `requireOsSandbox` (netns is "off" by design when network is allowed). */
 const REQUIRED_LAYERS = ['landlock', 'seccomp', 'rlimits', 'noNewPrivs'] as const;

@@ -1,7 +1,8 @@
 import { spawn, type SpawnOptions } from 'node:child_process';
 import { bunLauncherArgs } from '../sandbox/launcher-args.js';
 import { guardBundle } from './bun-dynamic-imports.js';
-import { ProcessWorker } from './process-worker.js';
+import { ProcessTransport } from './process-transport.js';
+import { InvocationSession } from './session.js';
 import type { WorkerContext } from './worker.js';
 
 export interface BunPaths {
@@ -16,9 +17,9 @@ export interface BunPaths {
  * API; the entry fences them, and `bunbase-launcher` fences the process
  * itself before Bun starts (docs/os-fence.md).
  */
-export class BunWorker extends ProcessWorker {
+export class BunWorker extends InvocationSession {
   constructor(context: WorkerContext, paths: BunPaths) {
-    super('bun', context, {
+    super('bun', context, new ProcessTransport('bun', context, {
       // The bundle's import() expressions call the entry's guarded loader.
       init: bunInit(context.source),
       spawn: (workdir) => {
@@ -42,7 +43,7 @@ export class BunWorker extends ProcessWorker {
         });
         return spawn(paths.launcher, args, options);
       },
-    });
+    }));
   }
 }
 

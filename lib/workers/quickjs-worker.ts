@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { ForkServer } from './fork-server.js';
-import { ProcessWorker } from './process-worker.js';
+import { ProcessTransport } from './process-transport.js';
+import { InvocationSession } from './session.js';
 import type { WorkerContext } from './worker.js';
 
 /**
@@ -9,13 +10,17 @@ import type { WorkerContext } from './worker.js';
  * spawned with child_process directly: start-up is a few milliseconds, and
  * execa's per-spawn set-up would be a visible share of it.
  */
-export class QuickJSWorker extends ProcessWorker {
+export class QuickJSWorker extends InvocationSession {
   constructor(context: WorkerContext, binary: string) {
     const env = sanitizerEnv();
-    super('quickjs-ng', context, {
-      spawn: () => spawn(binary, [], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'], env }),
-      forkServer: context.options.forkServer ? forkServer(binary, env) : undefined,
-    });
+    super(
+      'quickjs-ng',
+      context,
+      new ProcessTransport('quickjs-ng', context, {
+        spawn: () => spawn(binary, [], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'], env }),
+        forkServer: context.options.forkServer ? forkServer(binary, env) : undefined,
+      }),
+    );
   }
 }
 

@@ -5,13 +5,19 @@ import {
   FunctionsError,
   MemoryLimitError,
   ProtocolError,
+  SandboxUnavailableError,
   TimeoutError,
   WorkerCrashedError,
   createError,
+  withInvocation,
 } from '../errors.js';
-import type { DeniableCapability, FetchArgs, HeaderPairs, LogLevel, WorkerErrorCode } from '../protocol/index.js';
+import { HostCallBudget, type HostCallTicket } from '../host-calls/budget.js';
+import { EXIT_BAD_SETTINGS, EXIT_FENCE_INCOMPLETE } from '../protocol/index.js';
+import { missingLayers } from '../sandbox/fence-report.js';
 import { InvocationLogs } from './invocation-logs.js';
+import { LeftoverWork } from './leftover-work.js';
 import { SpinWait } from './spin-wait.js';
+import type { SessionMessage, Transport, TransportExit, WatcherFinding } from './transport.js';
 import type {
   InvokeOptions,
   LogEntry,
@@ -24,100 +30,28 @@ import type {
   WorkerResult,
 } from './worker.js';
 
-/** A message from a worker, decoded by its transport: bodies are bytes. */
-export type SessionMessage =
-  | {
-      type: 'ready';
-      id: number;
-      payload: { runtime: string; version: string; pid: number; features: string[]; sandbox: Record<string, string | number | boolean> };
-    }
-  | {
-      type: 'response';
-      id: number;
-      payload: { status: number; statusText: string; headers: HeaderPairs; body: Uint8Array | null; cpuMs: number; peakMemoryBytes: number };
-    }
-  | { type: 'error'; id: number; payload: { code: WorkerErrorCode; name?: string | undefined; message: string; stack?: string | undefined } }
-  | { type: 'log'; id: number; payload: { level: LogLevel; message: string; time: number } }
-  | { type: 'denied'; id: number; payload: { capability: DeniableCapability; target: string; rule: string } }
-  | { type: 'call'; id: number; payload: { call: number; op: 'fetch'; args: FetchArgs } };
-
-/** A message to a worker, before its transport encodes it: bodies are bytes. */
-export type SessionCommand =
-  | {
-      type: 'invoke';
-      id: number;
-      payload: { method: string; url: string; headers: HeaderPairs; body: Uint8Array | null; cpuMs: number; timeoutMs: number };
-    }
-  | { type: 'cancel'; id: number }
-  | {
-      type: 'result';
-      id: number;
-      payload:
-        | {
-            call: number;
-            ok: true;
-            value: { status: number; statusText: string; url: string; redirected: boolean; headers: HeaderPairs; body: Uint8Array };
-          }
-        | { call: number; ok: false; error: { code: string; message: string } };
-    }
-  | { type: 'shutdown' };
-
-/** How a transport's worker ended. `failure` explains an exit during start-up. */
-export interface TransportExit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  /** Set when the transport knows why the worker could not start (a refused setting, a missing fence). */
-  failure?: FunctionsError | undefined;
-  /** What the worker said before it died, for messages. */
-  detail?: string | undefined;
-}
-
-export interface TransportEvents {
-  message(message: SessionMessage): void;
-  /** The worker sent something that is not the protocol: it is killed. */
-  violation(reason: string): void;
-  /** Text the worker printed outside the protocol (stdout/stderr), line by line. */
-  output(level: 'log' | 'error', line: string): void;
-  exit(exit: TransportExit): void;
-}
-
-/**
- * How a worker's messages travel: a child process on descriptor 3, or a
- * thread's MessagePort. The session knows nothing else about it.
- */
-export interface Transport {
-  readonly pid: number | undefined;
-  /** Starts the worker; everything it says comes back through `events`. Throws if it cannot start. */
-  open(events: TransportEvents): void;
-  send(command: SessionCommand): void;
-  /** Ends the worker after `shutdown`: it gets `graceMs` to exit before it is killed. */
-  close(graceMs: number): void;
-  /** Stops the worker now. */
-  kill(): void;
-  /** Work went out; watchers of the worker's CPU and memory look again. */
-  busy?(): void;
-  /** Nothing is in flight any more. */
-  idle?(): void;
-  /** Checks the `ready` report; a failure is the start error (e.g. a missing fence with requireOsSandbox). */
-  checkReady?(info: Omit<ReadyInfo, 'startMs'>): FunctionsError | undefined;
-}
-
 interface Invocation {
+  id: number;
   resolve: (result: WorkerResult) => void;
   reject: (error: FunctionsError) => void;
   /** False once the caller has been answered (or gave up): late messages are then ignored. */
   open: boolean;
+  /** Past its deadline and not yet answered: the worker takes nothing new until it answers or is killed. */
+  overdue: boolean;
   logs: InvocationLogs;
   denials: number;
   coldStart: boolean;
   timer: NodeJS.Timeout | undefined;
   calls: Set<AbortController>;
+  /** performance.now() at the end of the handler's whole budget on this worker; Infinity without a deadline. */
+  until: number;
 }
 
 /**
  * One worker as the pool sees it, whatever carries its messages: the table
  * of invocations in flight, host calls, logs and denials, deadlines, and the
- * mapping from a worker's exit to the rejection of what it was running.
+ * mapping from a worker's exit to the rejection of what it was running. Every
+ * runtime is this class over its own `Transport` (transport.ts).
  */
 export class InvocationSession extends EventEmitter<WorkerEvents> implements Worker {
   readonly id: number;
@@ -126,17 +60,25 @@ export class InvocationSession extends EventEmitter<WorkerEvents> implements Wor
   readonly #transport: Transport;
   readonly #invocations = new Map<number, Invocation>();
   readonly #spin: SpinWait;
+  readonly #hostCalls: HostCallBudget;
   #info: ReadyInfo | undefined;
   #nextId = 1;
   #served = 0;
+  #overdue = 0;
   #exited = false;
+  /** Set once the worker is being stopped or killed: it is sent nothing new. */
+  #dying = false;
   #killReason: { error: FunctionsError; invocationId: number } | undefined;
   #startError: FunctionsError | undefined;
   #start: { resolve: (info: ReadyInfo) => void; reject: (e: FunctionsError) => void } | undefined;
   #startPromise: Promise<ReadyInfo> | undefined;
+  #sentNone = true;
   #exitPromise: Promise<void>;
   #resolveExit!: () => void;
-  #startedAt = 0;
+  #openedAt = 0;
+  readonly #leftover: LeftoverWork;
+  /** Why the worker is to be recycled once nothing is in flight. */
+  #recycleReason: string | undefined;
 
   constructor(runtime: RuntimeName, context: WorkerContext, transport: Transport) {
     super();
@@ -145,6 +87,8 @@ export class InvocationSession extends EventEmitter<WorkerEvents> implements Wor
     this.#context = context;
     this.#transport = transport;
     this.#exitPromise = new Promise((resolve) => (this.#resolveExit = resolve));
+    this.#hostCalls = new HostCallBudget(context.options.hostFetch);
+    this.#leftover = new LeftoverWork(context.options.maxLogBytes, (reason) => this.#recycle(reason));
     this.#spin = new SpinWait(context.options.spinWaitUs, () => this.#invocations.size > 0 && !this.#exited);
   }
 
@@ -163,6 +107,9 @@ export class InvocationSession extends EventEmitter<WorkerEvents> implements Wor
   get exited(): boolean {
     return this.#exited;
   }
+  get accepting(): boolean {
+    return this.#info !== undefined && !this.#exited && !this.#dying && this.#overdue === 0;
+  }
 
   start(): Promise<ReadyInfo> {
     this.#startPromise ??= this.#open();
@@ -170,32 +117,21 @@ export class InvocationSession extends EventEmitter<WorkerEvents> implements Wor
   }
 
   #open(): Promise<ReadyInfo> {
-    this.#startedAt = performance.now();
+    this.#openedAt = performance.now();
     const promise = new Promise<ReadyInfo>((resolve, reject) => {
       this.#start = { resolve, reject };
     });
-    try {
-      this.#transport.open({
-        message: (m) => this.#onMessage(m),
-        violation: (reason) => this.#violation(reason),
-        output: (level, line) => this.#log({ level, message: line, time: Date.now() }, this.#soleInvocation()),
-        exit: (exit) => this.#onExit(exit),
-      });
-    } catch (error) {
-      this.#exited = true;
-      this.#resolveExit();
-      this.#start?.reject(
-        new WorkerCrashedError(`Could not start the ${this.runtime} worker: ${(error as Error).message}`, { cause: error }),
-      );
-      return promise;
-    }
-    const options = this.#context.options;
+    this.#transport.open({
+      message: (message) => this.#onMessage(message),
+      violation: (reason) => this.#violation(reason),
+      output: (level, line) => this.#log({ level, message: line, time: Date.now() }, this.#soleInvocation()),
+      overrun: (finding, detail) => this.#onOverrun(finding, detail),
+      exit: (exit) => this.#onExit(exit),
+    });
+    const startTimeoutMs = this.#context.options.startTimeoutMs;
     const startTimer = setTimeout(() => {
-      this.#kill(
-        new WorkerCrashedError(`The ${this.runtime} worker did not become ready within ${options.startTimeoutMs} ms (startTimeoutMs)`),
-        0,
-      );
-    }, options.startTimeoutMs);
+      this.#kill(new WorkerCrashedError(`The ${this.runtime} worker did not become ready within ${startTimeoutMs} ms (startTimeoutMs)`), 0);
+    }, startTimeoutMs);
     promise.then(
       () => clearTimeout(startTimer),
       () => clearTimeout(startTimer),
@@ -204,46 +140,49 @@ export class InvocationSession extends EventEmitter<WorkerEvents> implements Wor
   }
 
   invoke(request: WireRequest, options: InvokeOptions): { id: number; result: Promise<WorkerResult> } {
-    const id = this.#nextId++;
-    if (this.#exited || this.#info === undefined) {
-      return { id, result: Promise.reject(new WorkerCrashedError('The worker is not running')) };
+    // Ids come from the pool, unique across its workers; they only ever grow on one worker.
+    const id = options.invocationId;
+    if (!this.accepting || id < this.#nextId) {
+      return { id, result: Promise.reject(withInvocation(new WorkerCrashedError('The worker is not taking invocations'), { invocationId: id })) };
     }
+    const coldStart = this.#sentNone;
+    this.#nextId = id + 1;
+    this.#sentNone = false;
+    // Time the call already spent queued: the handler gets it back before its worker is killed.
+    const grace = options.timeoutMs > 0 ? Math.max(0, options.deadlineMs - options.timeoutMs) : 0;
     const result = new Promise<WorkerResult>((resolve, reject) => {
       const invocation: Invocation = {
+        id,
         resolve,
         reject,
         open: true,
+        overdue: false,
         logs: new InvocationLogs(this.#context.options.maxLogBytes),
         denials: 0,
-        coldStart: this.#served === 0 && this.#invocations.size === 0 && id === 1,
+        coldStart,
         timer: undefined,
         calls: new Set(),
+        until: options.timeoutMs > 0 ? performance.now() + options.timeoutMs + grace : Infinity,
       };
       this.#invocations.set(id, invocation);
       if (options.timeoutMs > 0) {
-        invocation.timer = setTimeout(() => {
-          this.#kill(
-            new TimeoutError(
-              `The handler did not answer within its ${options.deadlineMs} ms deadline (timeoutMs, counted from invoke()); its worker was killed and will be replaced`,
-            ),
-            id,
-          );
-        }, options.timeoutMs);
+        invocation.timer = setTimeout(() => this.#overrun(invocation, options.deadlineMs, grace), options.timeoutMs);
       }
     });
     this.#transport.send({
-      type: 'invoke',
       id,
+      type: 'invoke',
       payload: {
         method: request.method,
         url: request.url,
         headers: request.headers,
         body: request.body,
         cpuMs: this.#context.capabilities.maxCpu,
-        timeoutMs: options.timeoutMs,
+        // The worker's own deadline is the handler's whole budget, as is the host's kill below.
+        timeoutMs: options.timeoutMs === 0 ? 0 : options.timeoutMs + grace,
       },
     });
-    this.#transport.busy?.();
+    this.#transport.busy?.(options.timeoutMs > 0);
     this.#spin.start();
     return { id, result };
   }
@@ -251,26 +190,72 @@ export class InvocationSession extends EventEmitter<WorkerEvents> implements Wor
   cancel(invocationId: number, error: FunctionsError): void {
     const invocation = this.#invocations.get(invocationId);
     if (invocation === undefined || !invocation.open) return;
-    invocation.open = false;
-    for (const call of invocation.calls) call.abort();
-    invocation.reject(error);
+    this.#reject(invocation, error);
     // The slot stays taken until the worker answers or the deadline kills it:
     // a handler that ignores cancellation must not get a fresh invocation beside it.
-    this.#transport.send({ type: 'cancel', id: invocationId });
+    this.#transport.send({ id: invocationId, type: 'cancel' });
   }
 
-  async terminate(reason = 'terminated by the pool'): Promise<void> {
-    if (this.#exited || this.#startPromise === undefined) return;
+  async terminate(reason = 'terminated by the pool', graceMs = this.#context.options.shutdownTimeoutMs): Promise<void> {
+    this.#dying = true;
+    if (this.#exited) return;
     this.#killReason ??= { error: new WorkerCrashedError(`The worker was stopped: ${reason}`), invocationId: 0 };
-    this.#transport.send({ type: 'shutdown' });
-    this.#transport.close(this.#context.options.shutdownTimeoutMs);
+    if (this.#startPromise === undefined) {
+      this.#onExit({ code: null, signal: null });
+      return;
+    }
+    this.#transport.send({ id: 0, type: 'shutdown' });
+    this.#transport.close(graceMs);
     await this.#exitPromise;
   }
 
-  /** Stops the worker now; `error` goes to `invocationId`, the others get WORKER_CRASHED. */
+  /**
+   * The caller's deadline passed. A handler that ran for its whole
+   * `timeoutMs` here is killed with its worker now. One that started late,
+   * having waited in the queue (behind a hung one, say), is answered TIMEOUT
+   * now but gets the time it waited (`grace`) to finish before its worker is
+   * killed: a quick handler then keeps its worker, so one hang costs one
+   * replacement, not one per call that queued behind it.
+   */
+  #overrun(invocation: Invocation, deadlineMs: number, grace: number): void {
+    if (this.#invocations.get(invocation.id) !== invocation) return;
+    const overran = (): TimeoutError =>
+      new TimeoutError(
+        `The handler did not answer within its ${deadlineMs} ms deadline (timeoutMs, counted from invoke()); its worker was killed and will be replaced`,
+      );
+    if (grace === 0) {
+      this.#kill(overran(), invocation.id);
+      return;
+    }
+    invocation.overdue = true;
+    this.#overdue++;
+    if (invocation.open) {
+      this.#reject(
+        invocation,
+        new TimeoutError(
+          `The invocation waited ${grace} ms for a worker and the handler did not answer within the rest of its ${deadlineMs} ms deadline (timeoutMs, counted from invoke())`,
+        ),
+      );
+      this.#transport.send({ id: invocation.id, type: 'cancel' });
+    }
+    invocation.timer = setTimeout(() => this.#kill(overran(), invocation.id), grace);
+  }
+
+  /** Answers the caller with `error` and the logs the invocation had so far. */
+  #reject(invocation: Invocation, error: FunctionsError): void {
+    invocation.open = false;
+    invocation.logs.seal();
+    for (const call of invocation.calls) call.abort();
+    invocation.reject(withInvocation(error, { invocationId: invocation.id, logs: invocation.logs.entries }));
+  }
+
+  /** Kills the worker now; `error` goes to `invocationId` at once, the others get WORKER_CRASHED when it is gone. */
   #kill(error: FunctionsError, invocationId: number): void {
+    this.#dying = true;
     if (this.#exited) return;
     this.#killReason ??= { error, invocationId };
+    const invocation = this.#invocations.get(invocationId);
+    if (invocation?.open === true) this.#reject(invocation, error);
     this.#transport.kill();
   }
 
@@ -290,26 +275,8 @@ export class InvocationSession extends EventEmitter<WorkerEvents> implements Wor
       return;
     }
     switch (message.type) {
-      case 'ready': {
-        if (this.#info !== undefined) return this.#violation('a second ready message');
-        const info = message.payload;
-        const refused = this.#transport.checkReady?.(info);
-        if (refused !== undefined) {
-          this.#startError = refused;
-          this.#kill(refused, 0);
-          return;
-        }
-        this.#info = {
-          runtime: info.runtime,
-          version: info.version,
-          pid: info.pid,
-          features: info.features,
-          sandbox: info.sandbox,
-          startMs: performance.now() - this.#startedAt,
-        };
-        this.#start?.resolve(this.#info);
-        return;
-      }
+      case 'ready':
+        return this.#onReady(message.payload);
       case 'log':
         return this.#log(message.payload, message.id);
       case 'denied': {
@@ -341,6 +308,23 @@ export class InvocationSession extends EventEmitter<WorkerEvents> implements Wor
         return;
       }
     }
+  }
+
+  #onReady(info: Omit<ReadyInfo, 'startMs'>): void {
+    if (this.#info !== undefined) return this.#violation('a second ready message');
+    if (this.#context.options.requireOsSandbox) {
+      const missing = missingLayers(info.sandbox);
+      if (missing.length > 0) {
+        this.#startError = new SandboxUnavailableError(
+          `The ${this.runtime} worker's OS fence is incomplete (${missing.map((l) => `${l}: ${String(info.sandbox[l] ?? 'absent')}`).join(', ')}) and requireOsSandbox is set`,
+        );
+        this.#kill(this.#startError, 0);
+        return;
+      }
+    }
+    const { runtime, version, pid, features, sandbox } = info;
+    this.#info = { runtime, version, pid, features, sandbox, startMs: performance.now() - this.#openedAt };
+    this.#start?.resolve(this.#info);
   }
 
   #onError(id: number, raw: { code: string; name?: string | undefined; message: string; stack?: string | undefined }): void {
@@ -375,7 +359,7 @@ export class InvocationSession extends EventEmitter<WorkerEvents> implements Wor
     if (invocation === undefined) return;
     const message =
       payload.code === 'HANDLER_ERROR' ? `The handler threw ${payload.name ?? 'Error'}: ${payload.message}` : payload.message;
-    invocation.reject(createError(payload.code as Parameters<typeof createError>[0], message, options));
+    this.#reject(invocation, createError(payload.code as Parameters<typeof createError>[0], message, options));
   }
 
   /** Removes an answered invocation; returns it only if its caller still waits. */
@@ -384,9 +368,14 @@ export class InvocationSession extends EventEmitter<WorkerEvents> implements Wor
     if (invocation === undefined) return undefined;
     this.#invocations.delete(id);
     clearTimeout(invocation.timer);
+    if (invocation.overdue) this.#overdue--;
     for (const call of invocation.calls) call.abort();
     this.#served++;
-    if (this.#invocations.size === 0) this.#transport.idle?.();
+    this.#leftover.answered(id, invocation.until, invocation.logs.bytes);
+    if (this.#invocations.size === 0) {
+      this.#transport.idle?.(this.#leftover.until);
+      if (this.#recycleReason !== undefined) this.#kill(new WorkerCrashedError(this.#recycleReason), -1);
+    }
     // Let the pool reuse the slot once the caller has been answered below.
     queueMicrotask(() => this.emit('free'));
     if (!invocation.open) return undefined;
@@ -398,80 +387,132 @@ export class InvocationSession extends EventEmitter<WorkerEvents> implements Wor
     const map = this.#context.mapStack;
     const entry = map === undefined ? raw : { ...raw, message: map(raw.message) };
     const invocation = this.#invocations.get(id);
-    const kept = invocation !== undefined && invocation.open ? invocation.logs.add(entry) : entry;
+    const kept =
+      invocation !== undefined
+        ? invocation.logs.add(entry)
+        : id === 0 && this.#invocations.size > 0
+          ? entry
+          : this.#leftover.log(id, entry);
     if (kept !== undefined) this.emit('log', kept, id);
   }
 
   #onCall(message: Extract<SessionMessage, { type: 'call' }>): void {
     const { call, args } = message.payload;
-    const invocation = this.#invocations.get(message.id);
+    const id = message.id;
+    const invocation = this.#invocations.get(id);
     if (invocation === undefined || !invocation.open) {
-      this.#transport.send({
-        type: 'result',
-        id: message.id,
-        payload: { call, ok: false, error: { code: 'ABORTED', message: 'The invocation is over' } },
-      });
+      if (invocation === undefined) this.#leftover.activity(id);
+      this.#transport.send({ id, type: 'result', payload: { call, ok: false, error: { code: 'ABORTED', message: 'The invocation is over' } } });
+      return;
+    }
+    let ticket: HostCallTicket;
+    try {
+      ticket = this.#hostCalls.admit(id, args.body === null ? 0 : args.body.byteLength);
+    } catch (error) {
+      const { code, message: text } = error as FunctionsError;
+      this.#transport.send({ id, type: 'result', payload: { call, ok: false, error: { code, message: text } } });
       return;
     }
     const controller = new AbortController();
     invocation.calls.add(controller);
     const onDenied = (denial: WorkerEvents['denied'][0]): void => {
       invocation.denials++;
-      this.emit('denied', denial, message.id);
+      this.emit('denied', denial, id);
     };
     this.#context
-      .hostCall(args, { signal: controller.signal, onDenied })
+      .hostCall(args, { signal: controller.signal, onDenied, charge: ticket.charge })
       .then(
-        (value) => this.#transport.send({ type: 'result', id: message.id, payload: { call, ok: true, value } }),
+        // The body stays counted until it has been written to the worker:
+        // a worker that stops reading cannot make the host pile results up.
+        (value) => this.#transport.send({ id, type: 'result', payload: { call, ok: true, value } }, ticket.release),
         (error: unknown) => {
+          ticket.release();
           const code = error instanceof FunctionsError ? error.code : 'FETCH_FAILED';
           const text = error instanceof Error ? error.message : String(error);
-          this.#transport.send({ type: 'result', id: message.id, payload: { call, ok: false, error: { code, message: text } } });
+          this.#transport.send({ id, type: 'result', payload: { call, ok: false, error: { code, message: text } } });
         },
       )
       .finally(() => invocation.calls.delete(controller));
   }
 
+  /**
+   * A watcher outside the worker found a limit broken: by a handler (it is
+   * killed with its worker), or by work left running after an answer, held
+   * to the same maxCpu and to its deadline (the worker is recycled).
+   */
+  #onOverrun(finding: WatcherFinding, detail: string): void {
+    if (finding === 'past-deadline') {
+      this.#recycle(`work left running after an answer went on past its deadline (timeoutMs): ${detail}`);
+      return;
+    }
+    const caps = this.#context.capabilities;
+    const who = this.#invocations.size === 0 ? 'Work left running after an answer' : 'The handler';
+    this.#kill(
+      finding === 'cpu'
+        ? new CpuLimitError(`${who} used more than ${caps.maxCpu} ms of CPU time (maxCpu): ${detail}`)
+        : new MemoryLimitError(`The worker used more than ${caps.maxMemory} bytes of memory (maxMemory): ${detail}`),
+      this.#soleInvocation() || -1,
+    );
+  }
+
+  /**
+   * Work a handler left running after its answer broke the limits it is held
+   * to (leftover-work.ts): the worker takes nothing new and is killed (which
+   * stops that work) as soon as nothing else is in flight.
+   */
+  #recycle(reason: string): void {
+    this.#dying = true;
+    this.#recycleReason ??= `The worker was recycled: ${reason}`;
+    if (this.#invocations.size === 0) this.#kill(new WorkerCrashedError(this.#recycleReason), -1);
+  }
+
   #onExit(exit: TransportExit): void {
     if (this.#exited) return;
     this.#exited = true;
+    this.#dying = true;
     const reason = this.#killReason;
-    if (this.#info === undefined) {
-      const detail = exit.detail?.trim() ?? '';
-      const failure =
-        this.#startError ??
-        reason?.error ??
-        exit.failure ??
-        new WorkerCrashedError(
-          `The ${this.runtime} worker exited during start-up (${describeExit(exit.code, exit.signal)})${detail ? `: ${detail}` : ''}`,
-        );
-      this.#start?.reject(failure);
-    }
+    if (this.#info === undefined) this.#start?.reject(this.#startFailure(exit));
     for (const [id, invocation] of this.#invocations) {
       clearTimeout(invocation.timer);
       for (const call of invocation.calls) call.abort();
       if (!invocation.open) continue;
-      invocation.open = false;
       if (reason !== undefined && (reason.invocationId === id || reason.error instanceof ProtocolError)) {
-        invocation.reject(reason.error);
+        this.#reject(invocation, reason.error);
       } else if (reason !== undefined) {
-        invocation.reject(
-          new WorkerCrashedError(`The worker was killed while this invocation was running: ${reason.error.message}`, {
-            cause: reason.error,
-          }),
+        this.#reject(
+          invocation,
+          new WorkerCrashedError(`The worker was killed while this invocation was running: ${reason.error.message}`, { cause: reason.error }),
         );
       } else {
-        invocation.reject(
-          new WorkerCrashedError(`The worker exited while the handler was running (${describeExit(exit.code, exit.signal)}); it will be replaced`),
+        this.#reject(
+          invocation,
+          new WorkerCrashedError(`The worker exited while the handler was running (${describeExit(exit)}); it will be replaced`),
         );
       }
     }
+    this.#overdue = 0;
     this.#invocations.clear();
     this.emit('exit', { code: exit.code, signal: exit.signal, reason: reason?.error.message });
     this.#resolveExit();
   }
+
+  /** Why a worker that never became ready ended, most specific first. */
+  #startFailure(exit: TransportExit): FunctionsError {
+    const detail = exit.detail?.trim() || 'no detail';
+    if (exit.failure !== undefined) return this.#startError ?? exit.failure;
+    if (this.#startError !== undefined) return this.#startError;
+    if (this.#killReason !== undefined) return this.#killReason.error;
+    if (exit.code === EXIT_FENCE_INCOMPLETE) {
+      return new SandboxUnavailableError(`The ${this.runtime} worker's OS fence is incomplete and requireOsSandbox is set: ${detail}`);
+    }
+    if (exit.code === EXIT_BAD_SETTINGS) {
+      return new WorkerCrashedError(`The ${this.runtime} worker refused its settings (exit code ${EXIT_BAD_SETTINGS}): ${detail}`);
+    }
+    const said = exit.detail?.trim() ? `: ${exit.detail.trim()}` : '';
+    return new WorkerCrashedError(`The ${this.runtime} worker exited during start-up (${describeExit(exit)})${said}`);
+  }
 }
 
-export function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
+function describeExit({ code, signal }: TransportExit): string {
   return signal !== null ? `killed by ${signal}` : `exit code ${code}`;
 }

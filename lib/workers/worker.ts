@@ -81,23 +81,28 @@ export type WorkerEvents = {
   free: [];
 };
 
-/** Performs host calls (`fetch`) for a worker, with the pool's profile. */
-export type HostCallHandler = (
-  args: FetchArgs,
-  context: {
-    signal: AbortSignal;
-    onDenied: (denial: Denial) => void;
-    /** Counts bytes the call holds in the host against its invocation's budget; false when over it. */
-    charge: (bytes: number) => boolean;
-  },
-) => Promise<{
+/** A host call's `fetch` arguments as the host handles them: the body is bytes. */
+export type HostFetchArgs = Omit<FetchArgs, 'body'> & { body: Uint8Array | null };
+
+export interface HostFetchResult {
   status: number;
   statusText: string;
   url: string;
   redirected: boolean;
   headers: HeaderPairs;
   body: Uint8Array;
-}>;
+}
+
+/** Performs host calls (`fetch`) for a worker, with the pool's profile. */
+export type HostCallHandler = (
+  args: HostFetchArgs,
+  context: {
+    signal: AbortSignal;
+    onDenied: (denial: Denial) => void;
+    /** Counts bytes the call holds in the host against its invocation's budget; false when over it. */
+    charge: (bytes: number) => boolean;
+  },
+) => Promise<HostFetchResult>;
 
 export interface WorkerContext {
   id: number;

@@ -16,8 +16,6 @@ export const expectedGaps: Record<string, string> = {
   'quickjs-ng/uuid/node': 'node builtin: import from "node:crypto"',
 
   // quickjs-wasm: the same prelude on the same engine family, so the same gaps.
-  'quickjs-wasm/linkedom/browser': 'no Intl',
-  'quickjs-wasm/linkedom/node': 'no Intl',
   'quickjs-wasm/cheerio/node': 'node builtin: require("buffer")',
   'quickjs-wasm/qs/node': 'node builtin: require("util")',
   'quickjs-wasm/yaml/node': 'node builtin: require("process")',

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { RUNTIMES, outcome, pool, watchdog } from '../helpers.js';
+import { PROCESS_RUNTIMES, outcome, pool, watchdog } from '../helpers.js';
 
-describe.each(RUNTIMES)('%s: a hung worker', (runtime) => {
+// Processes killed, stopped or starved of descriptors: quickjs-wasm workers are not processes.
+describe.each(PROCESS_RUNTIMES)('%s: a hung worker', (runtime) => {
   it('costs one replacement: invocations queued behind it expire in the queue or run, none kills a fresh worker', async () => {
     // A well-behaved handler that takes 30 ms: the calls that reach the replacement with less left overrun.
     const p = pool(runtime, `export default { async fetch(req) {

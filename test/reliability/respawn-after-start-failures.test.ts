@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { RUNTIMES, killWhileStarting, pool, slowStart, watchdog } from '../helpers.js';
+import { PROCESS_RUNTIMES, killWhileStarting, pool, slowStart, watchdog } from '../helpers.js';
 
 const HANDLER = slowStart(400, `export default { fetch() { return new Response('up') } }`);
 
-describe.each(RUNTIMES)('%s: start failures in a row', (runtime) => {
+// Processes killed, stopped or starved of descriptors: quickjs-wasm workers are not processes.
+describe.each(PROCESS_RUNTIMES)('%s: start failures in a row', (runtime) => {
   it('two workers killed while starting: the pool still reaches minWorkers, serves, and closes', async () => {
     const p = pool(runtime, HANDLER, { minWorkers: 1, maxWorkers: 1 });
     try {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { RUNTIMES, killWhileStarting, outcomes, pool, slowStart, watchdog } from '../helpers.js';
+import { PROCESS_RUNTIMES, RUNTIMES, killWhileStarting, outcomes, pool, slowStart, watchdog } from '../helpers.js';
 
-describe.each(RUNTIMES)('%s: queued work and start failures', (runtime) => {
+// Workers killed by pid while starting: quickjs-wasm workers are not processes.
+describe.each(PROCESS_RUNTIMES)('%s: queued work and a worker killed while starting', (runtime) => {
   it('one worker killed while starting: queued invocations wait for its replacement and all succeed', async () => {
     const p = pool(runtime, slowStart(400, `export default { fetch(req) { return new Response(new URL(req.url).pathname) } }`), {
       maxWorkers: 1,
@@ -15,7 +16,9 @@ describe.each(RUNTIMES)('%s: queued work and start failures', (runtime) => {
       await p.close();
     }
   });
+});
 
+describe.each(RUNTIMES)('%s: queued work and start failures', (runtime) => {
   it('a start failure that persists fails queued work with the start error', async () => {
     // Top-level code that never finishes: every start times out (WORKER_CRASHED), attempt after attempt.
     const p = pool(runtime, `for (;;) {}\nexport default { fetch() { return new Response('never') } }`, {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { RUNTIMES, alive, waitFor } from '../helpers.js';
+import { PROCESS_RUNTIMES, alive, waitFor } from '../helpers.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/host-exits-without-close.mjs', import.meta.url));
 
@@ -14,7 +14,8 @@ function host(runtime: string, mode: string, tmp: string): { pids: number[]; sta
   return { pids, status: run.status, signal: run.signal };
 }
 
-describe.each(RUNTIMES)('%s: a host that exits without close()', (runtime) => {
+// Processes killed, stopped or starved of descriptors: quickjs-wasm workers are not processes.
+describe.each(PROCESS_RUNTIMES)('%s: a host that exits without close()', (runtime) => {
   it('leaves no worker process and no work directory, whether it exits, throws or is killed', async () => {
     const tmp = mkdtempSync(join(tmpdir(), 'bunbase-test-tmp-'));
     try {

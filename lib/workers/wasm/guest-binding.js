@@ -212,7 +212,8 @@
     FakeDate.UTC = RealDate.UTC;
     define('Date', FakeDate);
     const origin = now();
-    define('performance', Object.freeze({ now: () => now() - origin, timeOrigin: origin }));
+    // Not frozen: the prelude adds User Timing (mark, measure) to it, as to the engine's own.
+    define('performance', { now: () => now() - origin, timeOrigin: origin });
   }
   if (options.randomSeed !== null) {
     // Math.random from the host's seeded generator: the same seed, the same run.

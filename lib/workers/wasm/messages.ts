@@ -1,12 +1,13 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { Capabilities } from '../../capabilities/index.js';
-import type { DeniableCapability, FetchArgs, HeaderPairs, LogLevel, WorkerErrorCode } from '../../protocol/index.js';
+import type { SessionCommand, SessionMessage } from '../transport.js';
 
 /**
  * What travels between a quickjs-wasm worker's session (host thread) and its
- * sandbox (a tinypool thread). The shapes are the NDJSON protocol's, with one
- * difference: bodies are bytes (structured clone carries them), never base64.
- * Both ends are the library's own code, so messages are typed, not validated.
+ * sandbox (a tinypool thread): the session's own messages (transport.ts),
+ * bodies as bytes carried by structured clone, plus a few of the thread's.
+ * Both ends are the library's own code; what the handler controls in them
+ * (texts, headers, bodies) is checked by the sandbox before it is sent.
  */
 
 export interface SandboxSettings {
@@ -35,55 +36,16 @@ export interface SandboxTask {
 }
 
 export type ToSandbox =
-  | {
-      type: 'invoke';
-      id: number;
-      payload: {
-        method: string;
-        url: string;
-        headers: HeaderPairs;
-        body: Uint8Array | null;
-        cpuMs: number;
-        timeoutMs: number;
-      };
-    }
-  | { type: 'cancel'; id: number }
-  | { type: 'result'; id: number; payload: CallResult }
-  | { type: 'advanceTime'; ms: number }
-  | { type: 'shutdown' };
+  | SessionCommand
+  /** The unit-test sandbox's clock: move it by `ms`, running the timers that fall due. */
+  | { type: 'advanceTime'; ms: number };
 
-export type CallResult =
-  | {
-      call: number;
-      ok: true;
-      value: { status: number; statusText: string; url: string; redirected: boolean; headers: HeaderPairs; body: Uint8Array };
-    }
-  | { call: number; ok: false; error: { code: string; message: string } };
+export type CallResult = Extract<SessionCommand, { type: 'result' }>['payload'];
 
 export type FromSandbox =
+  | SessionMessage
   /** First message, before anything is loaded: which thread to stop if the sandbox never answers again. */
   | { type: 'thread'; id: 0; payload: { threadId: number } }
-  | {
-      type: 'ready';
-      id: 0;
-      payload: { runtime: string; version: string; pid: number; threadId: number; features: string[]; sandbox: Record<string, string> };
-    }
-  | {
-      type: 'response';
-      id: number;
-      payload: {
-        status: number;
-        statusText: string;
-        headers: HeaderPairs;
-        body: Uint8Array | null;
-        cpuMs: number;
-        peakMemoryBytes: number;
-      };
-    }
-  | { type: 'error'; id: number; payload: { code: WorkerErrorCode; name?: string; message: string; stack?: string } }
-  | { type: 'log'; id: number; payload: { level: LogLevel; message: string; time: number } }
-  | { type: 'denied'; id: number; payload: { capability: DeniableCapability; target: string; rule: string } }
-  | { type: 'call'; id: number; payload: { call: number; op: 'fetch'; args: FetchArgs } }
   /** The fake clock moved as asked (`advanceTime`) and its due timers ran. */
   | { type: 'advanced'; id: 0; payload: Record<string, never> }
   /** The sandbox is gone (shutdown, a limit, a load failure); nothing follows. */

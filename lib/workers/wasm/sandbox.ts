@@ -68,6 +68,8 @@ export class Sandbox {
   /** The thread's WebAssembly memory size when this sandbox last measured itself. */
   #seenWasmBytes = 0;
   #lastMemoryCheck = 0;
+  /** How long the last measurement of the heap took. */
+  #memoryCheckCostMs = 0;
   #memoryBytes = 0;
 
   constructor(engine: Engine, task: SandboxTask) {
@@ -210,7 +212,6 @@ export class Sandbox {
         runtime: 'quickjs-wasm',
         version: this.#engine.version,
         pid: process.pid,
-        threadId,
         features,
         // No OS layer: the sandbox is a runtime inside a thread of the host process.
         sandbox: { os: 'none', isolation: 'webassembly' },
@@ -575,7 +576,8 @@ export class Sandbox {
         return this.#throwDenied('TypeError', 'fetch is not allowed: the capability profile does not allow the network (allowNetwork: false).');
       }
       const call = this.#nextCall++;
-      this.#send({ type: 'call', id: this.#currentId, payload: { call, op: 'fetch', args } });
+      const body = args.body === null ? null : new Uint8Array(Buffer.from(args.body, 'base64'));
+      this.#send({ type: 'call', id: this.#currentId, payload: { call, op: 'fetch', args: { ...args, body } } }, body === null ? undefined : [body.buffer as ArrayBuffer]);
       return ctx.newNumber(call);
     });
     fn('fs', (op, path, data, a, b) => {
@@ -643,22 +645,30 @@ export class Sandbox {
   /**
    * The engine's allocator limit (setMemoryLimit) does not count every
    * allocation in this build (large strings and array buffers pass it), so
-   * the runtime's memory is also measured, which walks its whole heap: after
-   * the thread's WebAssembly memory grew (someone allocated a lot), and
-   * every MEMORY_CHECK_MS while code runs. Returns true when over maxMemory.
+   * the runtime's memory is also measured. Measuring walks the whole heap,
+   * which for a large heap (Intl's data) costs milliseconds, so it is paced:
+   * while code runs, at most every MEMORY_CHECK_MS and never more than a
+   * tenth of the time; and whenever the thread's WebAssembly memory grew by
+   * enough to carry this sandbox past maxMemory since it last measured.
+   * Returns true when over maxMemory.
    */
   #overMemory(force: boolean): boolean {
+    const max = this.#task.settings.capabilities.maxMemory;
     const wasmBytes = this.#engine.module.getWasmMemory().buffer.byteLength;
     const now = performance.now();
-    if (!force && wasmBytes <= this.#seenWasmBytes && now - this.#lastMemoryCheck < MEMORY_CHECK_MS) return false;
+    if (!force) {
+      const grewPastLimit = max > 0 && this.#memoryBytes + (wasmBytes - this.#seenWasmBytes) > max;
+      const due = now - this.#lastMemoryCheck >= Math.max(MEMORY_CHECK_MS, 10 * this.#memoryCheckCostMs);
+      if (!grewPastLimit && !due) return false;
+    }
     this.#seenWasmBytes = wasmBytes;
-    this.#lastMemoryCheck = now;
     const usage = this.#rt.computeMemoryUsage();
     const used = this.#ctx.getProp(usage, 'memory_used_size');
     this.#memoryBytes = Math.max(this.#memoryBytes, this.#ctx.getNumber(used));
     used.dispose();
     usage.dispose();
-    const max = this.#task.settings.capabilities.maxMemory;
+    this.#lastMemoryCheck = performance.now();
+    this.#memoryCheckCostMs = this.#lastMemoryCheck - now;
     return max > 0 && this.#memoryBytes > max;
   }
 

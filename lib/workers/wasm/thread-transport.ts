@@ -1,6 +1,6 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { WorkerCrashedError } from '../../errors.js';
-import type { SessionCommand, Transport, TransportEvents } from '../session.js';
+import type { SessionCommand, Transport, TransportEvents } from '../transport.js';
 import type { FromSandbox, SandboxSettings, ToSandbox } from './messages.js';
 import { sandboxThreads, stopThread } from './threads.js';
 
@@ -41,9 +41,10 @@ export class ThreadTransport implements Transport {
       });
   }
 
-  send(command: SessionCommand): void {
-    if (this.#exited) return;
-    this.#port?.postMessage(command satisfies ToSandbox);
+  send(command: SessionCommand, onWritten?: () => void): void {
+    // A MessagePort copies the message at once: it has left this transport when postMessage returns.
+    if (!this.#exited) this.#port?.postMessage(command satisfies ToSandbox);
+    onWritten?.();
   }
 
   /** Moves the sandbox's fake clock (the unit-test sandbox); resolves once its due timers ran. */
@@ -60,7 +61,7 @@ export class ThreadTransport implements Transport {
   kill(): void {
     if (this.#exited) return;
     Atomics.store(new Int32Array(this.#stop), 0, 1);
-    this.#port?.postMessage({ type: 'shutdown' } satisfies ToSandbox);
+    this.#port?.postMessage({ type: 'shutdown', id: 0 } satisfies ToSandbox);
     this.#escalate(STOP_GRACE_MS);
   }
 

@@ -1,0 +1,247 @@
+import type { ChildProcess } from 'node:child_process';
+import type { Duplex } from 'node:stream';
+import { WorkerCrashedError } from '../errors.js';
+import { LineSplitter, PROTOCOL_VERSION, decodeMessage, encodeMessage, type HostMessage, type WorkerMessage } from '../protocol/index.js';
+import { OutputCapture } from './output-capture.js';
+import { checkSpawnHeadroom, spawnFailure } from './spawn-resources.js';
+import type { SessionCommand, SessionMessage, Transport, TransportEvents } from './transport.js';
+import { Watchdog, residentBytes } from './watchdog.js';
+import type { ForkServer, ForkedProcess } from './fork-server.js';
+import { createWorkDir, removeWorkDir } from './work-dir.js';
+import type { RuntimeName, WorkerContext } from './worker.js';
+
+const STDERR_TAIL_BYTES = 4096;
+
+/** How a runtime's process is started; the rest of the transport is shared. */
+export interface LaunchSpec {
+  /** Starts the process; `workdir` is its private working directory when the OS fence is on. */
+  spawn(workdir: string | undefined): ChildProcess;
+  /** Fields of the init message this runtime adds or replaces (docs/protocol.md). */
+  init?: Record<string, unknown>;
+  /** When set, the worker is forked by this fork server instead of spawned (docs/fork-server.md). */
+  forkServer?: ForkServer | undefined;
+}
+
+/**
+ * A worker that is a child process speaking NDJSON on descriptor 3 (Bun and
+ * QuickJS-NG differ only in their `LaunchSpec`). Bodies are base64 on the
+ * wire and bytes everywhere else; stdout and stderr are log lines; CPU and
+ * memory are watched from outside through /proc.
+ */
+export class ProcessTransport implements Transport {
+  readonly #runtime: RuntimeName;
+  readonly #context: WorkerContext;
+  readonly #launch: LaunchSpec;
+  readonly #splitter: LineSplitter;
+  readonly #output: OutputCapture;
+  #events: TransportEvents | undefined;
+  #child: ChildProcess | undefined;
+  #forked: ForkedProcess | undefined;
+  /** Set once the worker is being stopped: a forked worker that connects back after it gets end-of-file, not init. */
+  #stopping = false;
+  #channel: Duplex | undefined;
+  #workdir: string | undefined;
+  #watchdog: Watchdog | undefined;
+  #stderrTail = '';
+  /** Resident size at `ready`: the runtime's own, not charged to the handler's maxMemory. */
+  #baselineBytes = 0;
+  #killTimer: NodeJS.Timeout | undefined;
+  #exited = false;
+
+  constructor(runtime: RuntimeName, context: WorkerContext, launch: LaunchSpec) {
+    this.#runtime = runtime;
+    this.#context = context;
+    this.#launch = launch;
+    const max = context.options.maxMessageBytes;
+    this.#splitter = new LineSplitter(
+      max,
+      (line) => this.#onLine(line),
+      (bytes) => this.#events?.violation(`a message of at least ${bytes} bytes exceeds maxMessageBytes (${max})`),
+    );
+    this.#output = new OutputCapture(context.options.maxLogBytes, (level, line) => this.#events?.output(level, line));
+  }
+
+  get pid(): number | undefined {
+    return this.#child?.pid ?? this.#forked?.pid;
+  }
+
+  open(events: TransportEvents): void {
+    this.#events = events;
+    let child: ChildProcess;
+    try {
+      checkSpawnHeadroom(this.#runtime, this.#launch.forkServer?.reservedDescriptors);
+      // A private, empty working directory: the fence makes it the worker's cwd and its only writable place.
+      if (this.#context.options.osSandbox) this.#workdir = createWorkDir();
+      const server = this.#launch.forkServer;
+      if (server !== undefined) {
+        this.#forked = server.fork({
+          channel: (socket) => this.#attach(socket),
+          output: (socket) => socket.on('data', (chunk: Buffer) => this.#onStderr(chunk)),
+          exit: (code, signal, failure) => this.#onExit(code, signal, failure === undefined ? undefined : spawnFailure(this.#runtime, failure)),
+        });
+        return;
+      }
+      child = this.#launch.spawn(this.#workdir);
+    } catch (error) {
+      const failure = spawnFailure(this.#runtime, error);
+      // Asynchronously, as a real exit would be: the pool is still wiring this worker up.
+      process.nextTick(() => this.#onExit(null, null, failure));
+      return;
+    }
+    this.#child = child;
+    child.on('error', (error) => {
+      // A process that never started (EMFILE, EAGAIN, ENOENT) emits no exit event.
+      if (child.pid === undefined) this.#onExit(null, null, spawnFailure(this.#runtime, error));
+    });
+    const channel = child.stdio?.[3] as Duplex | null | undefined;
+    if (child.pid === undefined || channel === undefined || channel === null) {
+      // A child that never started reports through its 'error' event; one that started without descriptor 3 is killed.
+      if (child.pid !== undefined) {
+        child.once('exit', (code, signal) =>
+          this.#onExit(code, signal, new WorkerCrashedError(`The ${this.#runtime} worker was started without its channel (descriptor 3)`)),
+        );
+        child.kill('SIGKILL');
+      }
+      return;
+    }
+    child.stdout?.on('data', (chunk: Buffer) => this.#output.push('log', chunk));
+    child.stderr?.on('data', (chunk: Buffer) => this.#onStderr(chunk));
+    child.on('exit', (code, signal) => this.#onExit(code, signal));
+    this.#attach(channel);
+  }
+
+  #onStderr(chunk: Buffer): void {
+    this.#stderrTail = (this.#stderrTail + chunk.toString('utf8')).slice(-STDERR_TAIL_BYTES);
+    this.#output.push('error', chunk);
+  }
+
+  /** The protocol channel is there (at spawn, or when a forked worker connected back): send `init`. */
+  #attach(channel: Duplex): void {
+    this.#channel = channel;
+    channel.on('data', (chunk: Buffer) => this.#splitter.push(chunk));
+    // The channel erroring (EPIPE after a crash) is reported through the exit event.
+    channel.on('error', () => {});
+    // Stopped before it connected: end-of-file instead of init makes it exit.
+    if (this.#stopping) {
+      channel.end();
+      return;
+    }
+    const c = this.#context;
+    this.#write({
+      id: 0,
+      type: 'init',
+      payload: {
+        protocol: PROTOCOL_VERSION,
+        source: c.source,
+        filename: c.filename,
+        env: c.options.env,
+        capabilities: c.capabilities,
+        limits: { maxBodyBytes: c.options.maxBodyBytes, maxLogBytes: c.options.maxLogBytes },
+        osSandbox: c.options.osSandbox,
+        workdir: this.#workdir ?? null,
+        ...this.#launch.init,
+      },
+    });
+  }
+
+  send(command: SessionCommand, onWritten?: () => void): void {
+    this.#write(toWire(command), onWritten);
+  }
+
+  close(graceMs: number): void {
+    this.#stopping = true;
+    if (this.#exited) return;
+    this.#channel?.end();
+    clearTimeout(this.#killTimer);
+    this.#killTimer = setTimeout(() => this.kill(), graceMs);
+  }
+
+  kill(): void {
+    this.#stopping = true;
+    this.#child?.kill('SIGKILL');
+    this.#forked?.kill();
+  }
+
+  /**
+   * CPU and memory limits the worker cannot be trusted to enforce itself are
+   * checked from outside, and so is CPU used by work left running after an
+   * answer (against the same maxCpu, and not past the invocation's deadline).
+   */
+  busy(deadline: boolean): void {
+    const pid = this.pid;
+    if (pid === undefined) return;
+    const caps = this.#context.capabilities;
+    if (caps.maxCpu === 0 && caps.maxMemory === 0 && !deadline && this.#watchdog === undefined) return;
+    this.#watchdog ??= new Watchdog(pid, caps.maxCpu, caps.maxMemory, (kind, detail) => this.#events?.overrun(kind, detail), this.#baselineBytes);
+    this.#watchdog.busy();
+  }
+
+  idle(until: number): void {
+    this.#watchdog?.idle(until);
+  }
+
+  #write(message: HostMessage, onWritten?: () => void): void {
+    const channel = this.#channel;
+    if (channel === undefined || channel.destroyed || !channel.writable) return onWritten?.();
+    channel.write(encodeMessage(message), onWritten);
+  }
+
+  #onLine(line: string): void {
+    if (this.#exited) return;
+    const decoded = decodeMessage(line);
+    if (!decoded.ok) return this.#events?.violation(decoded.reason);
+    const pid = this.pid;
+    if (decoded.message.type === 'ready' && this.#context.capabilities.maxMemory > 0 && pid !== undefined) {
+      this.#baselineBytes = residentBytes(pid);
+    }
+    this.#events?.message(fromWire(decoded.message));
+  }
+
+  #onExit(code: number | null, signal: NodeJS.Signals | null, failure?: WorkerCrashedError): void {
+    if (this.#exited) return;
+    this.#exited = true;
+    clearTimeout(this.#killTimer);
+    this.#watchdog?.stop();
+    this.#splitter.stop();
+    this.#output.flush();
+    if (this.#workdir !== undefined) removeWorkDir(this.#workdir);
+    this.#workdir = undefined;
+    this.#events?.exit({ code, signal, failure, detail: this.#stderrTail });
+  }
+}
+
+/** NDJSON carries bodies as base64; the session has them as bytes. */
+function toWire(command: SessionCommand): HostMessage {
+  switch (command.type) {
+    case 'invoke':
+      return { ...command, payload: { ...command.payload, body: command.payload.body === null ? null : base64(command.payload.body) } };
+    case 'result': {
+      const p = command.payload;
+      if (!p.ok) return { ...command, payload: p };
+      return { ...command, payload: { ...p, value: { ...p.value, body: p.value.body.byteLength === 0 ? null : base64(p.value.body) } } };
+    }
+    case 'cancel':
+      return { ...command, payload: {} };
+    case 'shutdown':
+      return { ...command, payload: {} };
+  }
+}
+
+function fromWire(message: WorkerMessage): SessionMessage {
+  switch (message.type) {
+    case 'response':
+      return { ...message, payload: { ...message.payload, body: bytes(message.payload.body) } };
+    case 'call':
+      return { ...message, payload: { ...message.payload, args: { ...message.payload.args, body: bytes(message.payload.args.body) } } };
+    default:
+      return message;
+  }
+}
+
+function base64(body: Uint8Array): string {
+  return Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('base64');
+}
+
+function bytes(body: string | null): Uint8Array | null {
+  return body === null ? null : new Uint8Array(Buffer.from(body, 'base64'));
+}
