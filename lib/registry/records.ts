@@ -54,7 +54,7 @@ const RegisterSchema = v.strictObject({
   id: v.optional(IDENTIFIER),
   name: IDENTIFIER,
   projectId: IDENTIFIER,
-  runtime: v.picklist(['quickjs-ng', 'bun']),
+  runtime: v.picklist(['quickjs-ng', 'bun', 'quickjs-wasm']),
   source: v.unknown(),
   capabilities: v.unknown(),
   env: v.optional(v.unknown()),

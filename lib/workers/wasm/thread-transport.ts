@@ -2,7 +2,7 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { WorkerCrashedError } from '../../errors.js';
 import type { SessionCommand, Transport, TransportEvents } from '../transport.js';
 import type { FromSandbox, SandboxSettings, ToSandbox } from './messages.js';
-import { sandboxThreads, stopThread } from './threads.js';
+import { startSandbox, stopThread } from './threads.js';
 
 /** How long a stopped sandbox may take to notice before its whole thread is stopped. */
 const STOP_GRACE_MS = 1000;
@@ -23,6 +23,8 @@ export class ThreadTransport implements Transport {
   #exited = false;
   #killTimer: NodeJS.Timeout | undefined;
   readonly #advances: (() => void)[] = [];
+  /** Resolves once the sandbox runs on a thread (its first message). */
+  #dispatched: (() => void) | undefined;
 
   constructor(settings: SandboxSettings) {
     this.#settings = settings;
@@ -34,11 +36,10 @@ export class ThreadTransport implements Transport {
     this.#port = port1;
     port1.on('message', (message: FromSandbox) => this.#onMessage(message));
     port1.on('close', () => this.#exit(0, null));
-    sandboxThreads()
-      .run({ port: port2, settings: this.#settings, stop: this.#stop }, { transferList: [port2] })
-      .catch((error: unknown) => {
-        this.#exit(null, 'SIGKILL', new WorkerCrashedError(`The quickjs-wasm thread failed: ${(error as Error).message}`, { cause: error }));
-      });
+    const dispatched = new Promise<void>((resolve) => (this.#dispatched = resolve));
+    startSandbox({ port: port2, settings: this.#settings, stop: this.#stop }, dispatched).catch((error: unknown) => {
+      this.#exit(null, 'SIGKILL', new WorkerCrashedError(`The quickjs-wasm thread failed: ${(error as Error).message}`, { cause: error }));
+    });
   }
 
   send(command: SessionCommand, onWritten?: () => void): void {
@@ -80,6 +81,7 @@ export class ThreadTransport implements Transport {
     if (this.#exited) return;
     if (message.type === 'thread') {
       this.#threadId = message.payload.threadId;
+      this.#dispatched?.();
       return;
     }
     if (message.type === 'advanced') {
@@ -97,6 +99,7 @@ export class ThreadTransport implements Transport {
     if (this.#exited) return;
     this.#exited = true;
     clearTimeout(this.#killTimer);
+    this.#dispatched?.();
     this.#port?.close();
     for (const resolve of this.#advances.splice(0)) resolve();
     this.#events?.exit({ code, signal, failure });

@@ -1,10 +1,12 @@
 import { availableParallelism } from 'node:os';
 import Tinypool from 'tinypool';
+import type { SandboxTask } from './messages.js';
 
 /** Threads idle this long are stopped; the next sandbox starts one again. */
 const IDLE_THREAD_MS = 30_000;
 
 let threads: Tinypool | undefined;
+let gate: Promise<void> = Promise.resolve();
 
 /**
  * The process's quickjs-wasm threads, shared by every pool. A thread costs
@@ -12,7 +14,7 @@ let threads: Tinypool | undefined;
  * belong to the process: creating a pool starts none, and a sandbox is a
  * long-running task on the least busy thread (see thread.ts).
  */
-export function sandboxThreads(): Tinypool {
+function sandboxThreads(): Tinypool {
   threads ??= new Tinypool({
     filename: new URL('./thread.js', import.meta.url).href,
     minThreads: 0,
@@ -25,6 +27,23 @@ export function sandboxThreads(): Tinypool {
   });
   return threads;
 }
+
+/**
+ * Runs a sandbox on the least busy thread; settles when the sandbox ends.
+ * Starts go one at a time, each waiting until the one before is
+ * `dispatched` (runs on a thread): tinypool hands a queued task to a thread
+ * only when a thread becomes ready or finishes a task, one task each time,
+ * and sandbox tasks never finish while their sandbox lives, so a second
+ * queued sandbox would wait forever. With one start in flight, at most one
+ * task is ever queued, and a thread that becomes ready takes it.
+ */
+export function startSandbox(task: SandboxTask, dispatched: Promise<void>): Promise<void> {
+  const run = gate.then(() => sandboxThreads().run(task, { transferList: [task.port] }) as Promise<void>);
+  gate = Promise.race([dispatched, run.then(noop, noop)]);
+  return run;
+}
+
+function noop(): void {}
 
 /**
  * Stops one thread, the last resort when a sandbox no longer reaches its
