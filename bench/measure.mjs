@@ -74,14 +74,35 @@ function rssBytes(pid) {
   return Number(match[1]) * 1024;
 }
 
-/** Resident memory of each idle worker after it has served a few calls. */
+/**
+ * Resident memory of each idle worker after it has served a few calls. A
+ * quickjs-wasm worker is no process: its figure is how much this process
+ * grew per worker, with the threads and the engine already loaded.
+ */
 export async function idleRss(runtime, workers) {
+  if (runtime === 'quickjs-wasm') return [await hostGrowthPerWorker(runtime, workers)];
   const pool = newPool(runtime, { minWorkers: workers, maxWorkers: workers });
   try {
     await pool.ready();
     await Promise.all(Array.from({ length: workers * 4 }, () => pool.invoke({ path: '/' })));
     await new Promise((r) => setTimeout(r, 300));
     return pool.stats().pids.map(rssBytes);
+  } finally {
+    await pool.close();
+  }
+}
+
+async function hostGrowthPerWorker(runtime, workers) {
+  const warm = newPool(runtime);
+  await warm.invoke({ path: '/' });
+  await warm.close();
+  const before = process.memoryUsage().rss;
+  const pool = newPool(runtime, { minWorkers: workers, maxWorkers: workers });
+  try {
+    await pool.ready();
+    await Promise.all(Array.from({ length: workers * 4 }, () => pool.invoke({ path: '/' })));
+    await new Promise((r) => setTimeout(r, 300));
+    return (process.memoryUsage().rss - before) / workers;
   } finally {
     await pool.close();
   }

@@ -1,16 +1,18 @@
 // Benchmarks (not tests): cold start, warm round trip, throughput, idle memory,
-// QuickJS-NG and Bun side by side in one run.
-//   npm run bench                       both runtimes
+// QuickJS-NG, Bun and quickjs-wasm side by side in one run.
+//   npm run bench                       all three runtimes
 //   BENCH_RUNTIMES=bun npm run bench    one of them
 //   BENCH_QUICK=1 npm run bench         fewer iterations
 // With bun among the runtimes, a second table puts the Bun worker (profiles.strict,
 // fence on) next to a plain Bun process answering NDJSON on stdio, same handlers.
+// With quickjs-wasm, another puts it next to the bare quickjs-emscripten engine.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { coldStart, idleRss, percentile, throughput, warmLatency } from './measure.mjs';
 import { compareWithPlainBun } from './plain-bun.mjs';
+import { compareWithBareEngine } from './wasm-peers.mjs';
 
-const runtimes = (process.env.BENCH_RUNTIMES ?? 'quickjs-ng,bun').split(',');
+const runtimes = (process.env.BENCH_RUNTIMES ?? 'quickjs-ng,bun,quickjs-wasm').split(',');
 const quick = process.env.BENCH_QUICK === '1';
 const COLD_RUNS = quick ? 10 : 40;
 const WARM_CALLS = quick ? 2000 : 20000;
@@ -39,7 +41,7 @@ const rows = [
   ['warm pool.invoke round trip, p50 (µs)', 'warmP50Us', 0],
   ['warm pool.invoke round trip, p99 (µs)', 'warmP99Us', 0],
   ['throughput, 2 workers, 32 in flight (invocations/s)', 'throughput', 0],
-  ['idle RSS per worker, median of 4 (MB)', 'idleRssMb', 1],
+  ['idle RSS per worker, median of 4 (MB; quickjs-wasm: host RSS growth per sandbox)', 'idleRssMb', 1],
 ];
 const header = ['measure', ...runtimes];
 const both = runtimes.includes('quickjs-ng') && runtimes.includes('bun');
@@ -63,6 +65,21 @@ if (runtimes.includes('bun')) {
   const rows = await compareWithPlainBun(bun, { quick });
   const out = [['measure (same handler)', 'plain Bun process', 'Bun worker, strict, fenced', 'worker / plain', 'target']];
   for (const [label, plain, worker, digits, ratio, target] of rows) out.push([label, plain.toFixed(digits), worker.toFixed(digits), `${ratio.toFixed(2)}x`, target]);
+  const w = out[0].map((_, i) => Math.max(...out.map((r) => r[i].length)));
+  const fmt = (r) => '| ' + r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join(' | ') + ' |';
+  console.log('\n' + fmt(out[0]));
+  console.log('|' + w.map((n, i) => (i === 0 ? '-'.repeat(n + 2) : '-'.repeat(n + 1) + ':')).join('|') + '|');
+  for (const r of out.slice(1)) console.log(fmt(r));
+}
+
+if (runtimes.includes('quickjs-wasm')) {
+  process.stderr.write('measuring quickjs-wasm against the bare engine...\n');
+  const rows = await compareWithBareEngine({ quick });
+  const out = [['measure (same work)', 'bare quickjs-emscripten NG', 'quickjs-wasm pool.invoke', 'pool / bare', 'target (issue 10)']];
+  for (const [label, bare, pooled, digits, target] of rows) {
+    const ratio = Number.isFinite(bare) ? `${(pooled / bare).toFixed(2)}x` : '';
+    out.push([label, Number.isFinite(bare) ? bare.toFixed(digits) : '', pooled.toFixed(digits), ratio, target]);
+  }
   const w = out[0].map((_, i) => Math.max(...out.map((r) => r[i].length)));
   const fmt = (r) => '| ' + r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join(' | ') + ' |';
   console.log('\n' + fmt(out[0]));
