@@ -3,7 +3,7 @@ import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { RUNTIMES, alive, waitFor } from '../helpers.js';
+import { PROCESS_RUNTIMES, alive, waitFor } from '../helpers.js';
 
 /**
  * Chaos: workers SIGKILLed, SIGSTOPped and killed while starting under load,
@@ -70,7 +70,8 @@ async function chaos(settings: Record<string, unknown>, maxFds?: number): Promis
   return report;
 }
 
-describe.each(RUNTIMES)('%s: chaos', (runtime) => {
+// Faults are signals and descriptor limits on worker processes: quickjs-wasm workers are not processes.
+describe.each(PROCESS_RUNTIMES)('%s: chaos', (runtime) => {
   describe.each([
     { minWorkers: 0, concurrency: 1 },
     { minWorkers: 4, concurrency: 1 },

@@ -34,7 +34,7 @@ describe('validation messages are written for the user, not in valibot terms', (
       { source: { code: 'x', fillename: 'a.js' } },
       "source.fillename: unknown option 'fillename' — did you mean 'filename'?",
     ],
-    [{ runtime: 'quickjs' }, `runtime: must be one of 'quickjs-ng', 'bun', got "quickjs" — did you mean 'quickjs-ng'?`],
+    [{ runtime: 'quickjs' }, `runtime: must be one of 'quickjs-ng', 'bun', 'quickjs-wasm', got "quickjs" — did you mean 'quickjs-ng'?`],
     [{ maxWorkers: '4' }, 'maxWorkers: must be a number, got "4"'],
     [{ maxWorkers: 0 }, 'maxWorkers: must be at least 1, got 0'],
     [{ timeoutMs: 1.5 }, 'timeoutMs: must be a whole number, got 1.5'],
