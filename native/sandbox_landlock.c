@@ -92,7 +92,9 @@ typedef struct QWRuleset {
 /* Grant `access` beneath `path` (or on it, if it is not a directory). Rights
  * the kernel does not handle are dropped; directory-only rights are dropped
  * for files. Opening with O_PATH follows symlinks, so the rule lands on the
- * real object, exactly where the kernel will check later accesses. */
+ * real object, exactly where the kernel will check later accesses. `nofollow`
+ * marks an entry found by listing a directory (add_all_but): a symlink there is
+ * not followed, and an entry that has gone since the listing is skipped. */
 static void add_path(QWRuleset *rs, const char *path, uint64_t access, int nofollow) {
     if (!path || path[0] != '/') {
         qw__sandbox_note(rs->report, "landlock: path must be absolute: %s", path ? path : "(null)");
@@ -100,6 +102,8 @@ static void add_path(QWRuleset *rs, const char *path, uint64_t access, int nofol
         return;
     }
     int fd = open(path, O_PATH | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
+    if (fd < 0 && nofollow && errno == ENOENT)
+        return; /* a listed entry removed since readdir (another process's temp dir): no rule, no access */
     if (fd < 0) {
         qw__sandbox_note(rs->report, "landlock: %s: %s", path, strerror(errno));
         rs->failed = 1;
