@@ -5,7 +5,8 @@
 //   2. source build: the main tarball only, its install script allowed in allowScripts (it builds with cmake-js);
 //   3. no libuv: as 2 with pkg-config looking nowhere: the install succeeds and
 //      createPool('quickjs-ng') says which package to install; Bun keeps its fence;
-//   4. scripts skipped (--ignore-scripts): the main tarball only: the message says how to allow the script;
+//   4. scripts skipped (--ignore-scripts): the main tarball only: the message says how to allow the script,
+//      and quickjs-wasm (no native part) answers; so it does in 1 and 5;
 //   5. no tools: the main tarball only, script allowed, only node, npm and sh on PATH: the message
 //      names the compiler, cmake, pkg-config and libuv packages;
 //   6. forced source build: both tarballs, BUNBASE_BUILD_FROM_SOURCE=1: the install script builds even
@@ -107,7 +108,8 @@ const runtime = process.argv[2];
 const pool = createPool({
   runtime,
   capabilities: profiles.strict('package-test'),
-  requireOsSandbox: true,
+  // quickjs-wasm has no OS layer (requireOsSandbox refuses it); the others must be fenced.
+  requireOsSandbox: runtime !== 'quickjs-wasm',
   env: { GREETING: 'Hello' },
   source: { code: 'export default { async fetch(req, env) { const { n } = await req.json(); return Response.json({ text: env.GREETING + " " + n }) } }' },
 });
@@ -195,7 +197,7 @@ function quickStart(name, app, runtime, env = {}) {
     parsed = undefined;
   }
   check(
-    `${name}: quick start on ${runtime} with requireOsSandbox`,
+    `${name}: quick start on ${runtime}${runtime === 'quickjs-wasm' ? '' : ' with requireOsSandbox'}`,
     r.status === 0 && parsed?.status === 200 && parsed.body.text === `Hello ${runtime}`,
     r.output,
   );
@@ -221,6 +223,7 @@ if (wanted('prebuilt')) {
   );
   quickStart('prebuilt', app, 'quickjs-ng', bareEnv);
   quickStart('prebuilt', app, 'bun', bareEnv);
+  quickStart('prebuilt', app, 'quickjs-wasm', bareEnv);
   const r = run(process.execPath, ['registry-without-store.mjs'], { cwd: app });
   let error;
   try {
@@ -293,6 +296,8 @@ if (wanted('scripts-skipped')) {
     error.code === 'RUNTIME_UNAVAILABLE' && error.message.includes('npm install-scripts approve bunbase-functions'),
     JSON.stringify(error, null, 2),
   );
+  // No native binary at all: quickjs-wasm needs none.
+  quickStart('scripts-skipped', app, 'quickjs-wasm');
 }
 
 // 5. No build tools at all: the source fallback cannot run, and says what to install.
@@ -312,6 +317,7 @@ if (wanted('no-tools')) {
     error.code === 'RUNTIME_UNAVAILABLE' && wanted.every((w) => `${error.code} ${error.message}`.includes(w)),
     JSON.stringify(error, null, 2),
   );
+  quickStart('no-tools', app, 'quickjs-wasm', bareEnv);
 }
 
 // 6. A source build forced over a fitting prebuilt package.
