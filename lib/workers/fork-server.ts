@@ -358,7 +358,9 @@ export class ForkServer {
       this.#holdLoop();
       const code = Number(b);
       const signal = Number(c);
-      const dropped = forked.attached ? undefined : this.#acceptFailure;
+      // A worker whose channel the host never took, and which then ended cleanly, read end-of-file:
+      // libuv answers accept()'s EMFILE by accepting and closing what is pending, often without an error event.
+      const dropped = forked.attached ? undefined : (this.#acceptFailure ?? (code === 0 ? droppedByHost() : undefined));
       forked.ended(code >= 0 ? code : null, signal > 0 ? signalName(signal) : null, dropped);
     }
   }
@@ -417,6 +419,10 @@ export class ForkServer {
 }
 
 let serial = 0;
+
+function droppedByHost(): Error {
+  return Object.assign(new Error('the host dropped its connection (accept() out of descriptors)'), { code: 'EMFILE' });
+}
 const servers = new Map<string, ForkServer>();
 
 function unrefStream(stream: unknown): void {
