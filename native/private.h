@@ -111,6 +111,17 @@ typedef struct QWRejection {
 
 typedef struct QWTimer QWTimer;
 
+/* The engine's allocator state (util_heap.c): maxMemory enforced where every
+ * block passes, so that a refusal is known even when the engine throws null. */
+typedef struct QWHeap {
+    size_t used;    /* usable bytes malloc gave the engine */
+    size_t limit;   /* 0: none */
+    bool suspended; /* parsing the host's own message: not the handler's memory */
+    bool refused;   /* the limit refused an allocation (sticky: the heap is not trusted after) */
+} QWHeap;
+
+extern const JSMallocFunctions qw__heap_functions;
+
 /* A response body being base64-encoded onto fd 3 a chunk at a time. While
  * active, other lines wait in `after`. The array reference is owned. */
 typedef struct QWBodyOut {
@@ -129,6 +140,7 @@ struct QWRuntime {
 
     JSRuntime *rt;
     JSContext *ctx;
+    QWHeap heap;
 
     /* Input framing. */
     char *rbuf;

@@ -103,13 +103,10 @@ bool qw__is_oom(JSContext *ctx, JSValueConst err) {
     bool oom;
 
     /* When even the error object cannot be allocated the engine throws null
-     * instead; a null with the heap close to maxMemory is that case (a
-     * handler's own `throw null` leaves the heap where it was). */
-    if (JS_IsNull(err) && qw->caps.max_memory > 0) {
-        JSMemoryUsage mu;
-        JS_ComputeMemoryUsage(JS_GetRuntime(ctx), &mu);
-        return (double)mu.malloc_size >= qw->caps.max_memory * 0.75;
-    }
+     * instead; the allocator knows whether it refused anything (a handler's
+     * own `throw null` is no refusal). */
+    if (JS_IsNull(err))
+        return qw->heap.refused;
     if (!JS_IsError(err))
         return false;
     name = dup_prop_string(ctx, err, "name");
@@ -997,7 +994,7 @@ static void handle_init(QWRuntime *qw, char *line, size_t len) {
     }
 
     if (qw->caps.max_memory > 0)
-        JS_SetMemoryLimit(qw->rt, (size_t)qw->caps.max_memory);
+        qw->heap.limit = (size_t)qw->caps.max_memory;
 
     qw__enter(qw, 0);
     qw->load_cpu_start_ns = qw__thread_cpu_ns();
@@ -1197,11 +1194,9 @@ void qw__on_message(QWRuntime *qw, char *line, size_t len) {
     /* The host's message is not the handler's allocation: parse it outside
      * maxMemory (a body near maxBodyBytes arrives as a base64 string a third
      * larger). What the handler gets from it, the decoded body, does count. */
-    if (qw->caps.max_memory > 0)
-        JS_SetMemoryLimit(qw->rt, 0);
+    qw->heap.suspended = true;
     msg = JS_ParseJSON(ctx, line, len, "ipc");
-    if (qw->caps.max_memory > 0)
-        JS_SetMemoryLimit(qw->rt, (size_t)qw->caps.max_memory);
+    qw->heap.suspended = false;
     if (JS_IsException(msg)) {
         JSValue exc = JS_GetException(ctx);
         if (qw__is_oom(ctx, exc))
@@ -1351,7 +1346,7 @@ int QW_Run(void) {
     qw->next_call = 1;
     qw->next_timer_id = 1;
 
-    qw->rt = JS_NewRuntime();
+    qw->rt = JS_NewRuntime2(&qw__heap_functions, &qw->heap);
     CHECK(qw->rt != NULL);
     JS_SetRuntimeOpaque(qw->rt, qw);
     JS_SetMaxStackSize(qw->rt, QW_MAX_STACK_BYTES);

@@ -16,6 +16,15 @@ describe.each(RUNTIMES)('%s: handler errors', (runtime) => {
     expect(p.stats().workersStarted).toBe(1);
   });
 
+  it("a handler's own `throw null` is HANDLER_ERROR, not MEMORY_LIMIT, even with the heap well used, and the worker lives on", async () => {
+    // On QuickJS-NG a null exception is also what the engine throws when the heap is full:
+    // only a refusal by the allocator makes a null MEMORY_LIMIT.
+    p = pool(runtime, `const held = []; for (let i = 0; i < 2000; i++) held.push(new Array(1000).fill(i)); export default { fetch(req) { if (req.url.endsWith('/ok')) return new Response(String(held.length)); throw null } }`);
+    await expect(p.invoke({ path: '/null' })).rejects.toMatchObject({ code: 'HANDLER_ERROR' });
+    expect((await p.invoke({ path: '/ok' })).text()).toBe('2000');
+    expect(p.stats().workersStarted).toBe(1);
+  });
+
   it('a rejected promise gives HANDLER_ERROR', async () => {
     p = pool(runtime, `export default async function () { await new Promise((r) => setTimeout(r, 5)); throw new RangeError('late failure') }`);
     await expect(p.invoke({ path: '/' })).rejects.toMatchObject({ code: 'HANDLER_ERROR', workerName: 'RangeError' });

@@ -71,6 +71,25 @@ const ROWS: Row[] = [
     expect: { bun: KILLED('MEMORY_LIMIT'), 'quickjs-ng': KILLED('MEMORY_LIMIT') },
   },
   {
+    // The engine throws null, not an error, once even its "out of memory" error cannot be
+    // allocated: the handler catches the first refusal and then fills the last bytes with
+    // small objects. That null is still MEMORY_LIMIT, never a HANDLER_ERROR.
+    name: 'memory filled past a caught refusal, then small objects to the last byte',
+    body: `const keep = []; try { for (let i = 0; i < n; i++) keep.push(new Array(1000).fill(0)); } catch {} for (let i = 0; i < n; i++) keep.push({ i }); return new Response(String(keep.length));`,
+    caps: { maxMemory: 64 * MB },
+    pool: { timeoutMs: 30_000 },
+    controlN: 10,
+    expect: { bun: KILLED('MEMORY_LIMIT'), 'quickjs-ng': KILLED('MEMORY_LIMIT') },
+  },
+  {
+    name: 'memory filled past a caught refusal, then strings to the last byte',
+    body: `const keep = []; try { for (let i = 0; i < n; i++) keep.push(new Array(1000).fill(0)); } catch {} for (let i = 0; i < n; i++) keep.push('s' + i); return new Response(String(keep.length));`,
+    caps: { maxMemory: 64 * MB },
+    pool: { timeoutMs: 30_000 },
+    controlN: 10,
+    expect: { bun: KILLED('MEMORY_LIMIT'), 'quickjs-ng': KILLED('MEMORY_LIMIT') },
+  },
+  {
     name: 'a pending-timer flood',
     body: `let i = 0; for (; i < n; i++) setTimeout(() => {}, 1e9); return new Response(String(i));`,
     caps: { maxMemory: 64 * MB },
