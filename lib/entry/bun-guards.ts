@@ -310,6 +310,10 @@ function guardFiles(caps: Capabilities, deny: Deny): void {
     } catch {
       deny('filesystem', String(target), 'not a usable file URL');
     }
+    // Refused as fs itself refuses it (before any check, so no denial for what never reached a path).
+    if (path.includes('\0')) {
+      throw Object.assign(new TypeError("The argument 'path' must be a string, Uint8Array, or URL without null bytes"), { code: 'ERR_INVALID_ARG_VALUE' });
+    }
     const decision = checkPath(path, caps, access);
     if (!decision.allowed) deny('filesystem', decision.resolved, decision.rule);
   };

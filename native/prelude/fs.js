@@ -4,11 +4,20 @@ import { native } from './native.js';
 
 const { utf8Encode, utf8Decode, base64Encode } = native;
 
-function toPath(path) {
+function pathString(path) {
   if (typeof path === 'string') return path;
   if (path && typeof path === 'object' && path.protocol === 'file:') return decodeURIComponent(path.pathname);
   if (path instanceof Uint8Array) return utf8Decode(path, false);
   throw new TypeError('The "path" argument must be of type string, Uint8Array or a file: URL');
+}
+
+// Node refuses a path with a NUL byte; the native side would see it cut short there.
+function toPath(path) {
+  const s = pathString(path);
+  if (s.includes('\0')) {
+    throw Object.assign(new TypeError("The argument 'path' must be a string, Uint8Array, or URL without null bytes"), { code: 'ERR_INVALID_ARG_VALUE' });
+  }
+  return s;
 }
 
 function encodingOf(options) {
