@@ -124,7 +124,9 @@ fail:
     return JS_EXCEPTION;
 }
 
-/* fail(id, error): the handler threw, rejected or returned a non-Response. */
+/* fail(id, error[, code]): the handler threw, rejected or returned a
+ * non-Response; the prelude names RESPONSE_TOO_LARGE itself (a body stream it
+ * stopped reading at maxBodyBytes). */
 static JSValue js_fail(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
     QWRuntime *qw = qw__get(ctx);
     const char *code = "HANDLER_ERROR";
@@ -145,6 +147,14 @@ static JSValue js_fail(JSContext *ctx, JSValueConst this_val, int argc, JSValueC
         if (s)
             JS_FreeCString(ctx, s);
         JS_FreeValue(ctx, c);
+    }
+    if (argc > 2 && JS_IsString(argv[2])) {
+        const char *s = JS_ToCString(ctx, argv[2]);
+        bool too_large = s && strcmp(s, "RESPONSE_TOO_LARGE") == 0;
+        if (s)
+            JS_FreeCString(ctx, s);
+        if (too_large)
+            code = "RESPONSE_TOO_LARGE";
     }
     qw__fail_invocation(qw, id, code, argv[1]);
     return JS_UNDEFINED;

@@ -762,6 +762,7 @@ static int load_prelude(QWRuntime *qw) {
     JS_SetPropertyStr(ctx, ns, "allowEval", JS_NewBool(ctx, qw->caps.allow_eval));
     JS_SetPropertyStr(ctx, ns, "projectId", JS_NewString(ctx, qw->caps.project_id));
     JS_SetPropertyStr(ctx, ns, "engineVersion", JS_NewString(ctx, JS_GetVersion()));
+    JS_SetPropertyStr(ctx, ns, "maxBodyBytes", JS_NewFloat64(ctx, (double)qw->max_body_bytes));
     /* The prelude takes this object and deletes the global. */
     JS_SetPropertyStr(ctx, global, "__qw", ns);
     JS_FreeValue(ctx, global);

@@ -11,6 +11,7 @@ import { listen, send, type HostMessageIn } from './channel.js';
 import { resolveHandler, type Handler } from './handler.js';
 import { createHostFetch } from './bun-fetch.js';
 import { reserveDescriptors } from './fd-budget.js';
+import { readResponseBytes, trackStreamedResponses } from './response-bytes.js';
 import { EXIT_BAD_SETTINGS, PROTOCOL_VERSION } from '../protocol/constants.js';
 
 // Room for init with a large bundle; invocations are bounded by maxBodyBytes below.
@@ -105,6 +106,7 @@ async function start(payload: InitPayload): Promise<void> {
   for (const key of Object.keys(process.env)) delete process.env[key];
   Object.assign(process.env, payload.env);
   installConsole(currentId, payload.limits.maxLogBytes);
+  trackStreamedResponses();
   hostFetch = createHostFetch(currentId, payload.limits.maxBodyBytes, payload.capabilities.allowNetwork);
   Object.defineProperty(globalThis, 'fetch', { value: hostFetch.fetch, writable: false, configurable: false });
   const importLoader = installGuards(payload.capabilities, currentId);
@@ -172,19 +174,22 @@ async function invoke(id: number, payload: Record<string, unknown>): Promise<voi
     if (!(result instanceof Response)) {
       throw new TypeError(`The handler returned ${describe(result)} instead of a Response`);
     }
-    const bytes = new Uint8Array(await result.arrayBuffer());
-    if (bytes.byteLength > limits.maxBodyBytes) {
+    const read = await readResponseBytes(result, limits.maxBodyBytes);
+    const size = 'bytes' in read ? read.bytes.byteLength : read.stoppedAt;
+    if (size > limits.maxBodyBytes) {
+      const what = 'bytes' in read ? `is ${size} bytes` : `stream passed ${size} bytes (reading stopped there)`;
       send({
         id,
         type: 'error',
         payload: {
           code: 'RESPONSE_TOO_LARGE',
           name: 'RangeError',
-          message: `The response body is ${bytes.byteLength} bytes; the limit is ${limits.maxBodyBytes} (maxBodyBytes)`,
+          message: `The response body ${what}; the limit is ${limits.maxBodyBytes} (maxBodyBytes)`,
         },
       });
       return;
     }
+    const bytes = (read as { bytes: Uint8Array }).bytes;
     const cpu = process.cpuUsage(cpuBefore);
     send({
       id,

@@ -41,13 +41,13 @@ export function decodeText(bytes) {
 }
 
 // Marks the body used and returns its bytes (null for no body).
-export async function consumeState(s) {
+export async function consumeState(s, limit = Infinity) {
   if (s.used) throw new TypeError('Body has already been consumed.');
   s.used = true;
   if (s.source) {
     const source = s.source;
     s.source = null;
-    s.bytes = await readAll(source);
+    s.bytes = await readAll(source, limit);
   }
   return s.bytes;
 }

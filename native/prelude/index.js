@@ -5,6 +5,7 @@ import { native } from './native.js';
 import { Headers, headerList } from './headers.js';
 import { Request, createRequest } from './request.js';
 import { Response, takeResponse } from './response.js';
+import { BodyTooLarge } from './stream.js';
 import { AbortController, AbortSignal, CustomEvent, Event, EventTarget } from './abort.js';
 import { TextDecoder, TextEncoder } from './encoding.js';
 import { createConsole } from './console.js';
@@ -199,11 +200,11 @@ async function invoke(id, p) {
     if (!(response instanceof Response)) {
       throw new TypeError(`The handler must return a Response (or a Promise of one), but it returned ${describe(response)}.`);
     }
-    let s = takeResponse(response);
+    let s = takeResponse(response, native.maxBodyBytes);
     if (s instanceof Promise) s = await s;
     native.respond(id, s.status, s.statusText, headerList(s.headers), s.bytes);
   } catch (error) {
-    native.fail(id, error);
+    native.fail(id, error, error instanceof BodyTooLarge ? 'RESPONSE_TOO_LARGE' : undefined);
   } finally {
     controllers.delete(id);
   }

@@ -118,10 +118,10 @@ export function createFetchResponse(v) {
 
 // The state the runtime sends back, with the body read to the end: a
 // promise only when the body is a stream still to be read.
-export function takeResponse(r) {
+export function takeResponse(r, maxBodyBytes = Infinity) {
   const s = stateOf(r);
   if (s.used) throw new TypeError('The handler returned a Response whose body has already been consumed.');
-  if (s.source) return consumeState(s).then(() => s);
+  if (s.source) return consumeState(s, maxBodyBytes).then(() => s);
   if (s.bytes !== null) s.used = true;
   return s;
 }

@@ -29,7 +29,15 @@ export function bufferedBytes(stream) {
   return stream.locked ? undefined : buffered.get(stream);
 }
 
-export async function readAll(stream) {
+// More bytes than the reader of a body wanted: the stream was cancelled there.
+export class BodyTooLarge extends RangeError {
+  constructor(size, limit) {
+    super(`The response body has more than ${limit} bytes (limits.maxBodyBytes); reading stopped at ${size}.`);
+    this.name = 'RangeError';
+  }
+}
+
+export async function readAll(stream, limit = Infinity) {
   if (stream.locked) throw new TypeError('ReadableStream is locked (already being read)');
   const reader = stream.getReader();
   const chunks = [];
@@ -45,6 +53,11 @@ export async function readAll(stream) {
     else throw new TypeError('A body stream must produce Uint8Array chunks');
     chunks.push(chunk);
     size += chunk.length;
+    if (size > limit) {
+      // An endless or huge stream ends here, not at maxMemory.
+      reader.cancel().catch(() => {});
+      throw new BodyTooLarge(size, limit);
+    }
   }
   if (chunks.length === 1) return chunks[0];
   const out = new Uint8Array(size);

@@ -14,6 +14,32 @@ describe.each(RUNTIMES)('%s: size limits', (runtime) => {
     expect((await p.invoke({ path: '/' })).text()).toBe('small');
   });
 
+  it('an endless response stream stops at maxBodyBytes with RESPONSE_TOO_LARGE, not at maxMemory; a bounded one arrives whole', async () => {
+    // Built directly, cloned, and through a subclass of Response: every way a stream body reaches the worker.
+    p = pool(
+      runtime,
+      `const chunk = new Uint8Array(16384).fill(120);
+      const stream = (n) => new ReadableStream({ pull(c) { if (n-- > 0) c.enqueue(chunk); else c.close(); } });
+      class Tagged extends Response {}
+      export default { fetch(req) {
+        const path = new URL(req.url).pathname;
+        const n = path.endsWith('/bounded') ? 10 : Infinity;
+        if (path.startsWith('/clone')) return new Response(stream(n)).clone();
+        if (path.startsWith('/subclass')) return new Tagged(stream(n));
+        return new Response(stream(n));
+      } }`,
+      { maxBodyBytes: 1_000_000, minWorkers: 1, maxWorkers: 1 },
+    );
+    for (const how of ['', '/clone', '/subclass']) {
+      const error = await p.invoke({ path: `${how}/endless` }).catch((e: unknown) => e);
+      expect(error, how).toMatchObject({ code: 'RESPONSE_TOO_LARGE' });
+      expect((error as Error).message).toMatch(/1000000/);
+      const res = await p.invoke({ path: `${how}/bounded` });
+      expect(res.body?.byteLength ?? res.text().length, how).toBe(10 * 16384);
+    }
+    expect(p.stats().workersStarted, 'the worker kept serving').toBe(1);
+  });
+
   it('logs beyond maxLogBytes are cut with a truncation marker', async () => {
     p = pool(runtime, `export default { fetch() { for (let i = 0; i < 2000; i++) console.log('line ' + i + ' ' + 'y'.repeat(100)); return new Response('ok') } }`, {
       maxLogBytes: 10_000,

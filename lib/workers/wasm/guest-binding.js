@@ -116,6 +116,7 @@
     allowFilesystem: options.allowFilesystem,
     projectId: options.projectId,
     engineVersion: options.engineVersion,
+    maxBodyBytes: options.maxBodyBytes,
     setup(o) {
       if (o === null || typeof o !== 'object') throw new TypeError('setup expects an object');
       callbacks = o;
@@ -125,8 +126,13 @@
       // Absent bytes are undefined, never null: the host tells the two apart by type only.
       host.respond(Number(id), head, bytes === null || bytes === undefined ? undefined : bufferOf(viewBytes(bytes)));
     },
-    fail(id, error) {
-      const code = error !== null && typeof error === 'object' && error.code === 'CAPABILITY_DENIED' ? 'CAPABILITY_DENIED' : 'HANDLER_ERROR';
+    fail(id, error, named) {
+      const code =
+        named === 'RESPONSE_TOO_LARGE'
+          ? named
+          : error !== null && typeof error === 'object' && error.code === 'CAPABILITY_DENIED'
+            ? 'CAPABILITY_DENIED'
+            : 'HANDLER_ERROR';
       const info = errorInfo(error);
       host.fail(Number(id), code, info.name, info.message, info.stack);
     },

@@ -485,6 +485,7 @@ export class Sandbox {
       set('allowFilesystem', caps.allowFilesystem ? ctx.true : ctx.false);
       set('projectId', ctx.newString(caps.projectId));
       set('engineVersion', ctx.newString(this.#engine.version));
+      set('maxBodyBytes', ctx.newNumber(s.limits.maxBodyBytes));
       set('fakeClock', s.fakeClock === null ? ctx.false : ctx.true);
       set('randomSeed', s.randomSeed === null ? ctx.null : ctx.newNumber(s.randomSeed));
       return o;
@@ -501,7 +502,9 @@ export class Sandbox {
       const fields: { name: string; message: string; stack?: string } = { name: str(name), message: str(message) };
       if (stack !== undefined && ctx.typeof(stack) === 'string') fields.stack = str(stack);
       const oom = fields.name === 'InternalError' && fields.message === 'out of memory';
-      this.#sendError(n, oom ? 'MEMORY_LIMIT' : str(code) === 'CAPABILITY_DENIED' ? 'CAPABILITY_DENIED' : 'HANDLER_ERROR', fields);
+      const named = str(code);
+      const kept = named === 'CAPABILITY_DENIED' || named === 'RESPONSE_TOO_LARGE' ? named : 'HANDLER_ERROR';
+      this.#sendError(n, oom ? 'MEMORY_LIMIT' : kept, fields);
       if (oom) this.#close(0);
       return undefined;
     });
