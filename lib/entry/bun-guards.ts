@@ -232,6 +232,13 @@ function guardProcesses(deny: Deny): void {
   const bunFfi = (globalThis as unknown as { Bun: Patchable }).Bun['FFI'] as Patchable | undefined;
   if (bunFfi !== undefined) replace(bunFfi, ffiExports, (name) => refuse(`Bun.FFI.${name}`));
   whenLoaded('node:worker_threads', (workers) => replace(workers, ['Worker'], () => refuse('worker_threads.Worker')));
+  // SQLite extensions and a custom SQLite library are shared objects loaded into the worker, as bun:ffi's are.
+  whenLoaded('bun:sqlite', (sqlite) => {
+    const Database = sqlite['Database'] as (Patchable & { prototype: Patchable }) | undefined;
+    if (Database === undefined) return;
+    replace(Database.prototype, ['loadExtension'], () => refuse('bun:sqlite Database.loadExtension'));
+    replace(Database, ['setCustomSQLite'], () => refuse('bun:sqlite Database.setCustomSQLite'));
+  });
 }
 
 /** The worker's own descriptors (the channel, the placeholders of fd-budget.ts) cannot be closed by the handler. */
@@ -259,6 +266,10 @@ function guardSignals(deny: Deny): void {
       return (original as Fn).call(process, pid, ...rest);
     });
   }
+  // Node's way of telling another process to open its debugger (SIGUSR1): the host is a Node process.
+  replace(target, ['_debugProcess'], () => (pid: unknown) =>
+    deny('childProcess', `process._debugProcess(${String(pid)})`, 'signals may only target the worker itself'),
+  );
 }
 
 /** Raw sockets are never allowed: outbound network goes through the host's fetch. */
@@ -283,6 +294,17 @@ function guardSockets(deny: Deny): void {
     ['node:dns/promises', ['lookup', 'resolve', 'resolve4', 'resolve6', 'resolveAny', 'lookupService', 'Resolver']],
   ];
   for (const [name, exports] of modules) whenLoaded(name, (mod) => replace(mod, exports, (fn) => refuse(`${name.slice(5)}.${fn}`)));
+  // A debugger server is a listening socket that runs whatever code its client sends: with the
+  // OS fence off, any process on the host could take over the worker through it.
+  const debuggerRule = 'a debugger server is a listening socket that evaluates code; never available';
+  const refuseDebugger = (what: string) =>
+    function denied(): never {
+      return deny('network', what, debuggerRule);
+    };
+  for (const name of ['node:inspector', 'node:inspector/promises']) {
+    whenLoaded(name, (mod) => replace(mod, ['open', 'waitForDebugger', 'Session'], (fn) => refuseDebugger(`${name.slice(5)}.${fn}`)));
+  }
+  whenLoaded('bun:jsc', (jsc) => replace(jsc, ['startRemoteDebugger'], () => refuseDebugger('bun:jsc.startRemoteDebugger')));
 }
 
 // Which arguments of each fs function are paths, and what the call does to them.
