@@ -1,6 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { Capabilities } from '../../capabilities/index.js';
-import type { SessionCommand, SessionMessage } from '../transport.js';
+import type { SessionCommand, SessionMessage, WatcherFinding } from '../transport.js';
 
 /**
  * What travels between a quickjs-wasm worker's session (host thread) and its
@@ -48,5 +48,7 @@ export type FromSandbox =
   | { type: 'thread'; id: 0; payload: { threadId: number } }
   /** The fake clock moved as asked (`advanceTime`) and its due timers ran. */
   | { type: 'advanced'; id: 0; payload: Record<string, never> }
+  /** Work left running after an answer broke its limits (leftover-cpu.ts); the sandbox ends next. */
+  | { type: 'overrun'; id: 0; payload: { finding: WatcherFinding; detail: string } }
   /** The sandbox is gone (shutdown, a limit, a load failure); nothing follows. */
   | { type: 'exit'; id: 0; payload: { code: number } };

@@ -3,6 +3,7 @@ import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from 'quickjs-emsc
 import type { FetchArgs, LogLevel, WorkerErrorCode } from '../../protocol/index.js';
 import type { Engine } from './engine.js';
 import { HostFiles } from './host-files.js';
+import { LeftoverCpu } from './leftover-cpu.js';
 import type { CallResult, FromSandbox, SandboxTask, ToSandbox } from './messages.js';
 import { SandboxClock, type ClockTimer } from './sandbox-clock.js';
 import { SeededRandom } from './seeded-random.js';
@@ -47,6 +48,7 @@ export class Sandbox {
   readonly #clock: SandboxClock;
   readonly #random: SeededRandom | undefined;
   readonly #files: HostFiles;
+  readonly #leftover: LeftoverCpu;
   readonly #invocations = new Map<number, Invocation>();
   readonly #timers = new Map<number, ClockTimer>();
   readonly #deadlines = new Map<number, NodeJS.Timeout>();
@@ -81,6 +83,7 @@ export class Sandbox {
     this.#clock = new SandboxClock(settings.fakeClock);
     this.#random = settings.randomSeed === null ? undefined : new SeededRandom(settings.randomSeed);
     this.#files = new HostFiles(settings.capabilities);
+    this.#leftover = new LeftoverCpu(settings.capabilities.maxCpu);
     [this.#rt, this.#ctx] = this.#newContext();
     task.port.on('message', (message: ToSandbox) => this.#onMessage(message));
     task.port.on('close', () => this.#close(0));
@@ -263,6 +266,7 @@ export class Sandbox {
       return;
     }
     this.#used = true;
+    this.#leftover.started(this.#invocations.size === 0);
     const now = performance.now();
     this.#invocations.set(id, { id, deadline: p.timeoutMs > 0 ? now + p.timeoutMs : 0, timeoutMs: p.timeoutMs, cpuMs: p.cpuMs, usedMs: 0 });
     if (p.timeoutMs > 0) {
@@ -330,6 +334,7 @@ export class Sandbox {
     this.#leave();
     this.#interrupted = undefined;
     if (!this.#done && this.#task.settings.capabilities.maxMemory > 0 && this.#overMemory(false)) this.#memoryExceeded(id);
+    if (!this.#done && this.#ready && !this.#invocations.has(id)) this.#leftoverBroke(performance.now());
     if (this.#done) this.#dispose();
   }
 
@@ -342,9 +347,33 @@ export class Sandbox {
 
   #leave(): void {
     if (this.#enteredAt === 0) return;
+    const now = performance.now();
     const inv = this.#invocations.get(this.#currentId);
-    if (inv !== undefined) inv.usedMs += performance.now() - this.#enteredAt;
+    if (inv !== undefined) inv.usedMs += now - this.#enteredAt;
+    this.#leftover.add(this.#enteredAt, now, this.#invocations.size === 0);
     this.#enteredAt = 0;
+  }
+
+  /** Invocation `id` is answered (a response, an error, a limit): what it leaves running is leftover work. */
+  #answered(id: number): void {
+    const inv = this.#invocations.get(id);
+    if (inv === undefined) return;
+    this.#invocations.delete(id);
+    this.#leftover.answered(inv.deadline);
+  }
+
+  /**
+   * Leftover work broke maxCpu or ran past every deadline (leftover-cpu.ts):
+   * the session hears it as the process watchdog's finding, and the sandbox
+   * ends, which stops that work. Returns true when it did.
+   */
+  #leftoverBroke(now: number): boolean {
+    const breach = this.#leftover.check(now, this.#enteredAt, this.#invocations.size === 0);
+    if (breach === undefined) return false;
+    this.#interrupted ??= { code: 'STOPPED' };
+    this.#send({ type: 'overrun', id: 0, payload: breach });
+    this.#close(0);
+    return true;
   }
 
   #reportException(error: QuickJSHandle, id: number): void {
@@ -364,7 +393,7 @@ export class Sandbox {
       return;
     }
     if (this.#invocations.has(id)) {
-      this.#invocations.delete(id);
+      this.#answered(id);
       this.#sendError(id, 'HANDLER_ERROR', info.fields);
     } else {
       const text = info.fields.stack ?? `${info.fields.name}: ${info.fields.message}`;
@@ -422,13 +451,8 @@ export class Sandbox {
     }
     const inv = this.#invocations.get(this.#currentId);
     if (inv === undefined) {
-      // Code of an answered invocation (a timer, a promise chain left behind)
-      // gets the profile's CPU budget per entry, then it is stopped.
-      if (this.#currentId !== 0 && maxCpu > 0 && this.#enteredAt > 0 && now - this.#enteredAt >= maxCpu) {
-        this.#interrupted = { code: 'CPU_LIMIT' };
-        return true;
-      }
-      return false;
+      // Code no invocation in flight owns (a timer, a promise chain left behind).
+      return this.#ready && this.#leftoverBroke(now);
     }
     if (inv.deadline > 0 && now >= inv.deadline) return this.#sendLimit(inv, 'TIMEOUT');
     if (inv.cpuMs > 0 && inv.usedMs + (this.#enteredAt > 0 ? now - this.#enteredAt : 0) >= inv.cpuMs) {
@@ -438,7 +462,7 @@ export class Sandbox {
   }
 
   #sendLimit(inv: Invocation, code: 'TIMEOUT' | 'CPU_LIMIT'): true {
-    this.#invocations.delete(inv.id);
+    this.#answered(inv.id);
     this.#interrupted = { code };
     this.#sendError(
       inv.id,
@@ -498,7 +522,7 @@ export class Sandbox {
     fn('fail', (id, code, name, message, stack) => {
       const n = num(id);
       if (!this.#invocations.has(n)) return undefined;
-      this.#invocations.delete(n);
+      this.#answered(n);
       const fields: { name: string; message: string; stack?: string } = { name: str(name), message: str(message) };
       if (stack !== undefined && ctx.typeof(stack) === 'string') fields.stack = str(stack);
       const oom = fields.name === 'InternalError' && fields.message === 'out of memory';
@@ -622,7 +646,7 @@ export class Sandbox {
   #respond(id: number, head: string, body: Uint8Array | null): void {
     const inv = this.#invocations.get(id);
     if (inv === undefined) return;
-    this.#invocations.delete(id);
+    this.#answered(id);
     clearTimeout(this.#deadlines.get(id));
     this.#deadlines.delete(id);
     const maxBody = this.#task.settings.limits.maxBodyBytes;

@@ -88,6 +88,10 @@ export class ThreadTransport implements Transport {
       this.#advances.shift()?.();
       return;
     }
+    if (message.type === 'overrun') {
+      this.#events?.overrun(message.payload.finding, message.payload.detail);
+      return;
+    }
     if (message.type === 'exit') {
       this.#exit(message.payload.code, null);
       return;
