@@ -4,15 +4,25 @@ import type { FetchArgs, LogLevel, WorkerErrorCode } from '../../protocol/index.
 import type { Engine } from './engine.js';
 import { HostFiles } from './host-files.js';
 import { LeftoverCpu } from './leftover-cpu.js';
-import type { CallResult, FromSandbox, SandboxTask, ToSandbox } from './messages.js';
+import type { CallResult, FromSandbox, SandboxSettings, SandboxTask, ToSandbox } from './messages.js';
 import { SandboxClock, type ClockTimer } from './sandbox-clock.js';
 import { SeededRandom } from './seeded-random.js';
+import { markActive } from './thread-activity.js';
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'log', 'warn', 'error'];
 /** Engine stack for the handler's code, as the native worker's QW_MAX_STACK_BYTES. */
 const MAX_STACK_BYTES = 1024 * 1024;
 /** While the handler's code runs without pause, its memory is measured this often. */
 const MEMORY_CHECK_MS = 20;
+
+/** A runtime and context with the binding and the prelude loaded, no handler code yet. */
+interface Prepared {
+  rt: QuickJSRuntime;
+  ctx: QuickJSContext;
+  /** The binding's entry object, or the error the load ended with. */
+  entry: QuickJSHandle | undefined;
+  error: QuickJSHandle | undefined;
+}
 
 interface Invocation {
   id: number;
@@ -40,9 +50,19 @@ interface Interruption {
  */
 export class Sandbox {
   readonly closed: Promise<void>;
-  readonly #task: SandboxTask;
+  readonly #settings: SandboxSettings;
   readonly #engine: Engine;
-  readonly #stop: Int32Array;
+  #port: SandboxTask['port'] | undefined;
+  /** Messages sent before the sandbox was attached to a session (a spare's), sent on attach. */
+  #outbox: [FromSandbox, ArrayBuffer[] | undefined][] = [];
+  #stop = new Int32Array(new SharedArrayBuffer(4));
+  #source = '';
+  #filename = '';
+  /** isolation 'invocation': the next invocation's context, prepared while the sandbox was idle. */
+  #next: Prepared | undefined;
+  #preparing: NodeJS.Immediate | undefined;
+  /** The binding and the prelude are loading (`#prepare`): the library's own code, not checked by the interrupt handler. */
+  #inPrelude = false;
   #rt: QuickJSRuntime;
   #ctx: QuickJSContext;
   readonly #clock: SandboxClock;
@@ -70,85 +90,137 @@ export class Sandbox {
   /** The thread's WebAssembly memory size when this sandbox last measured itself. */
   #seenWasmBytes = 0;
   #lastMemoryCheck = 0;
+  /** Engine time since the heap was last measured (closed entries). */
+  #ranSinceCheckMs = 0;
   /** How long the last measurement of the heap took. */
   #memoryCheckCostMs = 0;
   #memoryBytes = 0;
 
-  constructor(engine: Engine, task: SandboxTask) {
+  /**
+   * Creates the sandbox's engine runtime and context and loads the binding
+   * and the prelude: everything but the handler, so a sandbox can be made
+   * ahead of time, as a spare (spares.ts), before it is `attach`ed to a
+   * session. Nothing of it depends on the handler's source.
+   */
+  constructor(engine: Engine, settings: SandboxSettings) {
     this.#engine = engine;
-    this.#task = task;
-    this.#stop = new Int32Array(task.stop);
+    this.#settings = settings;
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
-    const settings = task.settings;
     this.#clock = new SandboxClock(settings.fakeClock);
     this.#random = settings.randomSeed === null ? undefined : new SeededRandom(settings.randomSeed);
     this.#files = new HostFiles(settings.capabilities);
     this.#leftover = new LeftoverCpu(settings.capabilities.maxCpu);
-    [this.#rt, this.#ctx] = this.#newContext();
-    task.port.on('message', (message: ToSandbox) => this.#onMessage(message));
-    task.port.on('close', () => this.#close(0));
-    this.#send({ type: 'thread', id: 0, payload: { threadId } });
+    const prepared = this.#prepare();
+    [this.#rt, this.#ctx, this.#entry] = [prepared.rt, prepared.ctx, prepared.entry];
+    if (prepared.error !== undefined) this.#failLoad(prepared.error);
   }
 
-  #newContext(): [QuickJSRuntime, QuickJSContext] {
+  /**
+   * Gives the sandbox its session (the task's port and stop flag) and loads
+   * the handler; answers `ready` or BUNDLE_LOAD_ERROR. `settings` must equal
+   * the constructor's but for the source and file name (spares.ts keys them).
+   */
+  attach(task: SandboxTask): void {
+    this.#port = task.port;
+    this.#stop = new Int32Array(task.stop);
+    this.#source = task.settings.source;
+    this.#filename = task.settings.filename;
+    task.port.on('message', (message: ToSandbox) => this.#onMessage(message));
+    task.port.on('close', () => this.#close(0));
+    task.port.postMessage({ type: 'thread', id: 0, payload: { threadId } } satisfies FromSandbox);
+    for (const [message, transfer] of this.#outbox.splice(0)) task.port.postMessage(message, transfer);
+    if (this.#done) {
+      task.port.close();
+      return;
+    }
+    this.#loadHandler();
+  }
+
+  /** Frees a spare that no session took. */
+  discard(): void {
+    this.#close(0);
+  }
+
+  /** A new runtime and context with the binding and the prelude loaded (the part of a start that is the same for every handler). */
+  #prepare(): Prepared {
     const rt = this.#engine.module.newRuntime();
     rt.setMaxStackSize(MAX_STACK_BYTES);
     rt.setInterruptHandler(() => this.#shouldInterrupt());
     rt.setModuleLoader((name) => this.#loadModule(name));
-    return [rt, rt.newContext()];
-  }
-
-  /** Loads the binding, the prelude and the handler; answers `ready` or BUNDLE_LOAD_ERROR. */
-  start(): void {
-    this.#load();
+    const ctx = rt.newContext();
+    this.#installHost(ctx);
+    this.#inPrelude = true;
+    try {
+      for (const [code, name] of [
+        [this.#engine.binding, 'binding.js'],
+        [this.#engine.prelude, 'prelude.js'],
+      ] as const) {
+        const r = ctx.evalCode(code, name);
+        if (r.error) return { rt, ctx, entry: undefined, error: r.error };
+        r.value.dispose();
+      }
+    } finally {
+      this.#inPrelude = false;
+    }
+    const global = ctx.global;
+    const entry = ctx.getProp(global, '__qw_entry');
+    ctx.setProp(global, '__qw_entry', ctx.undefined);
+    const r = ctx.evalCode('delete globalThis.__qw_entry');
+    if (r.error) r.error.dispose();
+    else r.value.dispose();
+    const maxMemory = this.#settings.capabilities.maxMemory;
+    if (maxMemory > 0) rt.setMemoryLimit(maxMemory);
+    // The heap with the prelude loaded, the baseline of peakMemoryBytes: measured here, off a start's path when this is a spare.
+    this.#memoryBytes = Math.max(this.#memoryBytes, this.#measureHeap(rt, ctx));
+    return { rt, ctx, entry, error: undefined };
   }
 
   /**
    * isolation 'invocation': the next invocation gets a new runtime and
    * context with the prelude and the handler loaded anew; nothing of the
    * previous one survives (its timers are dropped, its pending host work is
-   * answered into the void).
+   * answered into the void). The new context's prelude is usually loaded
+   * already (`#prepareNext`, while the sandbox was idle).
    */
   #renew(): boolean {
+    const next = this.#next ?? this.#prepare();
+    this.#next = undefined;
     this.#entry?.dispose();
-    this.#entry = undefined;
     this.#ctx.dispose();
     this.#rt.dispose();
     this.#clock.clearTimers();
     this.#timers.clear();
-    [this.#rt, this.#ctx] = this.#newContext();
+    [this.#rt, this.#ctx, this.#entry] = [next.rt, next.ctx, next.entry];
     this.#handlerSet = false;
     this.#used = false;
-    this.#load();
+    if (next.error !== undefined) {
+      this.#failLoad(next.error);
+      return false;
+    }
+    this.#loadHandler();
     this.#drain(0);
     return this.#handlerSet && !this.#done;
   }
 
-  #load(): void {
-    const s = this.#task.settings;
-    const caps = s.capabilities;
-    const ctx = this.#ctx;
-    this.#installHost();
-    for (const [code, name] of [
-      [this.#engine.binding, 'binding.js'],
-      [this.#engine.prelude, 'prelude.js'],
-    ] as const) {
-      const r = ctx.evalCode(code, name);
-      if (r.error) {
-        this.#failLoad(r.error);
-        return;
-      }
-      r.value.dispose();
-    }
-    const global = ctx.global;
-    this.#entry = ctx.getProp(global, '__qw_entry');
-    ctx.setProp(global, '__qw_entry', ctx.undefined);
-    this.#evalVoid('delete globalThis.__qw_entry');
-    if (caps.maxMemory > 0) this.#rt.setMemoryLimit(caps.maxMemory);
+  /**
+   * isolation 'invocation': loads the next invocation's prelude once the
+   * sandbox is idle (after the answers went out), so a call that comes later
+   * starts with only its handler to load.
+   */
+  #prepareNext(): void {
+    if (this.#settings.isolation !== 'invocation' || this.#next !== undefined || this.#preparing !== undefined) return;
+    this.#preparing = setImmediate(() => {
+      this.#preparing = undefined;
+      if (this.#done || this.#next !== undefined || this.#invocations.size > 0) return;
+      this.#next = this.#prepare();
+    });
+  }
 
+  #loadHandler(): void {
+    const ctx = this.#ctx;
     this.#enter(0);
     this.#loadStartedAt = performance.now();
-    const loaded = ctx.evalCode(s.source, s.filename, { type: 'module' });
+    const loaded = ctx.evalCode(this.#source, this.#filename, { type: 'module' });
     this.#leave();
     if (loaded.error) {
       this.#failLoad(loaded.error);
@@ -202,8 +274,7 @@ export class Sandbox {
     this.#handlerSet = true;
     if (this.#ready) return;
     this.#ready = true;
-    this.#overMemory(true);
-    const caps = this.#task.settings.capabilities;
+    const caps = this.#settings.capabilities;
     const features = [];
     if (caps.allowNetwork) features.push('fetch');
     if (caps.allowFilesystem) features.push('fs');
@@ -235,6 +306,7 @@ export class Sandbox {
   // ---- messages from the session ---------------------------------------------
 
   #onMessage(message: ToSandbox): void {
+    markActive();
     if (this.#done) return;
     switch (message.type) {
       case 'invoke':
@@ -259,7 +331,7 @@ export class Sandbox {
       this.#send({ type: 'error', id, payload: { code: 'HANDLER_ERROR', name: 'Error', message: this.#ready ? 'duplicate invocation id' : 'invoke before ready' } });
       return;
     }
-    if (this.#task.settings.isolation === 'invocation' && this.#used && this.#invocations.size === 0 && !this.#renew()) {
+    if (this.#settings.isolation === 'invocation' && this.#used && this.#invocations.size === 0 && !this.#renew()) {
       if (!this.#done) {
         this.#send({ type: 'error', id, payload: { code: 'HANDLER_ERROR', name: 'Error', message: 'the handler did not load in a fresh context' } });
       }
@@ -305,6 +377,7 @@ export class Sandbox {
   /** Calls `entry[method](...args)` on behalf of invocation `id`, then drains the job queue. */
   #callEntry(id: number, method: string, makeArgs: (ctx: QuickJSContext) => QuickJSHandle[]): void {
     if (this.#done) return;
+    markActive();
     const ctx = this.#ctx;
     const args = makeArgs(ctx);
     this.#enter(id);
@@ -333,8 +406,9 @@ export class Sandbox {
     }
     this.#leave();
     this.#interrupted = undefined;
-    if (!this.#done && this.#task.settings.capabilities.maxMemory > 0 && this.#overMemory(false)) this.#memoryExceeded(id);
+    if (!this.#done && this.#settings.capabilities.maxMemory > 0 && this.#overMemory()) this.#memoryExceeded(id);
     if (!this.#done && this.#ready && !this.#invocations.has(id)) this.#leftoverBroke(performance.now());
+    if (!this.#done && this.#used && this.#invocations.size === 0) this.#prepareNext();
     if (this.#done) this.#dispose();
   }
 
@@ -351,6 +425,7 @@ export class Sandbox {
     const inv = this.#invocations.get(this.#currentId);
     if (inv !== undefined) inv.usedMs += now - this.#enteredAt;
     this.#leftover.add(this.#enteredAt, now, this.#invocations.size === 0);
+    this.#ranSinceCheckMs += now - Math.max(this.#enteredAt, this.#lastMemoryCheck);
     this.#enteredAt = 0;
   }
 
@@ -428,18 +503,19 @@ export class Sandbox {
 
   /** Runs every few thousand engine ticks. Returning true throws an uncatchable error in the handler. */
   #shouldInterrupt(): boolean {
+    if (this.#inPrelude) return false;
     if (this.#interrupted !== undefined) return true;
     if (Atomics.load(this.#stop, 0) !== 0) {
       this.#interrupted = { code: 'STOPPED' };
       this.#close(0);
       return true;
     }
-    if (this.#task.settings.capabilities.maxMemory > 0 && this.#overMemory(false)) {
+    if (this.#settings.capabilities.maxMemory > 0 && this.#overMemory()) {
       this.#memoryExceeded(this.#currentId);
       return true;
     }
     const now = performance.now();
-    const maxCpu = this.#task.settings.capabilities.maxCpu;
+    const maxCpu = this.#settings.capabilities.maxCpu;
     if (!this.#ready && this.#loadStartedAt > 0 && maxCpu > 0 && now - this.#loadStartedAt >= maxCpu) {
       this.#interrupted = { code: 'LOAD_CPU_LIMIT' };
       this.#sendError(0, 'BUNDLE_LOAD_ERROR', {
@@ -476,9 +552,8 @@ export class Sandbox {
 
   // ---- the host functions behind the binding ------------------------------------
 
-  #installHost(): void {
-    const ctx = this.#ctx;
-    const s = this.#task.settings;
+  #installHost(ctx: QuickJSContext): void {
+    const s = this.#settings;
     const host = ctx.newObject();
     const fn = (name: string, impl: (...args: QuickJSHandle[]) => QuickJSHandle | undefined): void => {
       const f = ctx.newFunction(name, (...args) => impl(...args));
@@ -649,7 +724,7 @@ export class Sandbox {
     this.#answered(id);
     clearTimeout(this.#deadlines.get(id));
     this.#deadlines.delete(id);
-    const maxBody = this.#task.settings.limits.maxBodyBytes;
+    const maxBody = this.#settings.limits.maxBodyBytes;
     if (body !== null && body.byteLength > maxBody) {
       this.#sendError(id, 'RESPONSE_TOO_LARGE', {
         name: 'RangeError',
@@ -674,36 +749,43 @@ export class Sandbox {
    * allocation in this build (large strings and array buffers pass it), so
    * the runtime's memory is also measured. Measuring walks the whole heap,
    * which for a large heap (Intl's data) costs milliseconds, so it is paced:
-   * while code runs, at most every MEMORY_CHECK_MS and never more than a
-   * tenth of the time; and whenever the thread's WebAssembly memory grew by
+   * after every MEMORY_CHECK_MS of engine time at most, and never more than a
+   * tenth of the engine's time; and whenever the thread's WebAssembly memory grew by
    * enough to carry this sandbox past maxMemory since it last measured.
    * Returns true when over maxMemory.
    */
-  #overMemory(force: boolean): boolean {
-    const max = this.#task.settings.capabilities.maxMemory;
+  #overMemory(): boolean {
+    const max = this.#settings.capabilities.maxMemory;
     const wasmBytes = this.#engine.module.getWasmMemory().buffer.byteLength;
     const now = performance.now();
-    if (!force) {
-      const grewPastLimit = max > 0 && this.#memoryBytes + (wasmBytes - this.#seenWasmBytes) > max;
-      const due = now - this.#lastMemoryCheck >= Math.max(MEMORY_CHECK_MS, 10 * this.#memoryCheckCostMs);
-      if (!grewPastLimit && !due) return false;
-    }
-    this.#seenWasmBytes = wasmBytes;
-    const usage = this.#rt.computeMemoryUsage();
-    const used = this.#ctx.getProp(usage, 'memory_used_size');
-    this.#memoryBytes = Math.max(this.#memoryBytes, this.#ctx.getNumber(used));
+    const grewPastLimit = max > 0 && this.#memoryBytes + (wasmBytes - this.#seenWasmBytes) > max;
+    // Engine time, not wall time: a sandbox that ran nothing since its last measurement has nothing new to measure.
+    const ran = this.#ranSinceCheckMs + (this.#enteredAt > 0 ? now - Math.max(this.#enteredAt, this.#lastMemoryCheck) : 0);
+    const due = ran >= Math.max(MEMORY_CHECK_MS, 10 * this.#memoryCheckCostMs);
+    if (!grewPastLimit && !due) return false;
+    this.#memoryBytes = Math.max(this.#memoryBytes, this.#measureHeap(this.#rt, this.#ctx));
+    this.#memoryCheckCostMs = this.#lastMemoryCheck - now;
+    return max > 0 && this.#memoryBytes > max;
+  }
+
+  /** The heap of `rt` in bytes (memory_used_size); notes when and at what WebAssembly memory size it was measured. */
+  #measureHeap(rt: QuickJSRuntime, ctx: QuickJSContext): number {
+    this.#seenWasmBytes = this.#engine.module.getWasmMemory().buffer.byteLength;
+    const usage = rt.computeMemoryUsage();
+    const used = ctx.getProp(usage, 'memory_used_size');
+    const bytes = ctx.getNumber(used);
     used.dispose();
     usage.dispose();
     this.#lastMemoryCheck = performance.now();
-    this.#memoryCheckCostMs = this.#lastMemoryCheck - now;
-    return max > 0 && this.#memoryBytes > max;
+    this.#ranSinceCheckMs = 0;
+    return bytes;
   }
 
   #memoryExceeded(id: number): void {
     this.#interrupted ??= { code: 'STOPPED' };
     this.#sendError(id, 'MEMORY_LIMIT', {
       name: 'InternalError',
-      message: `The handler used more than ${this.#task.settings.capabilities.maxMemory} bytes of memory (${this.#memoryBytes} measured; maxMemory). The worker is discarded.`,
+      message: `The handler used more than ${this.#settings.capabilities.maxMemory} bytes of memory (${this.#memoryBytes} measured; maxMemory). The worker is discarded.`,
     });
     this.#close(0);
   }
@@ -716,7 +798,7 @@ export class Sandbox {
         ),
       };
     }
-    if (!this.#task.settings.capabilities.allowFilesystem) {
+    if (!this.#settings.capabilities.allowFilesystem) {
       this.#send({ type: 'denied', id: this.#currentId, payload: { capability: 'filesystem', target: name, rule: 'allowFilesystem is false' } });
       return {
         error: new TypeError(
@@ -749,7 +831,8 @@ export class Sandbox {
 
   #send(message: FromSandbox, transfer?: ArrayBuffer[]): void {
     if (this.#done && message.type !== 'exit') return;
-    this.#task.port.postMessage(message, transfer);
+    if (this.#port === undefined) this.#outbox.push([message, transfer]);
+    else this.#port.postMessage(message, transfer);
   }
 
   /** Ends the sandbox: the session hears `exit`; the engine is freed once no code of it runs. */
@@ -760,8 +843,9 @@ export class Sandbox {
     this.#timers.clear();
     for (const timer of this.#deadlines.values()) clearTimeout(timer);
     this.#deadlines.clear();
+    clearImmediate(this.#preparing);
     this.#send({ type: 'exit', id: 0, payload: { code } });
-    this.#task.port.close();
+    this.#port?.close();
     this.#resolveClosed();
     if (this.#enteredAt === 0) this.#dispose();
   }
@@ -774,6 +858,11 @@ export class Sandbox {
     // The engine may be mid-call when a limit closes the sandbox: free it once that call returned.
     queueMicrotask(() => {
       try {
+        if (this.#next !== undefined) {
+          (this.#next.entry ?? this.#next.error)?.dispose();
+          this.#next.ctx.dispose();
+          this.#next.rt.dispose();
+        }
         this.#entry?.dispose();
         this.#ctx.dispose();
         this.#rt.dispose();

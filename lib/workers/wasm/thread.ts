@@ -1,6 +1,6 @@
 import { loadEngine } from './engine.js';
 import type { SandboxTask } from './messages.js';
-import { Sandbox } from './sandbox.js';
+import { startSandbox } from './spares.js';
 
 /**
  * The tinypool task of one quickjs-wasm sandbox: it runs for as long as the
@@ -8,7 +8,6 @@ import { Sandbox } from './sandbox.js';
  * messages on its own port) and a pool's "worker" costs no thread.
  */
 export default async function runSandbox(task: SandboxTask): Promise<void> {
-  const sandbox = new Sandbox(await loadEngine(), task);
-  sandbox.start();
+  const sandbox = startSandbox(await loadEngine(), task);
   await sandbox.closed;
 }
