@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { coldStart, idleRss, percentile, throughput, warmLatency } from './measure.mjs';
 import { compareWithPlainBun } from './plain-bun.mjs';
 import { compareWithBareEngine } from './wasm-peers.mjs';
+import { compareIsolation } from './isolation.mjs';
 
 const runtimes = (process.env.BENCH_RUNTIMES ?? 'quickjs-ng,bun,quickjs-wasm').split(',');
 const quick = process.env.BENCH_QUICK === '1';
@@ -85,4 +86,17 @@ if (runtimes.includes('quickjs-wasm')) {
   console.log('\n' + fmt(out[0]));
   console.log('|' + w.map((n, i) => (i === 0 ? '-'.repeat(n + 2) : '-'.repeat(n + 1) + ':')).join('|') + '|');
   for (const r of out.slice(1)) console.log(fmt(r));
+}
+
+if (runtimes.includes('quickjs-ng') || runtimes.includes('quickjs-wasm')) {
+  process.stderr.write("measuring isolation: 'invocation' against 'worker'...\n");
+  const { rows, calls } = await compareIsolation(runtimes, { quick });
+  const out = [['measure (same handler, pools taking turns)', "isolation: 'worker'", "isolation: 'invocation'", 'invocation / worker']];
+  for (const [label, worker, invocation, digits] of rows) out.push([label, worker.toFixed(digits), invocation.toFixed(digits), `${(invocation / worker).toFixed(2)}x`]);
+  const w = out[0].map((_, i) => Math.max(...out.map((r) => r[i].length)));
+  const fmt = (r) => '| ' + r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join(' | ') + ' |';
+  console.log('\n' + fmt(out[0]));
+  console.log('|' + w.map((n, i) => (i === 0 ? '-'.repeat(n + 2) : '-'.repeat(n + 1) + ':')).join('|') + '|');
+  for (const r of out.slice(1)) console.log(fmt(r));
+  console.log(`\n(${calls} calls per mode per runtime, in batches of 50 taking turns)`);
 }

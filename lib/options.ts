@@ -160,22 +160,29 @@ export const PoolOptionsSchema = v.pipe(
      */
     fakeClock: v.optional(v.pipe(v.number(), v.finite(), v.minValue(0))),
     /**
-     * quickjs-wasm: seeds `Math.random`, `crypto.getRandomValues` and
-     * `crypto.randomUUID`, so a run repeats exactly. Never for secrets.
-     * Default: real entropy.
+     * quickjs-wasm and quickjs-ng: seeds `Math.random`, `crypto.getRandomValues`
+     * and `crypto.randomUUID`, so a run repeats exactly (the same values on
+     * both runtimes). Every worker of the pool starts from the seed. Never for
+     * secrets. Default: real entropy.
      */
     randomSeed: v.optional(v.pipe(v.number(), v.safeInteger())),
     /**
      * `'worker'`: a worker's global state survives from one invocation to the
-     * next. `'invocation'` (quickjs-wasm): every invocation gets a fresh
-     * context, with the prelude and the handler loaded anew. Default `'worker'`.
+     * next. `'invocation'` (quickjs-wasm and quickjs-ng): every invocation
+     * gets a fresh context, with the prelude and the handler loaded anew; work
+     * the previous one left running is dropped. Invocations that overlap in
+     * one worker (`concurrency` > 1) share a context. Default `'worker'`.
      */
     isolation: v.optional(v.picklist(['worker', 'invocation']), 'worker'),
   }),
   v.forward(
+    v.check((o) => o.runtime === 'quickjs-wasm' || o.fakeClock === undefined, 'fakeClock needs runtime quickjs-wasm'),
+    ['fakeClock'],
+  ),
+  v.forward(
     v.check(
-      (o) => o.runtime === 'quickjs-wasm' || (o.fakeClock === undefined && o.randomSeed === undefined && o.isolation === 'worker'),
-      'fakeClock, randomSeed and isolation: "invocation" need runtime quickjs-wasm',
+      (o) => o.runtime !== 'bun' || (o.randomSeed === undefined && o.isolation === 'worker'),
+      'randomSeed and isolation: "invocation" need runtime quickjs-ng or quickjs-wasm (Bun has no such control)',
     ),
     ['runtime'],
   ),

@@ -1,14 +1,56 @@
 /*
  * crypto.getRandomValues and crypto.randomUUID from the kernel's CSPRNG
  * (getrandom), as the Web Crypto API specifies: integer typed arrays only,
- * at most 65536 bytes per call.
+ * at most 65536 bytes per call. With the unit-test sandbox's randomSeed they,
+ * and Math.random, draw from a seeded sfc32 generator instead: the same
+ * generator, byte order and Math.random construction as quickjs-wasm's
+ * (lib/workers/wasm/seeded-random.ts), so one seed gives one run on both.
  */
 #include <errno.h>
 #include <sys/random.h>
 
 #include "private.h"
 
-static int fill_random(uint8_t *p, size_t len) {
+static uint32_t sfc32_next(uint32_t *st) {
+    uint32_t t = st[0] + st[1] + st[3];
+
+    st[3] += 1;
+    st[0] = st[1] ^ (st[1] >> 9);
+    st[1] = st[2] + (st[2] << 3);
+    st[2] = (st[2] << 21) | (st[2] >> 11);
+    st[2] += t;
+    return t;
+}
+
+void qw__seed_random(QWRuntime *qw, uint32_t seed) {
+    int i;
+
+    qw->seeded = true;
+    qw->rng[0] = 0x9e3779b9u;
+    qw->rng[1] = 0x243f6a88u;
+    qw->rng[2] = 0xb7e15162u;
+    qw->rng[3] = seed;
+    for (i = 0; i < 15; i++)
+        sfc32_next(qw->rng);
+}
+
+/* One 32-bit word per four bytes, little-endian; a partial last word's other
+ * bytes are dropped (as quickjs-wasm's generator does). */
+static void fill_seeded(QWRuntime *qw, uint8_t *p, size_t len) {
+    size_t i, k;
+
+    for (i = 0; i < len; i += 4) {
+        uint32_t n = sfc32_next(qw->rng);
+        for (k = 0; k < 4 && i + k < len; k++)
+            p[i + k] = (uint8_t)(n >> (k * 8));
+    }
+}
+
+static int fill_random(QWRuntime *qw, uint8_t *p, size_t len) {
+    if (qw->seeded) {
+        fill_seeded(qw, p, len);
+        return 0;
+    }
     while (len > 0) {
         ssize_t n = getrandom(p, len, 0);
         if (n < 0) {
@@ -43,7 +85,7 @@ static JSValue js_get_random_values(JSContext *ctx, JSValueConst this_val, int a
                                   length);
     if (length > 0 && (!data || offset + length > size))
         return JS_ThrowTypeError(ctx, "crypto.getRandomValues: detached buffer");
-    if (length > 0 && fill_random(data + offset, length) != 0)
+    if (length > 0 && fill_random(qw__get(ctx), data + offset, length) != 0)
         return JS_ThrowInternalError(ctx, "crypto.getRandomValues: getrandom failed");
     return JS_DupValue(ctx, argv[0]);
 }
@@ -54,7 +96,7 @@ static JSValue js_random_uuid(JSContext *ctx, JSValueConst this_val, int argc, J
     char out[37];
     int i, o = 0;
 
-    if (fill_random(b, sizeof(b)) != 0)
+    if (fill_random(qw__get(ctx), b, sizeof(b)) != 0)
         return JS_ThrowInternalError(ctx, "crypto.randomUUID: getrandom failed");
     b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
     b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
@@ -72,6 +114,32 @@ static const JSCFunctionListEntry crypto_funcs[] = {
     JS_CFUNC_DEF("getRandomValues", 1, js_get_random_values),
     JS_CFUNC_DEF("randomUUID", 0, js_random_uuid),
 };
+
+/* Math.random of a seeded run: 53 bits from two words, as quickjs-wasm builds it. */
+static JSValue js_seeded_math_random(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+    uint8_t b[8];
+    uint32_t hi, lo;
+
+    fill_seeded(qw__get(ctx), b, sizeof(b));
+    hi = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+    lo = (uint32_t)b[4] | (uint32_t)b[5] << 8 | (uint32_t)b[6] << 16 | (uint32_t)b[7] << 24;
+    return JS_NewFloat64(ctx, ((double)hi * 2097152.0 + (double)(lo >> 11)) / 9007199254740992.0);
+}
+
+/* Replaces the engine's Math.random (seeded from the clock per context) in a
+ * new user context, before the prelude or the handler can take a reference. */
+int qw__seeded_math_random(JSContext *ctx) {
+    JSValue global = JS_GetGlobalObject(ctx);
+    JSValue math = JS_GetPropertyStr(ctx, global, "Math");
+    JSValue fn = JS_NewCFunction(ctx, js_seeded_math_random, "random", 0);
+    int rc = JS_IsException(fn) ? -1
+                                : JS_DefinePropertyValueStr(ctx, math, "random", fn,
+                                                            JS_PROP_WRITABLE | JS_PROP_CONFIGURABLE);
+
+    JS_FreeValue(ctx, math);
+    JS_FreeValue(ctx, global);
+    return rc < 0 ? -1 : 0;
+}
 
 void qw__mod_crypto_init(JSContext *ctx, JSValue ns) {
     JS_SetPropertyFunctionList(ctx, ns, crypto_funcs, QW_COUNTOF(crypto_funcs));

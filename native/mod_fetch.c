@@ -95,7 +95,9 @@ void qw__fetch_on_result(QWRuntime *qw, int64_t id, JSValue payload) {
         }
     }
     if (!c) {
-        fprintf(stderr, "bunbase-worker: result for unknown call %lld ignored\n", (long long)call);
+        /* A call of a context dropped for isolation 'invocation' is expected. */
+        if (call < 0 || call >= (int64_t)qw->first_live_call)
+            fprintf(stderr, "bunbase-worker: result for unknown call %lld ignored\n", (long long)call);
         return;
     }
     qw__enter(qw, c->id);

@@ -48,6 +48,7 @@ typedef struct QWFsReq {
     int err; /* negative errno */
     JSValue resolve;
     JSValue reject;
+    uint32_t generation; /* of the user context that asked (QWRuntime.generation) */
 } QWFsReq;
 
 /* ---- path policy ---------------------------------------------------------- */
@@ -477,7 +478,8 @@ static void on_after_work(uv_work_t *work, int status) {
     bool ok;
 
     qw->pending_fs--;
-    if (qw->exit_requested || status == UV_ECANCELED) {
+    /* A context dropped for isolation 'invocation' gets no answer. */
+    if (qw->exit_requested || status == UV_ECANCELED || r->generation != qw->generation) {
         free_req(ctx, r);
         return;
     }
@@ -531,6 +533,7 @@ static JSValue js_fs_op(JSContext *ctx, JSValueConst this_val, int argc, JSValue
     r = calloc(1, sizeof(*r));
     CHECK(r != NULL);
     r->qw = qw;
+    r->generation = qw->generation;
     r->op = op;
     r->id = qw->current_id;
     r->path = resolved;

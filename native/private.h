@@ -207,6 +207,26 @@ struct QWRuntime {
     uint64_t last_answer_ns;
     bool gc_wanted;   /* a large body went through: collect cycles once idle */
     bool traffic_hot; /* invocations arrive back to back: spin after answers */
+
+    /* isolation 'invocation' (init's `isolation`): an invoke that finds the
+     * user context used and no invocation in flight gets a new context, the
+     * prelude and the handler loaded anew (runtime.c, renew_context). */
+    bool isolate_invocations;
+    bool context_used; /* an invocation ran in the current user context */
+    bool handler_set;  /* the current user context's handler has loaded */
+    /* Bumped when the user context is replaced: async work of an older one is dropped. */
+    uint32_t generation;
+    uint32_t first_live_call; /* host calls below this number belonged to a dropped context */
+    int64_t load_id;          /* whom a failed load is reported to: 0 at init, the invoke that renews */
+    uint8_t *handler_bc;      /* the compiled handler, kept for renewals (js_malloc_rt), NULL otherwise */
+    size_t handler_bc_size;
+    char *env_json; /* init's env as JSON, parsed into every user context (malloc) */
+    size_t env_json_len;
+
+    /* randomSeed (the unit-test sandbox): crypto.getRandomValues, randomUUID
+     * and Math.random draw from this sfc32 state instead of the kernel. */
+    bool seeded;
+    uint32_t rng[4];
 };
 
 /* runtime.c */
@@ -264,6 +284,8 @@ void qw__mod_encoding_init(JSContext *ctx, JSValue ns);
 void qw__mod_zlib_init(JSContext *ctx, JSValue ns);
 /* mod_crypto.c */
 void qw__mod_crypto_init(JSContext *ctx, JSValue ns);
+void qw__seed_random(QWRuntime *qw, uint32_t seed);
+int qw__seeded_math_random(JSContext *ctx);
 /* mod_fetch.c */
 void qw__mod_fetch_init(JSContext *ctx, JSValue ns);
 void qw__fetch_on_result(QWRuntime *qw, int64_t id, JSValue payload);

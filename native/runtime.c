@@ -6,6 +6,7 @@
  */
 #include <dirent.h>
 #include <malloc.h>
+#include <math.h>
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
@@ -158,7 +159,9 @@ void qw__fail_invocation(QWRuntime *qw, int64_t id, const char *code, JSValueCon
     if (oom)
         code = "MEMORY_LIMIT";
     error_info(qw->ctx, err, &info);
-    if (inv || (id == 0 && oom)) {
+    /* A load failing for lack of memory is answered too: at init (id 0) or
+     * in a context renewed for an invoke (isolation 'invocation'). */
+    if (inv || ((id == 0 || id == qw->load_id) && oom)) {
         if (oom) {
             free(info.name);
             info.name = strdup("InternalError");
@@ -274,7 +277,8 @@ static int on_interrupt(JSRuntime *rt, void *opaque) {
     /* Code of an invocation that has already been answered (a timer or a
      * promise chain left behind) gets the profile's CPU budget per entry,
      * then it is stopped: nobody is waiting for it. */
-    if (qw->current_id && qw->caps.max_cpu_ms > 0 && !qw__find_invocation(qw, qw->current_id)) {
+    if (qw->current_id && qw->handler_set && qw->caps.max_cpu_ms > 0 &&
+        !qw__find_invocation(qw, qw->current_id)) {
         cpu = qw__thread_cpu_ns();
         if (!qw->entry_cpu_ns)
             qw->entry_cpu_ns = cpu;
@@ -283,13 +287,13 @@ static int on_interrupt(JSRuntime *rt, void *opaque) {
             return 1;
         }
     }
-    if (!qw->ready && qw->load_cpu_start_ns && qw->caps.max_cpu_ms > 0 &&
+    if (!qw->handler_set && qw->load_cpu_start_ns && qw->caps.max_cpu_ms > 0 &&
         qw__thread_cpu_ns() - qw->load_cpu_start_ns >= (uint64_t)(qw->caps.max_cpu_ms * 1e6)) {
         snprintf(
             msg, sizeof(msg),
             "The module's top-level code used more than %.0f ms of CPU time (maxCpu); it was interrupted.",
             qw->caps.max_cpu_ms);
-        qw__send_error(qw, 0, "BUNDLE_LOAD_ERROR", "RangeError", msg, NULL);
+        qw__send_error(qw, qw->load_id, "BUNDLE_LOAD_ERROR", "RangeError", msg, NULL);
         qw__request_exit(qw, QW_EXIT_OK);
         qw->interrupt_code = "CPU_LIMIT";
         return 1;
@@ -414,7 +418,7 @@ void qw__run_jobs(QWRuntime *qw, int64_t id) {
             qw__report_exception(qw, id);
     }
     qw->interrupt_code = NULL;
-    if (!qw->ready && !JS_IsUndefined(qw->load_promise))
+    if (!qw->handler_set && !JS_IsUndefined(qw->load_promise))
         settle_load(qw);
     report_rejections(qw);
 }
@@ -719,7 +723,7 @@ static void send_exception_as(QWRuntime *qw, JSContext *ctx, int64_t id, const c
 }
 
 static void load_failed(QWRuntime *qw, const char *message) {
-    qw__send_error(qw, 0, "BUNDLE_LOAD_ERROR", "Error", message, NULL);
+    qw__send_error(qw, qw->load_id, "BUNDLE_LOAD_ERROR", "Error", message, NULL);
     qw__request_exit(qw, QW_EXIT_OK);
 }
 
@@ -736,6 +740,10 @@ static JSContext *new_user_context(QWRuntime *qw) {
         JS_AddIntrinsicJSON(ctx) || JS_AddIntrinsicProxy(ctx) || JS_AddIntrinsicMapSet(ctx) ||
         JS_AddIntrinsicTypedArrays(ctx) || JS_AddIntrinsicPromise(ctx) || JS_AddIntrinsicWeakRef(ctx) ||
         JS_AddIntrinsicDOMException(ctx) || JS_AddIntrinsicAToB(ctx) || JS_AddPerformance(ctx)) {
+        JS_FreeContext(ctx);
+        return NULL;
+    }
+    if (qw->seeded && qw__seeded_math_random(ctx) != 0) {
         JS_FreeContext(ctx);
         return NULL;
     }
@@ -776,7 +784,7 @@ static int load_prelude(QWRuntime *qw) {
     JS_FreeValue(ctx, ret);
     return 0;
 fail:
-    send_exception_as(qw, ctx, 0, "BUNDLE_LOAD_ERROR");
+    send_exception_as(qw, ctx, qw->load_id, "BUNDLE_LOAD_ERROR");
     return -1;
 }
 
@@ -852,10 +860,10 @@ static void settle_load(QWRuntime *qw) {
         QWErrorInfo info;
         result = JS_PromiseResult(ctx, qw->load_promise);
         if (qw__is_oom(ctx, result)) {
-            qw__fail_invocation(qw, 0, "MEMORY_LIMIT", result);
+            qw__fail_invocation(qw, qw->load_id, "MEMORY_LIMIT", result);
         } else {
             error_info(ctx, result, &info);
-            qw__send_error(qw, 0, "BUNDLE_LOAD_ERROR", info.name, info.message, info.stack);
+            qw__send_error(qw, qw->load_id, "BUNDLE_LOAD_ERROR", info.name, info.message, info.stack);
             error_info_free(&info);
             qw__request_exit(qw, QW_EXIT_OK);
         }
@@ -868,14 +876,14 @@ static void settle_load(QWRuntime *qw) {
     qw->load_promise = JS_UNDEFINED;
     ns = JS_GetModuleNamespace(ctx, qw->handler_module);
     if (JS_IsException(ns)) {
-        send_exception_as(qw, ctx, 0, "BUNDLE_LOAD_ERROR");
+        send_exception_as(qw, ctx, qw->load_id, "BUNDLE_LOAD_ERROR");
         qw__request_exit(qw, QW_EXIT_OK);
         return;
     }
     ret = JS_Call(ctx, qw->cb_set_handler, JS_UNDEFINED, 1, (JSValueConst *)&ns);
     JS_FreeValue(ctx, ns);
     if (JS_IsException(ret)) {
-        send_exception_as(qw, ctx, 0, "BUNDLE_LOAD_ERROR");
+        send_exception_as(qw, ctx, qw->load_id, "BUNDLE_LOAD_ERROR");
         qw__request_exit(qw, QW_EXIT_OK);
         return;
     }
@@ -887,13 +895,158 @@ static void settle_load(QWRuntime *qw) {
         return;
     }
     JS_FreeValue(ctx, ret);
-    qw->ready = true;
-    send_ready(qw);
+    qw->handler_set = true;
+    if (!qw->ready) {
+        qw->ready = true;
+        send_ready(qw);
+    }
+}
+
+/*
+ * Creates the user context, loads the prelude into it and starts the handler
+ * module from its bytecode; the load settles in settle_load, now or after
+ * top-level await. Returns -1 after answering the failure to load_id.
+ */
+static int start_user_context(QWRuntime *qw) {
+    JSValue mod;
+
+    /* The prelude is the runtime's, not the handler's: maxMemory applies from
+     * the handler's first line on (a renewal runs with the limit in force). */
+    qw->heap.suspended = true;
+    qw->ctx = new_user_context(qw);
+    CHECK(qw->ctx != NULL);
+    qw->env = qw->env_json ? JS_ParseJSON(qw->ctx, qw->env_json, qw->env_json_len, "env")
+                           : JS_NewObject(qw->ctx);
+    CHECK(!JS_IsException(qw->env));
+    if (load_prelude(qw) != 0) {
+        qw->heap.suspended = false;
+        qw__request_exit(qw, QW_EXIT_FATAL);
+        return -1;
+    }
+    qw->heap.suspended = false;
+    if (qw->caps.max_memory > 0)
+        qw->heap.limit = (size_t)qw->caps.max_memory;
+
+    qw__enter(qw, qw->load_id);
+    qw->load_cpu_start_ns = qw__thread_cpu_ns();
+    mod = JS_ReadObject(qw->ctx, qw->handler_bc, qw->handler_bc_size, JS_READ_OBJ_BYTECODE);
+    if (JS_IsException(mod)) {
+        send_exception_as(qw, qw->ctx, qw->load_id, "BUNDLE_LOAD_ERROR");
+        qw__request_exit(qw, QW_EXIT_OK);
+        return -1;
+    }
+    qw->handler_module = JS_VALUE_GET_PTR(mod);
+    qw->load_promise = JS_EvalFunction(qw->ctx, mod);
+    if (JS_IsException(qw->load_promise)) {
+        qw->load_promise = JS_UNDEFINED;
+        if (qw->exit_requested)
+            JS_FreeValue(qw->ctx, JS_GetException(qw->ctx));
+        else
+            send_exception_as(qw, qw->ctx, qw->load_id, "BUNDLE_LOAD_ERROR");
+        qw__request_exit(qw, QW_EXIT_OK);
+        return -1;
+    }
+    /* Ready as soon as possible: drain now instead of waiting for the check. */
+    qw__run_jobs(qw, qw->load_id);
+    return 0;
+}
+
+/*
+ * isolation 'invocation': frees the used user context with everything of it
+ * the runtime still holds (timers, host calls, unhandled rejections, the
+ * prelude's callbacks). Its fs work still on the thread pool and its host
+ * calls still at the host are answered into the void (generation,
+ * first_live_call). Nothing of it can run again: every entry from the loop
+ * drains the job queue, so no job of it is left.
+ */
+static void drop_user_context(QWRuntime *qw) {
+    JSContext *ctx = qw->ctx;
+
+    CHECK(!JS_IsJobPending(qw->rt));
+    qw->generation++;
+    qw->first_live_call = qw->next_call;
+    qw__timers_close_all(qw);
+    qw__fetch_free_all(qw);
+    free_rejections(qw);
+    JS_FreeValue(ctx, qw->cb_invoke);
+    JS_FreeValue(ctx, qw->cb_cancel);
+    JS_FreeValue(ctx, qw->cb_set_handler);
+    JS_FreeValue(ctx, qw->fs_api);
+    JS_FreeValue(ctx, qw->env);
+    JS_FreeValue(ctx, qw->load_promise);
+    qw->cb_invoke = qw->cb_cancel = qw->cb_set_handler = JS_UNDEFINED;
+    qw->fs_api = qw->env = qw->load_promise = JS_UNDEFINED;
+    qw->handler_module = NULL;
+    qw->handler_set = false;
+    qw->context_used = false;
+    JS_FreeContext(ctx);
+    qw->ctx = NULL;
+    /* The old context's objects hold each other in cycles (prototypes,
+     * closures); collect them now, so that maxMemory and the next
+     * invocation's figures see only what that invocation allocates. */
+    JS_RunGC(qw->rt);
+}
+
+#define TLA_REFUSED                                                                                  \
+    "The module's top-level code waits (top-level await on a timer, a host call or a file). With "   \
+    "isolation 'invocation' the handler is loaded anew for every invocation and must load without " \
+    "waiting."
+
+/* A fresh context for invoke `id`; -1 when the handler did not load in it
+ * (answered to `id`, and the worker exits: the host replaces it). */
+static int renew_context(QWRuntime *qw, int64_t id) {
+    int rc;
+
+    drop_user_context(qw);
+    qw->load_id = id;
+    rc = start_user_context(qw);
+    if (rc == 0 && !qw->handler_set && !qw->exit_requested) {
+        qw__send_error(qw, id, "BUNDLE_LOAD_ERROR", "Error", TLA_REFUSED, NULL);
+        qw__request_exit(qw, QW_EXIT_OK);
+    }
+    qw->load_id = 0;
+    return rc == 0 && qw->handler_set ? 0 : -1;
+}
+
+/* The options of init beyond the profile (docs/protocol.md): `isolation`
+ * ("worker" or "invocation", absent = "worker") and `randomSeed` (a safe
+ * integer or null, absent = real entropy). Returns the bad field or NULL. */
+static const char *parse_sandbox_options(QWRuntime *qw, JSContext *ctx, JSValueConst payload) {
+    JSValue v = JS_GetPropertyStr(ctx, payload, "isolation");
+    const char *bad = NULL;
+
+    if (JS_IsString(v)) {
+        const char *s = JS_ToCString(ctx, v);
+        if (s && strcmp(s, "invocation") == 0)
+            qw->isolate_invocations = true;
+        else if (!s || strcmp(s, "worker") != 0)
+            bad = "payload.isolation";
+        if (s)
+            JS_FreeCString(ctx, s);
+    } else if (!JS_IsUndefined(v)) {
+        bad = "payload.isolation";
+    }
+    JS_FreeValue(ctx, v);
+    if (bad)
+        return bad;
+    v = JS_GetPropertyStr(ctx, payload, "randomSeed");
+    if (JS_IsNumber(v)) {
+        double seed;
+        if (JS_ToFloat64(ctx, &seed, v) != 0 || !(fabs(seed) <= 9007199254740991.0) ||
+            seed != (double)(int64_t)seed)
+            bad = "payload.randomSeed";
+        else /* as `seed >>> 0` does: modulo 2^32 */
+            qw__seed_random(qw, (uint32_t)(int64_t)seed);
+    } else if (!JS_IsUndefined(v) && !JS_IsNull(v)) {
+        bad = "payload.randomSeed";
+    }
+    JS_FreeValue(ctx, v);
+    return bad;
 }
 
 static void handle_init(QWRuntime *qw, char *line, size_t len) {
     JSContext *cctx = NULL;
-    JSValue msg = JS_UNDEFINED, payload = JS_UNDEFINED, v = JS_UNDEFINED, mod;
+    JSValue msg = JS_UNDEFINED, payload = JS_UNDEFINED, v = JS_UNDEFINED;
     const char *bad, *env_json = NULL;
     uint8_t *bc = NULL;
     size_t bc_size = 0, env_len = 0;
@@ -955,6 +1108,10 @@ static void handle_init(QWRuntime *qw, char *line, size_t len) {
     if (!qw->filename)
         qw->filename = strdup("handler.js");
     qw->workdir = dup_prop_string(cctx, payload, "workdir");
+    if ((bad = parse_sandbox_options(qw, cctx, payload)) != NULL) {
+        bad_settings(qw, "%s has the wrong type or value", bad);
+        goto done;
+    }
 
     v = JS_GetPropertyStr(cctx, payload, "env");
     if (!JS_IsUndefined(v) && !JS_IsNull(v)) {
@@ -984,40 +1141,25 @@ static void handle_init(QWRuntime *qw, char *line, size_t len) {
     if (!bc)
         goto done;
 
-    /* The user context. */
-    qw->ctx = new_user_context(qw);
-    CHECK(qw->ctx != NULL);
-    qw->env = env_json ? JS_ParseJSON(qw->ctx, env_json, env_len, "env") : JS_NewObject(qw->ctx);
-    CHECK(!JS_IsException(qw->env));
-    if (load_prelude(qw) != 0) {
-        qw__request_exit(qw, QW_EXIT_FATAL);
-        goto done;
+    qw->handler_bc = bc;
+    qw->handler_bc_size = bc_size;
+    bc = NULL;
+    if (env_json) {
+        qw->env_json = malloc(env_len + 1);
+        CHECK(qw->env_json != NULL);
+        memcpy(qw->env_json, env_json, env_len + 1);
+        qw->env_json_len = env_len;
     }
-
-    if (qw->caps.max_memory > 0)
-        qw->heap.limit = (size_t)qw->caps.max_memory;
-
-    qw__enter(qw, 0);
-    qw->load_cpu_start_ns = qw__thread_cpu_ns();
-    mod = JS_ReadObject(qw->ctx, bc, bc_size, JS_READ_OBJ_BYTECODE);
-    if (JS_IsException(mod)) {
-        send_exception_as(qw, qw->ctx, 0, "BUNDLE_LOAD_ERROR");
-        qw__request_exit(qw, QW_EXIT_OK);
-        goto done;
+    /* A renewal must load at once, within the invoke that asked for it; a
+     * module that waits (top-level await on a timer, a host call, a file) is
+     * refused now rather than at its second invocation. */
+    if (start_user_context(qw) == 0 && qw->isolate_invocations && !qw->handler_set && !qw->exit_requested)
+        load_failed(qw, TLA_REFUSED);
+    /* The module keeps no reference to its bytecode once read. */
+    if (!qw->isolate_invocations) {
+        js_free_rt(qw->rt, qw->handler_bc);
+        qw->handler_bc = NULL;
     }
-    qw->handler_module = JS_VALUE_GET_PTR(mod);
-    qw->load_promise = JS_EvalFunction(qw->ctx, mod);
-    if (JS_IsException(qw->load_promise)) {
-        qw->load_promise = JS_UNDEFINED;
-        if (qw->exit_requested)
-            JS_FreeValue(qw->ctx, JS_GetException(qw->ctx));
-        else
-            send_exception_as(qw, qw->ctx, 0, "BUNDLE_LOAD_ERROR");
-        qw__request_exit(qw, QW_EXIT_OK);
-        goto done;
-    }
-    /* Ready as soon as possible: drain now instead of waiting for the check. */
-    qw__run_jobs(qw, 0);
 
 done:
     if (env_json)
@@ -1044,6 +1186,7 @@ static void handle_invoke(QWRuntime *qw, int64_t id, JSValue payload) {
         return;
     }
     note_invoke_arrival(qw);
+    qw->context_used = true;
     inv = calloc(1, sizeof(*inv));
     CHECK(inv != NULL);
     inv->qw = qw;
@@ -1160,6 +1303,46 @@ done:
     return rc;
 }
 
+/* Parses one line from the host in the user context; JS_EXCEPTION (taken
+ * care of) when it is not JSON or does not fit in memory. */
+static JSValue parse_message(QWRuntime *qw, const char *line, size_t len) {
+    JSContext *ctx = qw->ctx;
+    JSValue msg, exc;
+
+    /* The host's message is not the handler's allocation: parse it outside
+     * maxMemory (a body near maxBodyBytes arrives as a base64 string a third
+     * larger). What the handler gets from it, the decoded body, does count. */
+    qw->heap.suspended = true;
+    msg = JS_ParseJSON(ctx, line, len, "ipc");
+    qw->heap.suspended = false;
+    if (!JS_IsException(msg))
+        return msg;
+    exc = JS_GetException(ctx);
+    if (qw__is_oom(ctx, exc))
+        qw__request_exit(qw, QW_EXIT_MEMORY);
+    else
+        fprintf(stderr, "bunbase-worker: ignoring a malformed message from the host\n");
+    JS_FreeValue(ctx, exc);
+    return JS_EXCEPTION;
+}
+
+/* Whether `msg` is an invoke; its id in *id. */
+static bool is_invoke(QWRuntime *qw, JSValueConst msg, int64_t *id) {
+    JSContext *ctx = qw->ctx;
+    JSValue v = JS_GetPropertyStr(ctx, msg, "type");
+    const char *type = JS_IsString(v) ? JS_ToCString(ctx, v) : NULL;
+    bool yes = type && strcmp(type, "invoke") == 0;
+
+    if (type)
+        JS_FreeCString(ctx, type);
+    JS_FreeValue(ctx, v);
+    v = JS_GetPropertyStr(ctx, msg, "id");
+    if (!JS_IsNumber(v) || JS_ToInt64(ctx, id, v) != 0)
+        *id = 0;
+    JS_FreeValue(ctx, v);
+    return yes;
+}
+
 void qw__on_message(QWRuntime *qw, char *line, size_t len) {
     JSContext *ctx;
     JSValue msg, v, payload;
@@ -1192,21 +1375,20 @@ void qw__on_message(QWRuntime *qw, char *line, size_t len) {
             took = 0;
         }
     }
-    /* The host's message is not the handler's allocation: parse it outside
-     * maxMemory (a body near maxBodyBytes arrives as a base64 string a third
-     * larger). What the handler gets from it, the decoded body, does count. */
-    qw->heap.suspended = true;
-    msg = JS_ParseJSON(ctx, line, len, "ipc");
-    qw->heap.suspended = false;
+    msg = parse_message(qw, line, len);
+    if (!JS_IsException(msg) && qw->isolate_invocations && qw->context_used && !qw->invocations &&
+        is_invoke(qw, msg, &id)) {
+        /* The message is parsed again in the new context: nothing the handler
+         * is given may come from the old one's realm (its prototypes). */
+        JS_FreeValue(ctx, msg);
+        msg = renew_context(qw, id) == 0 ? parse_message(qw, line, len) : JS_EXCEPTION;
+        ctx = qw->ctx;
+        id = 0;
+    }
     if (JS_IsException(msg)) {
-        JSValue exc = JS_GetException(ctx);
-        if (qw__is_oom(ctx, exc))
-            qw__request_exit(qw, QW_EXIT_MEMORY);
-        else
-            fprintf(stderr, "bunbase-worker: ignoring a malformed message from the host\n");
-        JS_FreeValue(ctx, exc);
         if (took > 0)
             js_free_rt(qw->rt, body);
+        qw__release_line(qw);
         return;
     }
     if (took > 0 && put_body(qw, msg, is_result, body, body_len) < 0)
@@ -1305,6 +1487,8 @@ static void teardown(QWRuntime *qw, bool free_js) {
         qw->ctx = NULL;
     }
     if (free_js) {
+        if (qw->handler_bc)
+            js_free_rt(qw->rt, qw->handler_bc);
         JS_FreeRuntime(qw->rt);
         qw->rt = NULL;
     }
@@ -1317,6 +1501,7 @@ static void teardown(QWRuntime *qw, bool free_js) {
     (void)r;
 #endif
     free_caps(&qw->caps);
+    free(qw->env_json);
     free(qw->filename);
     free(qw->workdir);
     free(qw->sandbox_json);

@@ -19,6 +19,7 @@ export class QuickJSWorker extends InvocationSession {
       new ProcessTransport('quickjs-ng', context, {
         spawn: () => spawn(binary, [], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'], env }),
         forkServer: context.options.forkServer ? forkServer(binary, env) : undefined,
+        init: { isolation: context.options.isolation, randomSeed: context.options.randomSeed ?? null },
       }),
     );
   }

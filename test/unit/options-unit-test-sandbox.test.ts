@@ -4,11 +4,23 @@ import { validateOptions } from '../../lib/options.js';
 const BASE = { capabilities: {}, source: { code: 'export default {}' } };
 
 describe('options of the unit-test sandbox', () => {
-  it('fakeClock, randomSeed and isolation "invocation" are refused outside quickjs-wasm, naming the rule', () => {
-    for (const extra of [{ fakeClock: 0 }, { randomSeed: 1 }, { isolation: 'invocation' }]) {
-      expect(() => validateOptions({ ...BASE, runtime: 'quickjs-ng', ...extra })).toThrow(/need runtime quickjs-wasm/);
+  it('fakeClock is refused outside quickjs-wasm, naming the option', () => {
+    expect(() => validateOptions({ ...BASE, runtime: 'quickjs-ng', fakeClock: 0 })).toThrow(/fakeClock: fakeClock needs runtime quickjs-wasm/);
+    expect(() => validateOptions({ ...BASE, runtime: 'bun', fakeClock: 0 })).toThrow(/fakeClock needs runtime quickjs-wasm/);
+    expect(validateOptions({ ...BASE, runtime: 'quickjs-wasm', fakeClock: 0 })).toMatchObject({ fakeClock: 0 });
+  });
+
+  it('randomSeed and isolation "invocation" are accepted on quickjs-ng and quickjs-wasm, refused on Bun', () => {
+    for (const extra of [{ randomSeed: 1 }, { randomSeed: -3 }, { isolation: 'invocation' }]) {
+      expect(() => validateOptions({ ...BASE, runtime: 'bun', ...extra })).toThrow(/need runtime quickjs-ng or quickjs-wasm/);
+      expect(validateOptions({ ...BASE, runtime: 'quickjs-ng', ...extra })).toMatchObject(extra);
       expect(validateOptions({ ...BASE, runtime: 'quickjs-wasm', ...extra })).toMatchObject(extra);
     }
+  });
+
+  it('a randomSeed that is not a safe integer and an unknown isolation are refused', () => {
+    expect(() => validateOptions({ ...BASE, runtime: 'quickjs-ng', randomSeed: 1.5 })).toThrow(/randomSeed/);
+    expect(() => validateOptions({ ...BASE, runtime: 'quickjs-ng', isolation: 'request' })).toThrow(/isolation/);
   });
 
   it('fetch must be a function; every runtime accepts it', () => {
