@@ -1,4 +1,5 @@
-import { parse, type Node } from 'acorn';
+import { parse, version as acornVersion, type Node } from 'acorn';
+import { readScan, scanKey, writeScan, type ImportScan } from './bun-import-cache.js';
 
 /**
  * Bun loads `data:` and `blob:` URLs, and modules a `Bun.plugin` makes up, below
@@ -10,8 +11,15 @@ import { parse, type Node } from 'acorn';
  * in the bundle is touched, and nothing is refused for what it merely mentions.
  *
  * This runs on the host, once per bundle: acorn in Node parses a 2 MB bundle
- * in a fraction of the time JavaScriptCore takes cold in every new worker.
+ * in a fraction of the time JavaScriptCore takes cold in every new worker, and
+ * what it found is kept on disk for the next host process (bun-import-cache.ts).
  */
+
+/**
+ * Names what findImportCalls finds and how: change it whenever that changes, so
+ * that scans kept on disk by an older version are not believed.
+ */
+export const SCANNER_VERSION = `import-calls/1 acorn/${acornVersion}`;
 
 /** Length of the `import` keyword: the loader's name has the same, so columns in stack traces stay true. */
 const KEYWORD = 'import';
@@ -34,13 +42,12 @@ export function loaderName(source: string): string {
 type AnyNode = Node & Record<string, unknown>;
 
 /**
- * Returns `source` with every `import(…)` replaced by `loader(…)` (same length,
- * so lines and columns do not move). Throws acorn's SyntaxError when the source
- * does not parse as an ES module: what cannot be checked is not run.
+ * The offsets of every `import(` keyword of `source`, in order. Throws acorn's
+ * SyntaxError when the source does not parse as an ES module: what cannot be
+ * checked is not run.
  */
-export function guardDynamicImports(source: string, loader: string): string {
-  if (loader.length !== KEYWORD.length) throw new RangeError(`loader name must have ${KEYWORD.length} characters`);
-  if (!MAYBE_IMPORT_CALL.test(source)) return source;
+export function findImportCalls(source: string): number[] {
+  if (!MAYBE_IMPORT_CALL.test(source)) return [];
   const program = parse(source, { ecmaVersion: 'latest', sourceType: 'module', allowHashBang: true });
   const starts: number[] = [];
   const visit = (node: AnyNode): void => {
@@ -54,16 +61,33 @@ export function guardDynamicImports(source: string, loader: string): string {
     }
   };
   visit(program as unknown as AnyNode);
-  if (starts.length === 0) return source;
-  starts.sort((a, b) => a - b);
+  return starts.sort((a, b) => a - b);
+}
+
+/**
+ * Returns `source` with the `import` keyword at each of `starts` replaced by
+ * `loader` (same length, so lines and columns do not move).
+ */
+function replaceKeywords(source: string, starts: readonly number[], loader: string): string {
+  if (loader.length !== KEYWORD.length) throw new RangeError(`loader name must have ${KEYWORD.length} characters`);
   let out = '';
   let at = 0;
   for (const start of starts) {
-    if (source.slice(start, start + KEYWORD.length) !== KEYWORD) throw new SyntaxError(`unexpected import() at offset ${start}`);
+    if (start < at || source.slice(start, start + KEYWORD.length) !== KEYWORD) throw new SyntaxError(`unexpected import() at offset ${start}`);
     out += source.slice(at, start) + loader;
     at = start + KEYWORD.length;
   }
-  return out + source.slice(at);
+  return starts.length === 0 ? source : out + source.slice(at);
+}
+
+/**
+ * Returns `source` with every `import(…)` replaced by `loader(…)` (same length,
+ * so lines and columns do not move). Throws acorn's SyntaxError when the source
+ * does not parse as an ES module.
+ */
+export function guardDynamicImports(source: string, loader: string): string {
+  if (loader.length !== KEYWORD.length) throw new RangeError(`loader name must have ${KEYWORD.length} characters`);
+  return replaceKeywords(source, findImportCalls(source), loader);
 }
 
 /** A bundle ready for a Bun worker with eval refused: the rewritten source and the loader's name, or why it cannot run. */
@@ -72,13 +96,15 @@ export type GuardedBundle = { source: string; importLoader: string } | { error: 
 const CACHE_SIZE = 8;
 const cache = new Map<string, GuardedBundle>();
 
-/** guardDynamicImports for a pool's bundle, remembered for the next worker of the same bundle. */
+/** guardDynamicImports for a pool's bundle, remembered for the next worker of the same bundle and on disk. */
 export function guardBundle(source: string): GuardedBundle {
   let guarded = cache.get(source);
   if (guarded === undefined) {
+    const scan = scanBundle(source);
     try {
+      if ('error' in scan) throw new SyntaxError(scan.error);
       const importLoader = loaderName(source);
-      guarded = { source: guardDynamicImports(source, importLoader), importLoader };
+      guarded = { source: replaceKeywords(source, scan.starts, importLoader), importLoader };
     } catch (error) {
       // What cannot be checked is not run.
       guarded = { error: (error as Error).message };
@@ -87,4 +113,21 @@ export function guardBundle(source: string): GuardedBundle {
     cache.set(source, guarded);
   }
   return guarded;
+}
+
+/** findImportCalls, from the disk cache when an earlier host process scanned the same bundle. */
+function scanBundle(source: string): ImportScan {
+  // A bundle without so much as the keyword needs neither a parse nor the cache.
+  if (!MAYBE_IMPORT_CALL.test(source)) return { starts: [] };
+  const key = scanKey(source, SCANNER_VERSION);
+  const kept = readScan(key, SCANNER_VERSION);
+  if (kept !== undefined) return kept;
+  let scan: ImportScan;
+  try {
+    scan = { starts: findImportCalls(source) };
+  } catch (error) {
+    scan = { error: (error as Error).message };
+  }
+  writeScan(key, SCANNER_VERSION, scan);
+  return scan;
 }
