@@ -12,14 +12,55 @@ const LARGE_LINE = 4 * 1024 * 1024;
 /** The protocol descriptor the host opened for us (docs/protocol.md). */
 export const CHANNEL_FD = 3;
 
+/** Lines above this size are written on their own, never copied into a batch. */
+const BATCH_LINE_BYTES = 64 * 1024;
+
+/** Lines posted this turn, written together by flush() (post). */
+let batched = '';
+
 /**
- * Writes one message. Synchronous on purpose: the descriptor is a blocking
- * socket, so a write either completes or waits for the host to read, and a
- * log written just before `process.exit()` is never lost.
+ * Writes one message, after anything posted before it. Synchronous on
+ * purpose: the descriptor is a blocking socket, so a write either completes
+ * or waits for the host to read, and a log written just before
+ * `process.exit()` is never lost.
  */
 export function send(message: { id: number; type: string; payload: unknown }): void {
-  fs.writeSync(CHANNEL_FD, JSON.stringify(message) + '\n');
+  const line = JSON.stringify(message) + '\n';
+  if (batched === '') {
+    fs.writeSync(CHANNEL_FD, line);
+    return;
+  }
+  const lines = batched + line;
+  batched = '';
+  fs.writeSync(CHANNEL_FD, lines);
 }
+
+/**
+ * Queues one message for a single write at the end of this microtask
+ * checkpoint. Answers that settle together (invocations that arrived in one
+ * read, concurrency above 1) then cost one system call and one wake-up of the
+ * host instead of one each. Only for messages that may wait that long.
+ */
+export function post(message: { id: number; type: string; payload: unknown }): void {
+  const line = JSON.stringify(message) + '\n';
+  if (line.length > BATCH_LINE_BYTES) {
+    flush();
+    fs.writeSync(CHANNEL_FD, line);
+    return;
+  }
+  if (batched === '') queueMicrotask(flush);
+  batched += line;
+}
+
+function flush(): void {
+  if (batched === '') return;
+  const lines = batched;
+  batched = '';
+  fs.writeSync(CHANNEL_FD, lines);
+}
+
+// A handler that calls process.exit() while answers are queued: they still go out.
+process.on('exit', flush);
 
 export function listen(maxLineBytes: number, onMessage: (message: HostMessageIn) => void): void {
   const splitter = new LineSplitter(

@@ -47,4 +47,33 @@ describe.each(RUNTIMES)('%s: concurrency', (runtime) => {
     });
     expect(p.stats().workersStarted).toBe(1);
   });
+
+  it('answers and errors that settle together on one worker each reach their own caller', async () => {
+    p = pool(
+      runtime,
+      `export default { async fetch(req) {
+        const n = Number(new URL(req.url).searchParams.get('n'));
+        console.log('n ' + n);
+        if (n % 4 === 3) throw new Error('boom ' + n);
+        return new Response(String(n));
+      } }`,
+      { maxWorkers: 1, concurrency: 16 },
+    );
+    const results = await Promise.allSettled(Array.from({ length: 64 }, (_, i) => p!.invoke({ path: `/?n=${i}` })));
+    results.forEach((result, i) => {
+      if (i % 4 === 3) {
+        expect(result.status).toBe('rejected');
+        const error = (result as PromiseRejectedResult).reason as { code: string; message: string; logs: { message: string }[] };
+        expect(error.code).toBe('HANDLER_ERROR');
+        expect(error.message).toContain(`boom ${i}`);
+        expect(error.logs.map((l) => l.message)).toEqual([`n ${i}`]);
+      } else {
+        expect(result.status).toBe('fulfilled');
+        const res = (result as PromiseFulfilledResult<Awaited<ReturnType<Pool['invoke']>>>).value;
+        expect(res.text()).toBe(String(i));
+        expect(res.logs.map((l) => l.message)).toEqual([`n ${i}`]);
+      }
+    });
+    expect(p.stats().workersStarted).toBe(1);
+  });
 });
