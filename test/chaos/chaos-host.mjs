@@ -12,7 +12,7 @@
 //   everyMs: [min, max] between faults, recycleAfter,
 //   closeWith: 'drained' | 'hung' (close() with hung and queued calls),
 //   exitMidRun: true (process.exit() halfway, without close()), watchdogMs
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPool, profiles } from 'bunbase-functions';
@@ -66,6 +66,18 @@ const ours = (pid) => {
     }
   }
   return false;
+};
+/**
+ * Alive, no longer our descendant, but working in one of this host's directories: a
+ * worker that escaped its parent (reparented), not a reused pid. Its cwd link still
+ * names the directory after the directory is removed.
+ */
+const stray = (pid) => {
+  try {
+    return readlinkSync(`/proc/${pid}/cwd`).includes(`/bunbase-host-${process.pid}-`);
+  } catch {
+    return false;
+  }
 };
 const hostDirs = () => readdirSync(tmpdir()).filter((name) => name.startsWith(`bunbase-host-${process.pid}-`));
 // Workers' directories (w-*); the fork server's socket lives beside them for the host's life.
@@ -264,7 +276,9 @@ const report = {
   leftover: {
     processes: [...seenPids].filter((pid) => pid !== process.pid && ours(pid)),
     /** Seen pids alive again as someone else's processes (reused), for the record. */
-    reusedPids: [...seenPids].filter((pid) => alive(pid) && !ours(pid)).length,
+    reusedPids: [...seenPids].filter((pid) => alive(pid) && !ours(pid) && !stray(pid)).length,
+    /** Seen pids alive outside our tree, yet in one of our work directories: escaped workers. */
+    strays: [...seenPids].filter((pid) => pid !== process.pid && !ours(pid) && stray(pid)),
     workDirs: workDirs(),
     descriptors: { before: descriptorsBefore, after: fds() },
   },

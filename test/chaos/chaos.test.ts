@@ -34,7 +34,7 @@ interface Report {
   settleMs: { p50: number; p99: number; max: number };
   close: { ms: number; extra: Record<string, number> };
   counters: { addUp: boolean };
-  leftover: { processes: number[]; workDirs: number; descriptors: { before: number; after: number } };
+  leftover: { processes: number[]; strays: number[]; workDirs: number; descriptors: { before: number; after: number } };
 }
 
 async function runHost(settings: Record<string, unknown>, maxFds?: number): Promise<{ status: number | null; lines: string[] }> {
@@ -65,6 +65,7 @@ async function chaos(settings: Record<string, unknown>, maxFds?: number): Promis
   for (const code of Object.keys(report.outcomes)) if (code !== 'ok') expect(FAULT_CODES).toContain(code);
   expect(report.counters.addUp, JSON.stringify(report.counters)).toBe(true);
   expect(report.leftover.processes).toEqual([]);
+  expect(report.leftover.strays).toEqual([]);
   expect(report.leftover.workDirs).toBe(0);
   expect(report.leftover.descriptors.after).toBeLessThanOrEqual(report.leftover.descriptors.before);
   return report;
