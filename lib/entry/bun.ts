@@ -7,7 +7,7 @@ import { isBuiltin } from 'node:module';
 import type { Capabilities } from '../capabilities/index.js';
 import { installConsole } from './bun-console.js';
 import { installGuards, patchStaticImports } from './bun-guards.js';
-import { listen, post, send, type HostMessageIn } from './channel.js';
+import { listen, post, send, sendWithBody, type HostMessageIn } from './channel.js';
 import { resolveHandler, type Handler } from './handler.js';
 import { createHostFetch } from './bun-fetch.js';
 import { reserveDescriptors } from './fd-budget.js';
@@ -18,6 +18,8 @@ import { EXIT_BAD_SETTINGS, PROTOCOL_VERSION } from '../protocol/constants.js';
 const MIN_LINE_BYTES = 64 * 1024 * 1024;
 /** Request bodies above this many base64 characters are worth a collection or two (see invoke). */
 const LARGE_BODY_CHARS = 4 * 1024 * 1024;
+/** Response bodies above this many bytes are written in pieces (sendWithBody), never as one line. */
+const LARGE_BODY_BYTES = 256 * 1024;
 /** Far more than the launcher's room for Bun's own descriptors: a bound, not a guess. */
 const MAX_PLACEHOLDERS = 1024;
 
@@ -192,18 +194,19 @@ async function invoke(id: number, payload: Record<string, unknown>): Promise<voi
     }
     const bytes = (read as { bytes: Uint8Array }).bytes;
     const after = process.resourceUsage();
-    answer({
-      id,
-      type: 'response',
-      payload: {
-        status: result.status,
-        statusText: result.statusText,
-        headers: [...result.headers],
-        body: bytes.byteLength === 0 ? null : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'),
-        cpuMs: (after.userCPUTime - before.userCPUTime + after.systemCPUTime - before.systemCPUTime) / 1000,
-        peakMemoryBytes: after.maxRSS * 1024,
-      },
-    });
+    const answered = {
+      status: result.status,
+      statusText: result.statusText,
+      headers: [...result.headers],
+      cpuMs: (after.userCPUTime - before.userCPUTime + after.systemCPUTime - before.systemCPUTime) / 1000,
+      peakMemoryBytes: after.maxRSS * 1024,
+    };
+    if (bytes.byteLength > LARGE_BODY_BYTES) {
+      sendWithBody({ id, type: 'response', payload: answered }, bytes);
+      return;
+    }
+    const base64 = bytes.byteLength === 0 ? null : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+    answer({ id, type: 'response', payload: { ...answered, body: base64 } });
   } catch (error) {
     const code = (error as { code?: unknown } | null)?.code === 'CAPABILITY_DENIED' ? 'CAPABILITY_DENIED' : 'HANDLER_ERROR';
     answer({ id, type: 'error', payload: errorPayload(code, error) });

@@ -20,6 +20,8 @@ let batched = '';
 
 /** Retries of a write that made no progress before each pause of a millisecond. */
 const SPINS_BEFORE_PAUSE = 64;
+/** Characters written per call: a large message is never copied whole again (maxMemory). */
+const SLICE_CHARS = 1024 * 1024;
 
 /**
  * Writes `text` whole before returning. Synchronous on purpose: a write
@@ -31,6 +33,18 @@ const SPINS_BEFORE_PAUSE = 64;
  * then with pauses.
  */
 function writeAll(text: string): void {
+  if (text.length <= SLICE_CHARS) return writeSlice(text);
+  for (let at = 0; at < text.length; ) {
+    let end = Math.min(text.length, at + SLICE_CHARS);
+    // Never between the two halves of a surrogate pair: each slice is encoded on its own.
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
+    writeSlice(text.slice(at, end));
+    at = end;
+  }
+}
+
+function writeSlice(text: string): void {
   const first = tryWrite(text, 0);
   if (first === Buffer.byteLength(text, 'utf8')) return;
   const bytes = Buffer.from(text, 'utf8');
@@ -64,6 +78,27 @@ export function send(message: { id: number; type: string; payload: unknown }): v
   const lines = batched + line;
   batched = '';
   writeAll(lines);
+}
+
+/** A body is turned into base64 this many bytes at a time (a multiple of 3: the pieces join into one base64 text). */
+const BODY_SLICE_BYTES = 3 * 256 * 1024;
+
+/**
+ * Writes `message` with `body` as base64 in `payload.body`, without ever
+ * holding the body's whole base64 text or the whole line: a 20 MB body would
+ * otherwise be alive four times over (bytes, base64, the JSON line, its UTF-8)
+ * and push a strict worker past maxMemory.
+ */
+export function sendWithBody(message: { id: number; type: string; payload: Record<string, unknown> }, body: Uint8Array): void {
+  const head = JSON.stringify({ id: message.id, type: message.type, payload: message.payload });
+  // `payload` is the last field and `body` goes last in it: `…}}` becomes `…,"body":"<base64>"}}`.
+  if (!head.endsWith('}}') || 'body' in message.payload) throw new TypeError('sendWithBody: unexpected message shape');
+  const start = batched + head.slice(0, -2) + (Object.keys(message.payload).length > 0 ? ',' : '') + '"body":"';
+  batched = '';
+  writeAll(start);
+  const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  for (let at = 0; at < bytes.length; at += BODY_SLICE_BYTES) writeAll(bytes.subarray(at, at + BODY_SLICE_BYTES).toString('base64'));
+  writeAll('"}}\n');
 }
 
 /**
