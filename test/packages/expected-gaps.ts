@@ -14,6 +14,8 @@ export const expectedGaps: Record<string, string> = {
   'quickjs-ng/yaml/node': 'node builtin: require("process")',
   'quickjs-ng/nanoid/node': 'node builtin: import from "node:crypto"',
   'quickjs-ng/uuid/node': 'node builtin: import from "node:crypto"',
+  'quickjs-ng/react/node': 'node builtin: require("util") (react-dom/server.node)',
+  'quickjs-ng/react-stream/node': 'node builtin: require("util") (react-dom/server.node)',
 
   // quickjs-wasm: the same prelude on the same engine family, so the same gaps.
   'quickjs-wasm/cheerio/node': 'node builtin: require("buffer")',
@@ -21,4 +23,6 @@ export const expectedGaps: Record<string, string> = {
   'quickjs-wasm/yaml/node': 'node builtin: require("process")',
   'quickjs-wasm/nanoid/node': 'node builtin: import from "node:crypto"',
   'quickjs-wasm/uuid/node': 'node builtin: import from "node:crypto"',
+  'quickjs-wasm/react/node': 'node builtin: require("util") (react-dom/server.node)',
+  'quickjs-wasm/react-stream/node': 'node builtin: require("util") (react-dom/server.node)',
 };

@@ -23,4 +23,6 @@ for (const { key, file } of jobs) {
     delete globalThis.require;
   }
 }
-process.stdout.write(JSON.stringify(outcomes));
+// Exit once written: a package may leave its event loop busy for good (React's scheduler
+// keeps a MessageChannel port listening, which Node counts as a reason to stay alive).
+process.stdout.write(JSON.stringify(outcomes), () => process.exit(0));
