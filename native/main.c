@@ -25,9 +25,9 @@ static void close_inherited_fds(void) {
         close(fd);
 }
 
-static int run_worker(void) {
+static int run_worker(const struct QWSandboxReport *early_fence) {
     close_inherited_fds();
-    return QW_Run();
+    return QW_Run(early_fence);
 }
 
 int main(int argc, char **argv) {
@@ -42,5 +42,5 @@ int main(int argc, char **argv) {
                 argv[0], argv[0]);
         return QW_EXIT_BAD_SETTINGS;
     }
-    return run_worker();
+    return run_worker(NULL);
 }

@@ -606,10 +606,9 @@ static const JSCFunctionListEntry fs_funcs[] = {
     JS_CFUNC_MAGIC_DEF("fsRm", 3, js_fs_op, QW_FS_RM),
 };
 
+/* The prelude is evaluated before the worker knows its profile, so it always
+ * gets the functions; without allowFilesystem each call is refused
+ * (qw__fs_check_path) and importing node:fs/promises fails (runtime.c). */
 void qw__mod_fs_init(JSContext *ctx, JSValue ns) {
-    QWRuntime *qw = qw__get(ctx);
-
-    /* Without the capability the functions are not even handed to the prelude. */
-    if (qw->caps.allow_fs)
-        JS_SetPropertyFunctionList(ctx, ns, fs_funcs, QW_COUNTOF(fs_funcs));
+    JS_SetPropertyFunctionList(ctx, ns, fs_funcs, QW_COUNTOF(fs_funcs));
 }

@@ -17,13 +17,15 @@ static JSValue js_setup(JSContext *ctx, JSValueConst this_val, int argc, JSValue
     JS_FreeValue(ctx, qw->cb_invoke);
     JS_FreeValue(ctx, qw->cb_cancel);
     JS_FreeValue(ctx, qw->cb_set_handler);
+    JS_FreeValue(ctx, qw->cb_configure);
     JS_FreeValue(ctx, qw->fs_api);
     qw->cb_invoke = JS_GetPropertyStr(ctx, obj, "invoke");
     qw->cb_cancel = JS_GetPropertyStr(ctx, obj, "cancel");
     qw->cb_set_handler = JS_GetPropertyStr(ctx, obj, "setHandler");
+    qw->cb_configure = JS_GetPropertyStr(ctx, obj, "configure");
     qw->fs_api = JS_GetPropertyStr(ctx, obj, "fs");
     CHECK(JS_IsFunction(ctx, qw->cb_invoke) && JS_IsFunction(ctx, qw->cb_cancel) &&
-          JS_IsFunction(ctx, qw->cb_set_handler));
+          JS_IsFunction(ctx, qw->cb_set_handler) && JS_IsFunction(ctx, qw->cb_configure));
     return JS_UNDEFINED;
 }
 

@@ -166,14 +166,22 @@ struct QWRuntime {
     char *workdir;
     char *sandbox_json; /* the OS fence report for `ready` (malloc), NULL = {} */
     bool fenced;        /* qw_sandbox_apply ran */
+    /* A forked worker's early network namespace (zygote.c), NULL if none.
+     * Borrowed from the zygote child's stack, which outlives QW_Run. */
+    const struct QWSandboxReport *early_fence;
     uint64_t fd_limit;  /* RLIMIT_NOFILE chosen from maxFileDescriptors, 0 = none */
 
     /* Values handed over by the prelude (owned). */
     JSValue cb_invoke;
     JSValue cb_cancel;
     JSValue cb_set_handler;
+    JSValue cb_configure; /* called once, from init, before the handler loads */
     JSValue fs_api;
     JSValue env;
+
+    /* The context the handler is compiled in (it has the compiler; the user
+     * context does not). Made before init, freed once the handler is compiled. */
+    JSContext *cctx;
 
     /* Module loading state between init and ready. */
     JSValue load_promise; /* JS_UNDEFINED once settled */
@@ -230,7 +238,10 @@ struct QWRuntime {
 };
 
 /* runtime.c */
-int QW_Run(void);
+struct QWSandboxReport;
+/* The worker. `early_fence`: the report of layers a forked worker applied
+ * before it knew its pool (zygote.c), NULL for none; it must outlive the call. */
+int QW_Run(const struct QWSandboxReport *early_fence);
 QWRuntime *qw__get(JSContext *ctx);
 void qw__request_exit(QWRuntime *qw, int code);
 void qw__on_message(QWRuntime *qw, char *line, size_t len);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "private.h"
+#include "qw_trace.h"
 
 #ifdef QW_HAVE_SANDBOX
 #include "sandbox.h"
@@ -665,6 +666,10 @@ static int apply_os_fence(QWRuntime *qw) {
     int rc;
 
     memset(&policy, 0, sizeof(policy));
+    if (qw->early_fence) {
+        report = *qw->early_fence;
+        policy.netns_applied = 1;
+    }
     if (qw->caps.allow_fs) {
         /* Landlock can only grant what exists; a missing directory stays
          * unreachable, which is what the API layer's check says as well. */
@@ -732,18 +737,14 @@ static JSContext *new_user_context(QWRuntime *qw) {
 
     if (!ctx)
         return NULL;
-    /* No JS_AddIntrinsicEval unless the profile allows it: without it the
-     * engine has no way to compile source at run time (eval, Function,
-     * AsyncFunction constructors all fail), whatever the handler does. */
-    if (JS_AddIntrinsicBaseObjects(ctx) || JS_AddIntrinsicDate(ctx) ||
-        (qw->caps.allow_eval && JS_AddIntrinsicEval(ctx)) || JS_AddIntrinsicRegExp(ctx) ||
+    /* No JS_AddIntrinsicEval: without it the engine has no way to compile
+     * source at run time (eval, Function, AsyncFunction constructors all
+     * fail), whatever the handler does. start_user_context adds it when the
+     * profile allows eval, before any handler code (and a seeded Math.random). */
+    if (JS_AddIntrinsicBaseObjects(ctx) || JS_AddIntrinsicDate(ctx) || JS_AddIntrinsicRegExp(ctx) ||
         JS_AddIntrinsicJSON(ctx) || JS_AddIntrinsicProxy(ctx) || JS_AddIntrinsicMapSet(ctx) ||
         JS_AddIntrinsicTypedArrays(ctx) || JS_AddIntrinsicPromise(ctx) || JS_AddIntrinsicWeakRef(ctx) ||
         JS_AddIntrinsicDOMException(ctx) || JS_AddIntrinsicAToB(ctx) || JS_AddPerformance(ctx)) {
-        JS_FreeContext(ctx);
-        return NULL;
-    }
-    if (qw->seeded && qw__seeded_math_random(ctx) != 0) {
         JS_FreeContext(ctx);
         return NULL;
     }
@@ -765,10 +766,8 @@ static int load_prelude(QWRuntime *qw) {
     qw__mod_zlib_init(ctx, ns);
     qw__mod_fetch_init(ctx, ns);
     qw__mod_fs_init(ctx, ns);
-    JS_SetPropertyStr(ctx, ns, "env", JS_DupValue(ctx, qw->env));
-    JS_SetPropertyStr(ctx, ns, "allowFilesystem", JS_NewBool(ctx, qw->caps.allow_fs));
-    JS_SetPropertyStr(ctx, ns, "allowEval", JS_NewBool(ctx, qw->caps.allow_eval));
-    JS_SetPropertyStr(ctx, ns, "projectId", JS_NewString(ctx, qw->caps.project_id));
+    /* Nothing of the pool's yet: env and allowEval come through the
+     * prelude's configure callback (configure_prelude), from init. */
     JS_SetPropertyStr(ctx, ns, "engineVersion", JS_NewString(ctx, JS_GetVersion()));
     JS_SetPropertyStr(ctx, ns, "maxBodyBytes", JS_NewFloat64(ctx, (double)qw->max_body_bytes));
     /* The prelude takes this object and deletes the global. */
@@ -786,6 +785,45 @@ static int load_prelude(QWRuntime *qw) {
 fail:
     send_exception_as(qw, ctx, qw->load_id, "BUNDLE_LOAD_ERROR");
     return -1;
+}
+
+/*
+ * What needs no pool setting, done as soon as the worker exists, before init:
+ * the user context with the prelude evaluated and the context the handler
+ * will be compiled in. A forked spare is then ready for whichever pool takes
+ * it, and a spawned worker does this while the host is still sending init.
+ * Only our own code runs here; the fence comes with init, before the
+ * handler's source is parsed.
+ */
+static int prepare(QWRuntime *qw) {
+    qw->cctx = JS_NewContextRaw(qw->rt);
+    CHECK(qw->cctx != NULL);
+    CHECK(JS_AddIntrinsicBaseObjects(qw->cctx) == 0 && JS_AddIntrinsicJSON(qw->cctx) == 0 &&
+          JS_AddIntrinsicEval(qw->cctx) == 0);
+    JS_AddIntrinsicRegExpCompiler(qw->cctx);
+    qw->ctx = new_user_context(qw);
+    CHECK(qw->ctx != NULL);
+    if (load_prelude(qw) != 0)
+        return -1;
+    qw_trace("prepared");
+    return 0;
+}
+
+/* The pool's settings for the prelude, once, before the handler loads. */
+static int configure_prelude(QWRuntime *qw) {
+    JSContext *ctx = qw->ctx;
+    JSValue settings = JS_NewObject(ctx), ret;
+
+    JS_SetPropertyStr(ctx, settings, "env", JS_DupValue(ctx, qw->env));
+    JS_SetPropertyStr(ctx, settings, "allowEval", JS_NewBool(ctx, qw->caps.allow_eval));
+    ret = JS_Call(ctx, qw->cb_configure, JS_UNDEFINED, 1, (JSValueConst *)&settings);
+    JS_FreeValue(ctx, settings);
+    if (JS_IsException(ret)) {
+        send_exception_as(qw, ctx, 0, "BUNDLE_LOAD_ERROR");
+        return -1;
+    }
+    JS_FreeValue(ctx, ret);
+    return 0;
 }
 
 /* The handler is compiled in a throw-away context that has the compiler, so
@@ -898,6 +936,7 @@ static void settle_load(QWRuntime *qw) {
     qw->handler_set = true;
     if (!qw->ready) {
         qw->ready = true;
+        qw_trace("ready");
         send_ready(qw);
     }
 }
@@ -913,16 +952,31 @@ static int start_user_context(QWRuntime *qw) {
     /* The prelude is the runtime's, not the handler's: maxMemory applies from
      * the handler's first line on (a renewal runs with the limit in force). */
     qw->heap.suspended = true;
-    qw->ctx = new_user_context(qw);
-    CHECK(qw->ctx != NULL);
+    /* The first context was made and its prelude evaluated by prepare(),
+     * before init; a renewal makes its own. Either way it gets the pool's
+     * settings here, before any handler code. */
+    if (qw->ctx == NULL) {
+        qw->ctx = new_user_context(qw);
+        CHECK(qw->ctx != NULL);
+        if (load_prelude(qw) != 0) {
+            qw->heap.suspended = false;
+            qw__request_exit(qw, QW_EXIT_FATAL);
+            return -1;
+        }
+    }
+    if (qw->caps.allow_eval)
+        CHECK(JS_AddIntrinsicEval(qw->ctx) == 0);
+    if (qw->seeded)
+        CHECK(qw__seeded_math_random(qw->ctx) == 0);
     qw->env = qw->env_json ? JS_ParseJSON(qw->ctx, qw->env_json, qw->env_json_len, "env")
                            : JS_NewObject(qw->ctx);
     CHECK(!JS_IsException(qw->env));
-    if (load_prelude(qw) != 0) {
+    if (configure_prelude(qw) != 0) {
         qw->heap.suspended = false;
         qw__request_exit(qw, QW_EXIT_FATAL);
         return -1;
     }
+    qw_trace("configured");
     qw->heap.suspended = false;
     if (qw->caps.max_memory > 0)
         qw->heap.limit = (size_t)qw->caps.max_memory;
@@ -971,10 +1025,11 @@ static void drop_user_context(QWRuntime *qw) {
     JS_FreeValue(ctx, qw->cb_invoke);
     JS_FreeValue(ctx, qw->cb_cancel);
     JS_FreeValue(ctx, qw->cb_set_handler);
+    JS_FreeValue(ctx, qw->cb_configure);
     JS_FreeValue(ctx, qw->fs_api);
     JS_FreeValue(ctx, qw->env);
     JS_FreeValue(ctx, qw->load_promise);
-    qw->cb_invoke = qw->cb_cancel = qw->cb_set_handler = JS_UNDEFINED;
+    qw->cb_invoke = qw->cb_cancel = qw->cb_set_handler = qw->cb_configure = JS_UNDEFINED;
     qw->fs_api = qw->env = qw->load_promise = JS_UNDEFINED;
     qw->handler_module = NULL;
     qw->handler_set = false;
@@ -1054,11 +1109,10 @@ static void handle_init(QWRuntime *qw, char *line, size_t len) {
     double d;
 
     qw->init_done = true;
-    cctx = JS_NewContextRaw(qw->rt);
-    CHECK(cctx != NULL);
-    CHECK(JS_AddIntrinsicBaseObjects(cctx) == 0 && JS_AddIntrinsicJSON(cctx) == 0 &&
-          JS_AddIntrinsicEval(cctx) == 0);
-    JS_AddIntrinsicRegExpCompiler(cctx);
+    qw_trace("init");
+    /* Made by prepare(); this function frees it. */
+    cctx = qw->cctx;
+    qw->cctx = NULL;
 
     msg = JS_ParseJSON(cctx, line, len, "init");
     qw__release_line(qw);
@@ -1129,15 +1183,24 @@ static void handle_init(QWRuntime *qw, char *line, size_t len) {
     v = JS_UNDEFINED;
 
     /* The OS fence goes up before any of the handler's source is parsed. */
+    qw_trace("parsed");
     apply_fd_limit(qw);
     if (get_bool(cctx, payload, "osSandbox", &os_sandbox) != 0)
         os_sandbox = true; /* absent: fence (fail closed) */
+    /* A namespace made early is for fenced pools without network only (the
+     * host forks such workers for no other pool): anything else is its bug. */
+    if (qw->early_fence && (!os_sandbox || qw->caps.allow_net)) {
+        bad_settings(qw, "this worker was forked for a fenced pool without network%s", NULL);
+        goto done;
+    }
     if (os_sandbox && apply_os_fence(qw) != 0) {
         qw__request_exit(qw, QW_EXIT_FENCE_FAILED);
         goto done;
     }
 
+    qw_trace("fenced");
     bc = compile_handler(qw, cctx, payload, &bc_size);
+    qw_trace("compiled");
     if (!bc)
         goto done;
 
@@ -1480,11 +1543,16 @@ static void teardown(QWRuntime *qw, bool free_js) {
         JS_FreeValue(ctx, qw->cb_invoke);
         JS_FreeValue(ctx, qw->cb_cancel);
         JS_FreeValue(ctx, qw->cb_set_handler);
+        JS_FreeValue(ctx, qw->cb_configure);
         JS_FreeValue(ctx, qw->fs_api);
         JS_FreeValue(ctx, qw->env);
         JS_FreeValue(ctx, qw->load_promise);
         JS_FreeContext(ctx);
         qw->ctx = NULL;
+    }
+    if (free_js && qw->cctx) {
+        JS_FreeContext(qw->cctx);
+        qw->cctx = NULL;
     }
     if (free_js) {
         if (qw->handler_bc)
@@ -1510,7 +1578,7 @@ static void teardown(QWRuntime *qw, bool free_js) {
     qw__buf_free(&qw->out_inflight);
 }
 
-int QW_Run(void) {
+int QW_Run(const struct QWSandboxReport *early_fence) {
     QWRuntime *qw = calloc(1, sizeof(*qw));
     bool fenced;
     int code, r;
@@ -1526,7 +1594,8 @@ int QW_Run(void) {
     signal(SIGPIPE, SIG_IGN);
     CHECK(uv_loop_init(&qw->loop) == 0);
     qw->loop.data = qw;
-    qw->cb_invoke = qw->cb_cancel = qw->cb_set_handler = JS_UNDEFINED;
+    qw->cb_invoke = qw->cb_cancel = qw->cb_set_handler = qw->cb_configure = JS_UNDEFINED;
+    qw->early_fence = early_fence;
     qw->fs_api = qw->env = qw->load_promise = JS_UNDEFINED;
     qw->body_out.array = JS_UNDEFINED;
     qw->next_call = 1;
@@ -1554,6 +1623,8 @@ int QW_Run(void) {
                 "with fd 3 = the protocol channel.\n",
                 uv_strerror(r));
         qw__request_exit(qw, QW_EXIT_BAD_SETTINGS);
+    } else if (prepare(qw) != 0) {
+        qw__request_exit(qw, QW_EXIT_FATAL);
     } else {
         uv_run(&qw->loop, UV_RUN_DEFAULT);
     }

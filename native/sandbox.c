@@ -36,6 +36,7 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include "qw_trace.h"
 
 void qw__sandbox_note(QWSandboxReport *report, const char *fmt, ...) {
     size_t used = strlen(report->reason);
@@ -201,9 +202,37 @@ static QWSandboxState apply_rlimits(const QWSandboxPolicy *p, QWSandboxReport *r
     return state;
 }
 
+QWSandboxState qw_sandbox_apply_netns(QWSandboxReport *report) {
+    memset(report, 0, sizeof *report);
+    int threads = count_threads();
+    if (threads != 1) {
+        qw__sandbox_note(report, "netns: %s", threads > 1 ? "called with several threads" : "cannot count threads");
+        report->netns = QW_SANDBOX_ERROR;
+        return report->netns;
+    }
+    report->netns = apply_netns(report);
+    return report->netns;
+}
+
 int qw_sandbox_apply(const QWSandboxPolicy *policy, QWSandboxReport *report) {
+    /* An early network namespace (qw_sandbox_apply_netns) keeps its state and
+     * notes; asked for together with network, it is a caller's mistake. */
+    QWSandboxState early_netns = QW_SANDBOX_OFF;
+    char early_reason[QW_SANDBOX_REASON_MAX] = "";
+    if (policy->netns_applied) {
+        early_netns = report->netns;
+        memcpy(early_reason, report->reason, sizeof early_reason);
+        early_reason[sizeof early_reason - 1] = '\0';
+    }
     memset(report, 0, sizeof *report);
     int failed = 0;
+    if (policy->netns_applied) {
+        memcpy(report->reason, early_reason, sizeof early_reason);
+        if (policy->allow_network) {
+            qw__sandbox_note(report, "netns: made early for a policy that allows network");
+            early_netns = QW_SANDBOX_ERROR;
+        }
+    }
 
     int threads = count_threads();
     if (threads != 1) {
@@ -221,7 +250,11 @@ int qw_sandbox_apply(const QWSandboxPolicy *policy, QWSandboxReport *report) {
     if (getpgrp() != getpid())
         (void)setpgid(0, 0);
 
-    report->netns = policy->allow_network ? QW_SANDBOX_OFF : apply_netns(report);
+    if (policy->netns_applied)
+        report->netns = early_netns;
+    else
+        report->netns = policy->allow_network ? QW_SANDBOX_OFF : apply_netns(report);
+    qw_trace("netns");
 
     if (policy->workdir && chdir(policy->workdir) != 0) {
         qw__sandbox_note(report, "workdir %s: %s", policy->workdir, strerror(errno));
@@ -238,6 +271,7 @@ int qw_sandbox_apply(const QWSandboxPolicy *policy, QWSandboxReport *report) {
     }
 
     report->landlock = qw__sandbox_landlock(policy, report);
+    qw_trace("landlock");
     report->rlimits = apply_rlimits(policy, report);
     report->seccomp = qw__sandbox_seccomp(policy, report);
 

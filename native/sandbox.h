@@ -103,6 +103,12 @@ typedef struct QWSandboxPolicy {
      * stay where we are (and gain no access to it). */
     const char *workdir;
 
+    /* The network namespace layer was already applied by
+     * qw_sandbox_apply_netns() on the very report handed to qw_sandbox_apply(),
+     * which keeps that layer's state and notes and makes no second namespace.
+     * Only for a policy without allow_network. */
+    int netns_applied;
+
     /* Keep Landlock audit records for denials in this program (ABI >= 7).
      * Default off: hostile code would flood the audit log. */
     int landlock_audit;
@@ -143,6 +149,16 @@ typedef struct QWSandboxReport {
  * as fenced as possible, and should not run untrusted code anyway.
  */
 int qw_sandbox_apply(const QWSandboxPolicy *policy, QWSandboxReport *report);
+
+/*
+ * The network namespace layer alone, ahead of the others: a forked worker
+ * makes its private namespace before it knows its pool, while the host is
+ * still sending init, since creating one costs about half a millisecond.
+ * Same single-thread rule as qw_sandbox_apply(). Zeroes *report, then sets
+ * report->netns (and notes); pass the same report to qw_sandbox_apply() with
+ * policy.netns_applied set. Returns report->netns.
+ */
+QWSandboxState qw_sandbox_apply_netns(QWSandboxReport *report);
 
 /* "on", "off", "unavailable" or "error". */
 const char *qw_sandbox_state_name(QWSandboxState state);

@@ -4,6 +4,9 @@
  * one ASCII line per message:
  *
  *   host -> zygote   fork TOKEN          fork a worker for this token
+ *                    fork TOKEN n        the same, for a pool without network
+ *                                        and with the OS fence: the child makes
+ *                                        its private network namespace at once
  *                    kill PID            SIGKILL a child not yet reaped
  *   zygote -> host   forked TOKEN PID
  *                    failed TOKEN ERRNO  fork() itself failed
@@ -20,8 +23,12 @@
  *
  * What runs where: the zygote parses nothing but these lines. A child closes
  * the zygote's descriptors, connects back to the host (before its fence, so
- * no Landlock or seccomp rule has to allow a socket), and runs the worker,
- * which applies its own pool's fence before any handler source is parsed.
+ * no Landlock or seccomp rule has to allow a socket), makes its network
+ * namespace when told to, and runs the worker, which prepares what needs no
+ * pool (engine, context, prelude) while the host sends init, then applies
+ * its own pool's fence before any handler source is parsed. The host may
+ * fork a child before it has a pool for it (a spare): nothing the child does
+ * before init depends on a pool.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -39,13 +46,15 @@
 #include <unistd.h>
 
 #include "private.h"
+#include "sandbox.h"
 #include "zygote.h"
+#include "qw_trace.h"
 
 #define LINE_MAX_BYTES 128
 
 typedef struct QWZygote {
     const char *socket_path;
-    int (*worker_main)(void);
+    int (*worker_main)(const QWSandboxReport *early);
     int sigfd;
     pid_t self;
     pid_t *children; /* forked and not yet reaped */
@@ -120,7 +129,8 @@ static int connect_back(const char *path, const char *token, char role) {
 }
 
 /* In the forked child: become a worker. Never returns. */
-static void child_main(QWZygote *z, const char *token) {
+static void child_main(QWZygote *z, const char *token, bool netns) {
+    QWSandboxReport early;
     sigset_t none;
     int channel, output;
 
@@ -145,9 +155,22 @@ static void child_main(QWZygote *z, const char *token) {
     }
     if (dup2(channel, QW_IPC_FD) < 0 || dup2(output, STDERR_FILENO) < 0 || dup2(output, STDOUT_FILENO) < 0)
         _exit(QW_EXIT_FATAL);
+    qw_trace("connected");
     /* worker_main closes every descriptor above fd 3 (channel, output, the
      * signalfd's number if reused) before anything else runs. */
-    exit(z->worker_main());
+    if (!netns)
+        exit(z->worker_main(NULL));
+    /* The first layer of the fence, early: it only takes something away, and
+     * the connections to the host are made (a UNIX socket's path does not
+     * depend on the network namespace anyway). A failure is reported in
+     * `ready` by the fence, as it would be if made later. */
+#ifdef QW_HAVE_SANDBOX
+    qw_sandbox_apply_netns(&early);
+    exit(z->worker_main(&early));
+#else
+    (void)early;
+    exit(z->worker_main(NULL));
+#endif
 }
 
 static void add_child(QWZygote *z, pid_t pid) {
@@ -182,7 +205,7 @@ static int has_child(const QWZygote *z, pid_t pid) {
     return 0;
 }
 
-static void do_fork(QWZygote *z, const char *token) {
+static void do_fork(QWZygote *z, const char *token, bool netns) {
     char tok[QW_ZYGOTE_TOKEN_LEN + 1];
     pid_t pid;
 
@@ -198,7 +221,7 @@ static void do_fork(QWZygote *z, const char *token) {
         return;
     }
     if (pid == 0)
-        child_main(z, tok);
+        child_main(z, tok, netns);
     add_child(z, pid);
     reply("forked %s %d\n", tok, (int)pid);
 }
@@ -207,9 +230,14 @@ static void on_line(QWZygote *z, char *line, size_t len) {
     char *end;
     long pid;
 
-    if (len == 5 + QW_ZYGOTE_TOKEN_LEN && memcmp(line, "fork ", 5) == 0 && valid_token(line + 5, len - 5)) {
-        do_fork(z, line + 5);
-        return;
+    if (len >= 5 + QW_ZYGOTE_TOKEN_LEN && memcmp(line, "fork ", 5) == 0 &&
+        valid_token(line + 5, QW_ZYGOTE_TOKEN_LEN)) {
+        size_t rest = len - 5 - QW_ZYGOTE_TOKEN_LEN;
+        const char *flags = line + 5 + QW_ZYGOTE_TOKEN_LEN;
+        if (rest == 0 || (rest == 2 && memcmp(flags, " n", 2) == 0)) {
+            do_fork(z, line + 5, rest == 2);
+            return;
+        }
     }
     if (len > 5 && len < 16 && memcmp(line, "kill ", 5) == 0) {
         line[len] = '\0';
@@ -270,7 +298,7 @@ static void reap(QWZygote *z) {
     }
 }
 
-int qw_zygote_run(const char *socket_path, int (*worker_main)(void)) {
+int qw_zygote_run(const char *socket_path, int (*worker_main)(const QWSandboxReport *early)) {
     QWZygote z;
     sigset_t chld;
     struct sockaddr_un addr;

@@ -14,12 +14,16 @@
 /* Length of the host's per-worker token: lower-case hex digits. */
 #define QW_ZYGOTE_TOKEN_LEN 32
 
+struct QWSandboxReport;
+
 /*
  * Runs the fork server on the control channel QW_IPC_FD until the host closes
  * it. `worker_main` is what a forked child runs once its descriptors are in
- * place (fd 3 the protocol channel, fds 1 and 2 its output); its return value
- * is the child's exit status. Returns the zygote's own exit status.
+ * place (fd 3 the protocol channel, fds 1 and 2 its output); `early` is the
+ * report of the network namespace it already made (NULL: none; the pointer
+ * lives until worker_main returns). Its return value is the child's exit
+ * status. Returns the zygote's own exit status.
  */
-int qw_zygote_run(const char *socket_path, int (*worker_main)(void));
+int qw_zygote_run(const char *socket_path, int (*worker_main)(const struct QWSandboxReport *early));
 
 #endif

@@ -21,6 +21,13 @@ const HELLO_TIMEOUT_MS = 10_000;
 const ZYGOTE_ANSWER_MS = 5000;
 /** The longest socket path a UNIX socket address holds (sun_path, with its NUL). */
 const SOCKET_PATH_MAX = 107;
+/**
+ * Workers forked ahead, before any pool asks (docs/fork-server.md): each has
+ * connected back, made its network namespace and evaluated the prelude, so a
+ * new pool's first worker only has to read init, finish its fence and load
+ * the handler. Each costs about a megabyte (PSS) while it waits.
+ */
+export const FORK_SPARES = 2;
 
 /** What a forked worker reports to whoever started it. */
 export interface ForkEvents {
@@ -40,7 +47,10 @@ export interface ForkEvents {
 export class ForkedProcess {
   readonly token: string;
   readonly #server: ForkServer;
-  readonly #events: ForkEvents;
+  /** Undefined while it is a spare nobody has taken yet. */
+  #events: ForkEvents | undefined;
+  /** A spare's connections, paused and unreferenced until it is taken. */
+  #held: { channel?: Socket; output?: Socket } = {};
   #pid: number | undefined;
   #killWanted = false;
   #answerTimer: NodeJS.Timeout | undefined;
@@ -56,7 +66,7 @@ export class ForkedProcess {
     | undefined;
   #reported = false;
 
-  constructor(server: ForkServer, token: string, events: ForkEvents) {
+  constructor(server: ForkServer, token: string, events: ForkEvents | undefined) {
     this.#server = server;
     this.token = token;
     this.#events = events;
@@ -64,6 +74,33 @@ export class ForkedProcess {
 
   get pid(): number | undefined {
     return this.#pid;
+  }
+
+  /** @internal A spare nobody has taken. */
+  get spare(): boolean {
+    return this.#events === undefined;
+  }
+
+  /** @internal Alive (as far as the host knows): it can still be taken. */
+  get live(): boolean {
+    return this.#ended === undefined && !this.#killWanted;
+  }
+
+  /** @internal A spare becomes a pool's worker: what it held so far goes to `events`. */
+  adopt(events: ForkEvents): void {
+    this.#events = events;
+    const { channel, output } = this.#held;
+    this.#held = {};
+    for (const [role, socket] of [
+      ['3', channel],
+      ['2', output],
+    ] as const) {
+      if (socket === undefined) continue;
+      socket.ref();
+      if (role === '3') events.channel(socket);
+      else events.output(socket);
+      socket.resume();
+    }
   }
 
   /** SIGKILL, through the zygote, which is the worker's parent: the pid cannot have been reused. */
@@ -105,8 +142,12 @@ export class ForkedProcess {
     if (this.#killWanted) this.kill();
   }
 
-  /** @internal A connection announced itself with this token; false when it is not wanted. */
-  connected(role: '3' | '2', socket: Socket): boolean {
+  /**
+   * @internal A connection announced itself with this token; false when it is
+   * not wanted. 'held' when it belongs to a spare: it stays paused (and does not
+   * keep the host alive) until the spare is taken.
+   */
+  connected(role: '3' | '2', socket: Socket): boolean | 'held' {
     if (this.#ended !== undefined) return false;
     if (role === '3' ? this.#channel : this.#output) return false;
     if (role === '3') this.#channel = true;
@@ -116,6 +157,12 @@ export class ForkedProcess {
       this.#open--;
       this.#maybeReport();
     });
+    if (this.#events === undefined) {
+      socket.unref();
+      if (role === '3') this.#held.channel = socket;
+      else this.#held.output = socket;
+      return 'held';
+    }
     if (role === '3') this.#events.channel(socket);
     else this.#events.output(socket);
     return true;
@@ -144,12 +191,16 @@ export class ForkedProcess {
     if (this.#ended !== undefined) return;
     this.answered();
     this.#ended = { code, signal, failure };
+    // A spare's paused connections would never see their end: nobody reads them.
+    this.#held.channel?.destroy();
+    this.#held.output?.destroy();
+    this.#held = {};
     this.#maybeReport();
   }
 
   #maybeReport(): void {
     // Its connections end with it; what it wrote before exiting is read first.
-    if (this.#ended === undefined || this.#open > 0 || this.#reported) return;
+    if (this.#ended === undefined || this.#open > 0 || this.#reported || this.#events === undefined) return;
     this.#reported = true;
     const { code, signal, failure } = this.#ended;
     this.#events.exit(code, signal, failure);
@@ -172,6 +223,8 @@ export class ForkServer {
   readonly #control: Duplex;
   readonly #byToken = new Map<string, ForkedProcess>();
   readonly #byPid = new Map<number, ForkedProcess>();
+  /** Forked ahead for fenced pools without network, oldest first. */
+  #spares: ForkedProcess[] = [];
   #queued: string[] | undefined = [];
   #input = '';
   #dead = false;
@@ -219,6 +272,7 @@ export class ForkServer {
       stderr.on('data', (chunk: Buffer) => (this.#stderrTail = (this.#stderrTail + chunk.toString('utf8')).slice(-2048)));
       unrefStream(stderr);
     }
+    this.#topUp();
   }
 
   /** The live fork server for `binary`, started now if there is none. */
@@ -239,6 +293,11 @@ export class ForkServer {
     return n;
   }
 
+  /** Spares forked and not taken (for tests and diagnostics). */
+  get spares(): number {
+    return this.#spares.filter((spare) => spare.live).length;
+  }
+
   /** The zygote's pid (for tests and diagnostics). */
   get pid(): number | undefined {
     return this.#zygote.pid;
@@ -253,20 +312,59 @@ export class ForkServer {
     return this.#socketPath;
   }
 
-  /** Forks a worker; everything about it comes back through `events`, asynchronously. */
-  fork(events: ForkEvents): ForkedProcess {
-    const token = randomBytes(TOKEN_HEX / 2).toString('hex');
-    const forked = new ForkedProcess(this, token, events);
+  /**
+   * Forks a worker; everything about it comes back through `events`.
+   * `noNetwork`: for a pool with the OS fence and without network, whose
+   * worker may make its network namespace before init (a spare is one).
+   * Connections that already arrived are handed over at once, within this
+   * call; the rest, and the exit, asynchronously.
+   */
+  fork(events: ForkEvents, noNetwork = false): ForkedProcess {
+    if (noNetwork && !this.#dead) {
+      const spare = this.#takeSpare();
+      if (spare !== undefined) {
+        spare.adopt(events);
+        this.#holdLoop();
+        this.#topUp();
+        return spare;
+      }
+    }
+    const forked = new ForkedProcess(this, randomBytes(TOKEN_HEX / 2).toString('hex'), events);
     if (this.#dead) {
       const failure = this.#deathCause ?? new WorkerCrashedError(`The fork server is gone: ${this.#stderrTail.trim() || 'no detail'}`);
       process.nextTick(() => forked.ended(null, null, failure));
       return forked;
     }
-    this.#byToken.set(token, forked);
+    this.#request(forked, noNetwork);
+    // Spares are made once the server has been used: a host that never forks never holds any.
+    this.#topUp();
+    return forked;
+  }
+
+  #request(forked: ForkedProcess, noNetwork: boolean): void {
+    this.#byToken.set(forked.token, forked);
     this.#holdLoop();
     forked.awaitAnswer();
-    this.#write(`fork ${token}\n`);
-    return forked;
+    this.#write(`fork ${forked.token}${noNetwork ? ' n' : ''}\n`);
+  }
+
+  #takeSpare(): ForkedProcess | undefined {
+    while (this.#spares.length > 0) {
+      const spare = this.#spares.shift() as ForkedProcess;
+      if (spare.live) return spare;
+    }
+    return undefined;
+  }
+
+  /** Forks spares up to FORK_SPARES. A spare that ends is not replaced until one is taken: no fork loop. */
+  #topUp(): void {
+    if (this.#dead || this.#retired) return;
+    this.#spares = this.#spares.filter((spare) => spare.live);
+    while (this.#spares.length < FORK_SPARES) {
+      const spare = new ForkedProcess(this, randomBytes(TOKEN_HEX / 2).toString('hex'), undefined);
+      this.#spares.push(spare);
+      this.#request(spare, true);
+    }
   }
 
   /** @internal */
@@ -298,13 +396,18 @@ export class ForkServer {
     if (this.#queued !== undefined || existsSync(this.#socketPath)) return false;
     this.#retired = true;
     this.#server.close();
+    for (const spare of this.#spares) spare.kill();
+    this.#spares = [];
     this.#holdLoop();
     return true;
   }
 
   #holdLoop(): void {
-    if (this.#retired && this.#byToken.size === 0 && this.#byPid.size === 0) this.stop();
-    if (this.#byToken.size > 0 || this.#byPid.size > 0) {
+    // Spares do not keep the host alive; a pool's worker does.
+    let held = false;
+    for (const map of [this.#byToken, this.#byPid]) for (const forked of map.values()) held ||= !forked.spare;
+    if (this.#retired && !held) this.stop();
+    if (held) {
       refStream(this.#control);
       this.#server.ref();
     } else {
@@ -344,6 +447,7 @@ export class ForkServer {
       const forked = this.#byToken.get(a);
       if (forked === undefined) return;
       this.#byToken.delete(a);
+      this.#spares = this.#spares.filter((spare) => spare !== forked);
       this.#holdLoop();
       // The errno's name, so that EAGAIN and ENOMEM read as exhaustion (spawnFailure).
       forked.ended(null, null, Object.assign(new Error(`the fork server's fork() failed with errno ${b}`), { code: errnoName(Number(b)) }));
@@ -355,6 +459,7 @@ export class ForkServer {
       if (forked === undefined) return;
       this.#byPid.delete(pid);
       this.#byToken.delete(forked.token);
+      this.#spares = this.#spares.filter((spare) => spare !== forked);
       this.#holdLoop();
       const code = Number(b);
       const signal = Number(c);
@@ -384,7 +489,8 @@ export class ForkServer {
       }
       const rest = hello.subarray(HELLO_BYTES);
       if (rest.length > 0) socket.unshift(rest);
-      if (!forked.connected(role, socket)) {
+      const taken = forked.connected(role, socket);
+      if (taken === false) {
         socket.destroy();
         return;
       }
@@ -393,7 +499,8 @@ export class ForkServer {
         this.#byToken.delete(token);
         this.#holdLoop();
       }
-      socket.resume();
+      // A spare's connection stays paused until the spare is taken.
+      if (taken === true) socket.resume();
     };
     socket.on('data', onData);
   }
@@ -413,6 +520,7 @@ export class ForkServer {
     const all = new Set([...this.#byToken.values(), ...this.#byPid.values()]);
     this.#byToken.clear();
     this.#byPid.clear();
+    this.#spares = [];
     for (const forked of all)
       forked.ended(null, forked.pid === undefined ? null : 'SIGKILL', forked.pid === undefined ? failure : undefined);
   }

@@ -6,7 +6,7 @@ import { OutputCapture } from './output-capture.js';
 import { checkSpawnHeadroom, spawnFailure } from './spawn-resources.js';
 import type { SessionCommand, SessionMessage, Transport, TransportEvents } from './transport.js';
 import { Watchdog, residentBytes } from './watchdog.js';
-import type { ForkServer, ForkedProcess } from './fork-server.js';
+import type { ForkEvents, ForkServer, ForkedProcess } from './fork-server.js';
 import { createWorkDir, removeWorkDir } from './work-dir.js';
 import type { RuntimeName, WorkerContext } from './worker.js';
 
@@ -74,11 +74,13 @@ export class ProcessTransport implements Transport {
       if (this.#context.options.osSandbox) this.#workdir = createWorkDir();
       const server = this.#launch.forkServer;
       if (server !== undefined) {
-        this.#forked = server.fork({
+        const events: ForkEvents = {
           channel: (socket) => this.#attach(socket),
           output: (socket) => socket.on('data', (chunk: Buffer) => this.#onStderr(chunk)),
           exit: (code, signal, failure) => this.#onExit(code, signal, failure === undefined ? undefined : spawnFailure(this.#runtime, failure)),
-        });
+        };
+        // A fenced worker without network may make its network namespace before init (a spare has).
+        this.#forked = server.fork(events, this.#context.options.osSandbox && !this.#context.capabilities.allowNetwork);
         return;
       }
       child = this.#launch.spawn(this.#workdir);

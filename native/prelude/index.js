@@ -24,7 +24,10 @@ import { installUserTiming } from './performance.js';
 import { createProcess } from './process.js';
 import { fixErrorStackSetter } from './error-stack.js';
 
-const env = native.env;
+// The pool's env, once configure() has it. The native worker evaluates this
+// prelude before it knows its pool (so that a forked worker is ready when its
+// init arrives) and calls configure() from init, before the handler loads.
+let env = {};
 
 function define(name, value) {
   Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
@@ -95,7 +98,6 @@ define('crypto', crypto);
 define('Crypto', Crypto);
 installLazySubtle();
 define('self', globalThis);
-define('process', createProcess(env));
 define(
   'navigator',
   Object.freeze({
@@ -113,12 +115,12 @@ installLazyStreams();
 installLazyIntl();
 installLazyCompression();
 
-if (!native.allowEval) {
-  // The engine has no compiler in this context (no eval intrinsic), so every
-  // road to run-time compilation already fails. These wrappers only give the
-  // failure a clear EvalError and report the denial to the host (the same
-  // CAPABILITY_DENIED as Bun's); a handler that removes them gets the
-  // engine's own TypeError, never a compiler.
+// The engine has no compiler in this context (no eval intrinsic), so every
+// road to run-time compilation already fails. These wrappers only give the
+// failure a clear EvalError and report the denial to the host (the same
+// CAPABILITY_DENIED as Bun's); a handler that removes them gets the
+// engine's own TypeError, never a compiler.
+function denyEval() {
   const deny = (what) => {
     native.denyEval(what);
     const error = new EvalError(`${what} is disabled: the capability profile does not allow it (allowEval: false).`);
@@ -143,6 +145,20 @@ if (!native.allowEval) {
     throw deny('eval');
   });
 }
+
+// What depends on the pool, once: before any handler code, never after.
+let configured = false;
+function configure(settings) {
+  if (configured) throw new TypeError('configure: already configured');
+  configured = true;
+  env = settings.env;
+  define('process', createProcess(env));
+  if (!settings.allowEval) denyEval();
+}
+
+// A binding that knows its pool already (quickjs-wasm) passes the settings
+// with the binding itself.
+if ('env' in native) configure({ env: native.env, allowEval: native.allowEval });
 
 // ---- the handler -----------------------------------------------------------
 
@@ -220,4 +236,4 @@ function cancel(id) {
   c?.abort();
 }
 
-native.setup({ invoke, cancel, setHandler, fs: createFs() });
+native.setup({ invoke, cancel, setHandler, configure, fs: createFs() });

@@ -100,10 +100,17 @@ const options = (extra = {}) => ({
 });
 
 // Warm up once, so that descriptors the runtime keeps for good (libuv's
-// signal pipe, the first child's handles) are in the baseline.
+// signal pipe, the first child's handles, the fork server's spare workers,
+// which connect back a moment later) are in the baseline: it is taken once
+// the count has held still for 200 ms.
 const warm = createPool(options({ minWorkers: 0 }));
 await warm.invoke({ path: '/warm' });
 await warm.close();
+for (let still = 0, last = fds(), i = 0; still < 10 && i < 500; i++) {
+  await new Promise((r) => setTimeout(r, 20));
+  still = fds() === last ? still + 1 : 0;
+  last = fds();
+}
 const descriptorsBefore = fds();
 
 const pool = createPool(options());

@@ -3,13 +3,13 @@
 // spawned ones, carry their own OS fence, and report exact exits; the zygote
 // takes orders only about its own children and is replaced when it dies.
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ForkServer } from '../../lib/workers/fork-server.js';
+import { FORK_SPARES, ForkServer } from '../../lib/workers/fork-server.js';
 import { alive, waitFor } from '../helpers.js';
 import { OS_SANDBOX, STRICT, WORKER_PATH } from './worker.js';
 
@@ -30,8 +30,12 @@ interface Forked {
   }>;
 }
 
-/** Forks one worker and sends it `init` with `source` as soon as its channel connects. */
-function fork(server: ForkServer, source: string | null = HELLO): Forked {
+/**
+ * Forks one worker and sends it `init` with `source` as soon as its channel
+ * connects. `noNetwork`: for a fenced pool without network (a spare may be
+ * taken); `capabilities` replace STRICT's fields.
+ */
+function fork(server: ForkServer, source: string | null = HELLO, noNetwork = false, capabilities: Partial<typeof STRICT> = {}): Forked {
   const lines: string[] = [];
   const waiting: ((m: Record<string, unknown>) => void)[] = [];
   let channel: Socket | undefined;
@@ -66,7 +70,7 @@ function fork(server: ForkServer, source: string | null = HELLO): Forked {
             source,
             filename: 'handler.js',
             env: {},
-            capabilities: STRICT,
+            capabilities: { ...STRICT, ...capabilities },
             limits: {},
             osSandbox: OS_SANDBOX,
             workdir: null,
@@ -80,7 +84,7 @@ function fork(server: ForkServer, source: string | null = HELLO): Forked {
     exit(code, signal, failure) {
       resolveExit({ code, signal, failure });
     },
-  });
+  }, noNetwork);
   return {
     pid: () => forked.pid,
     kill: () => forked.kill(),
@@ -165,6 +169,39 @@ describe('fork server', () => {
     });
     w.end();
     expect(await w.exit).toEqual({ code: 0, signal: null, failure: undefined });
+  });
+
+  // Spares are forked with their network namespace made: only fenced pools take them.
+  it.runIf(OS_SANDBOX)('a fenced pool without network gets a spare, forked and prepared before it asked, fenced as any other', async () => {
+    // The server has been used (the test above): its spares are forked.
+    await waitFor(() => server.spares === FORK_SPARES);
+    const w = fork(server, HELLO, true);
+    // Its pid is known at once: it was forked before this call.
+    expect(w.pid()).toBeGreaterThan(0);
+    const ready = await w.next();
+    expect(ready).toMatchObject({ type: 'ready', payload: { pid: w.pid() } });
+    expect((ready['payload'] as { sandbox: Record<string, unknown> }).sandbox).toMatchObject({
+      netns: 'on',
+      seccomp: 'on',
+      noNewPrivs: 'on',
+      rlimits: 'on',
+      capabilities: 'on',
+    });
+    expect(status(w.pid()!)).toMatch(/^Seccomp:\s+2$/m);
+    // Its own network namespace, not the host's.
+    expect(readlinkSync(`/proc/${w.pid()!}/ns/net`)).not.toBe(readlinkSync('/proc/self/ns/net'));
+    w.send(invoke(1));
+    expect(await w.next()).toMatchObject({ id: 1, type: 'response', payload: { status: 200 } });
+    // The one taken is replaced.
+    await waitFor(() => server.spares === FORK_SPARES);
+    w.end();
+    expect(await w.exit).toEqual({ code: 0, signal: null, failure: undefined });
+  });
+
+  it.runIf(OS_SANDBOX)('a worker forked for a pool without network refuses an init that allows network (42)', async () => {
+    const w = fork(server, HELLO, true, { allowNetwork: true });
+    expect(await w.exit).toMatchObject({ code: 42, signal: null });
+    expect(w.stderr()).toMatch(/forked for a fenced pool without network/);
   });
 
   it('reports exit codes and kills exactly, through the zygote', async () => {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { FORK_SPARES } from '../../lib/workers/fork-server.js';
 import { alive, pool, waitFor } from '../helpers.js';
 
 // QuickJS-NG workers come from the fork server (docs/fork-server.md). Its
@@ -42,19 +43,23 @@ describe('quickjs-ng: fork server faults', () => {
     }
   });
 
-  it('a stopped zygote is replaced: the call waiting for a worker is served by the next one', async () => {
+  it('a stopped zygote is replaced: its spares serve meanwhile, the fork it never answers condemns it, the next zygote serves', async () => {
     const first = pool('quickjs-ng', SLOW, { minWorkers: 1, maxWorkers: 1 });
     await first.ready();
     const zygote = parentOf(first.stats().pids[0]!);
     await first.close();
     process.kill(zygote, 'SIGSTOP');
-    const p = pool('quickjs-ng', SLOW, { maxWorkers: 1 });
+    // The spares were forked before it stopped and work; one more worker needs a fork it never answers.
+    const n = FORK_SPARES + 1;
+    const p = pool('quickjs-ng', SLOW, { maxWorkers: n });
     p.on('error', () => {});
     try {
-      expect(await outcome(p.invoke({ path: '/stopped' }))).toBe('/stopped');
-      expect(parentOf(p.stats().pids[0]!)).not.toBe(zygote);
-      // The host killed the stopped one (SIGKILL works on a stopped process).
-      await waitFor(() => !alive(zygote) || readFileSync(`/proc/${zygote}/stat`, 'utf8').includes(') Z'));
+      const paths = Array.from({ length: n }, (_, i) => `/stopped-${i}`);
+      expect(await Promise.all(paths.map((path) => outcome(p.invoke({ path }))))).toEqual(paths);
+      // The fork it never answers makes the host kill it (SIGKILL works on a stopped process), and its workers with it.
+      await waitFor(() => !alive(zygote) || readFileSync(`/proc/${zygote}/stat`, 'utf8').includes(') Z'), 15_000);
+      expect(await outcome(p.invoke({ path: '/after' }))).toBe('/after');
+      expect(p.stats().pids.map(parentOf)).not.toContain(zygote);
     } finally {
       if (alive(zygote)) process.kill(zygote, 'SIGCONT');
       await p.close();
