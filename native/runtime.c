@@ -796,6 +796,7 @@ fail:
  * handler's source is parsed.
  */
 static int prepare(QWRuntime *qw) {
+    qw_trace("engine");
     qw->cctx = JS_NewContextRaw(qw->rt);
     CHECK(qw->cctx != NULL);
     CHECK(JS_AddIntrinsicBaseObjects(qw->cctx) == 0 && JS_AddIntrinsicJSON(qw->cctx) == 0 &&
@@ -1584,6 +1585,7 @@ int QW_Run(const struct QWSandboxReport *early_fence) {
     int code, r;
 
     CHECK(qw != NULL);
+    qw_trace("started");
     /* Large buffers (bodies, their base64 forms) go straight to mmap and back
      * to the kernel when freed; glibc's sliding threshold would otherwise
      * keep them in the heap and the worker's RSS high after one big request. */

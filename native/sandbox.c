@@ -273,6 +273,7 @@ int qw_sandbox_apply(const QWSandboxPolicy *policy, QWSandboxReport *report) {
     report->landlock = qw__sandbox_landlock(policy, report);
     qw_trace("landlock");
     report->rlimits = apply_rlimits(policy, report);
+    qw_trace("rlimits");
     report->seccomp = qw__sandbox_seccomp(policy, report);
 
     const QWSandboxState *all[] = {&report->netns,        &report->rlimits,  &report->capabilities,

@@ -17,6 +17,8 @@ const HELLO = `export default { fetch() { return new Response('forked') } }`;
 
 interface Forked {
   pid: () => number | undefined;
+  /** Its protocol channel has connected back (what is sent before that is lost). */
+  connected: () => boolean;
   kill: () => void;
   lines: string[];
   stderr: () => string;
@@ -87,6 +89,7 @@ function fork(server: ForkServer, source: string | null = HELLO, noNetwork = fal
   }, noNetwork);
   return {
     pid: () => forked.pid,
+    connected: () => channel !== undefined,
     kill: () => forked.kill(),
     lines,
     stderr: () => stderr,
@@ -207,7 +210,7 @@ describe('fork server', () => {
   it('reports exit codes and kills exactly, through the zygote', async () => {
     const bad = fork(server, null);
     // A first line that is not init: the worker refuses its settings (42) and says why on its stderr.
-    await waitFor(() => bad.pid() !== undefined);
+    await waitFor(() => bad.connected());
     bad.send({ id: 0, type: 'hello', payload: {} });
     expect(await bad.exit).toMatchObject({ code: 42, signal: null });
     expect(bad.stderr()).toMatch(/first message must be of type init/);

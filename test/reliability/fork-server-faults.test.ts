@@ -56,8 +56,11 @@ describe('quickjs-ng: fork server faults', () => {
     try {
       const paths = Array.from({ length: n }, (_, i) => `/stopped-${i}`);
       expect(await Promise.all(paths.map((path) => outcome(p.invoke({ path }))))).toEqual(paths);
+      const spares = p.stats().pids;
       // The fork it never answers makes the host kill it (SIGKILL works on a stopped process), and its workers with it.
       await waitFor(() => !alive(zygote) || readFileSync(`/proc/${zygote}/stat`, 'utf8').includes(') Z'), 15_000);
+      // A call sent to one of them before its end is seen would be WORKER_CRASHED (docs/fork-server.md).
+      await waitFor(() => !p.stats().pids.some((pid) => spares.includes(pid)), 10_000);
       expect(await outcome(p.invoke({ path: '/after' }))).toBe('/after');
       expect(p.stats().pids.map(parentOf)).not.toContain(zygote);
     } finally {
