@@ -766,10 +766,9 @@ static int load_prelude(QWRuntime *qw) {
     qw__mod_zlib_init(ctx, ns);
     qw__mod_fetch_init(ctx, ns);
     qw__mod_fs_init(ctx, ns);
-    /* Nothing of the pool's yet: env and allowEval come through the
-     * prelude's configure callback (configure_prelude), from init. */
+    /* Nothing of the pool's yet: env, allowEval and maxBodyBytes come
+     * through the prelude's configure callback (configure_prelude), from init. */
     JS_SetPropertyStr(ctx, ns, "engineVersion", JS_NewString(ctx, JS_GetVersion()));
-    JS_SetPropertyStr(ctx, ns, "maxBodyBytes", JS_NewFloat64(ctx, (double)qw->max_body_bytes));
     /* The prelude takes this object and deletes the global. */
     JS_SetPropertyStr(ctx, global, "__qw", ns);
     JS_FreeValue(ctx, global);
@@ -817,6 +816,7 @@ static int configure_prelude(QWRuntime *qw) {
 
     JS_SetPropertyStr(ctx, settings, "env", JS_DupValue(ctx, qw->env));
     JS_SetPropertyStr(ctx, settings, "allowEval", JS_NewBool(ctx, qw->caps.allow_eval));
+    JS_SetPropertyStr(ctx, settings, "maxBodyBytes", JS_NewFloat64(ctx, (double)qw->max_body_bytes));
     ret = JS_Call(ctx, qw->cb_configure, JS_UNDEFINED, 1, (JSValueConst *)&settings);
     JS_FreeValue(ctx, settings);
     if (JS_IsException(ret)) {

@@ -28,6 +28,8 @@ import { fixErrorStackSetter } from './error-stack.js';
 // prelude before it knows its pool (so that a forked worker is ready when its
 // init arrives) and calls configure() from init, before the handler loads.
 let env = {};
+// The pool's maxBodyBytes: a stream response body is not read past it.
+let maxBodyBytes = Infinity;
 
 function define(name, value) {
   Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
@@ -152,13 +154,14 @@ function configure(settings) {
   if (configured) throw new TypeError('configure: already configured');
   configured = true;
   env = settings.env;
+  maxBodyBytes = settings.maxBodyBytes ?? Infinity;
   define('process', createProcess(env));
   if (!settings.allowEval) denyEval();
 }
 
 // A binding that knows its pool already (quickjs-wasm) passes the settings
 // with the binding itself.
-if ('env' in native) configure({ env: native.env, allowEval: native.allowEval });
+if ('env' in native) configure({ env: native.env, allowEval: native.allowEval, maxBodyBytes: native.maxBodyBytes });
 
 // ---- the handler -----------------------------------------------------------
 
@@ -220,7 +223,7 @@ async function invoke(id, p) {
     if (!(response instanceof Response)) {
       throw new TypeError(`The handler must return a Response (or a Promise of one), but it returned ${describe(response)}.`);
     }
-    let s = takeResponse(response, native.maxBodyBytes);
+    let s = takeResponse(response, maxBodyBytes);
     if (s instanceof Promise) s = await s;
     native.respond(id, s.status, s.statusText, headerList(s.headers), s.bytes);
   } catch (error) {

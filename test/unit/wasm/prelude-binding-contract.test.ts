@@ -62,7 +62,7 @@ const OPTIONAL = ['zlibOpen', 'zlibPush', 'zlibClose'];
  * forked worker evaluates the prelude before it knows its pool, and
  * runtime.c hands them to the prelude's `configure` callback from init.
  */
-const CONFIGURED = ['env', 'allowEval'];
+const CONFIGURED = ['env', 'allowEval', 'maxBodyBytes'];
 
 describe('the prelude binding contract: one prelude, two bindings', () => {
   it('the optional natives are the ones the prelude feature-detects', () => {
