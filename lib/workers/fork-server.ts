@@ -28,6 +28,12 @@ const SOCKET_PATH_MAX = 107;
  * the handler. Each costs about a megabyte (PSS) while it waits.
  */
 export const FORK_SPARES = 2;
+/**
+ * A spare taken is replaced this long after, not at once: a new spare spends
+ * a few milliseconds of CPU connecting back and evaluating the prelude, which
+ * on a small machine would come out of the very cold start that took one.
+ */
+const SPARE_REFILL_DELAY_MS = 20;
 
 /** What a forked worker reports to whoever started it. */
 export interface ForkEvents {
@@ -225,6 +231,7 @@ export class ForkServer {
   readonly #byPid = new Map<number, ForkedProcess>();
   /** Forked ahead for fenced pools without network, oldest first. */
   #spares: ForkedProcess[] = [];
+  #refill: NodeJS.Timeout | undefined;
   #queued: string[] | undefined = [];
   #input = '';
   #dead = false;
@@ -325,7 +332,7 @@ export class ForkServer {
       if (spare !== undefined) {
         spare.adopt(events);
         this.#holdLoop();
-        this.#topUp();
+        this.#topUpSoon();
         return spare;
       }
     }
@@ -336,8 +343,7 @@ export class ForkServer {
       return forked;
     }
     this.#request(forked, noNetwork);
-    // Spares are made once the server has been used: a host that never forks never holds any.
-    this.#topUp();
+    this.#topUpSoon();
     return forked;
   }
 
@@ -354,6 +360,15 @@ export class ForkServer {
       if (spare.live) return spare;
     }
     return undefined;
+  }
+
+  #topUpSoon(): void {
+    if (this.#refill !== undefined) return;
+    this.#refill = setTimeout(() => {
+      this.#refill = undefined;
+      this.#topUp();
+    }, SPARE_REFILL_DELAY_MS);
+    this.#refill.unref();
   }
 
   /** Forks spares up to FORK_SPARES. A spare that ends is not replaced until one is taken: no fork loop. */
