@@ -6,10 +6,14 @@
 // With bun among the runtimes, a second table puts the Bun worker (profiles.strict,
 // fence on) next to a plain Bun process answering NDJSON on stdio, same handlers.
 // With quickjs-wasm, another puts it next to the bare quickjs-emscripten engine.
+// With quickjs-ng, another puts it next to isolated-vm and a bare QuickJS-NG
+// process (issue 13's targets; BENCH_ISOLATED_VM=/path/to/isolated-vm if the
+// project's copy has no native addon).
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { coldStart, idleRss, percentile, throughput, warmLatency } from './measure.mjs';
 import { compareWithPlainBun } from './plain-bun.mjs';
+import { compareWithQuickJSPeers } from './quickjs-peers.mjs';
 import { compareWithBareEngine } from './wasm-peers.mjs';
 import { compareIsolation } from './isolation.mjs';
 
@@ -99,4 +103,18 @@ if (runtimes.includes('quickjs-ng') || runtimes.includes('quickjs-wasm')) {
   console.log('|' + w.map((n, i) => (i === 0 ? '-'.repeat(n + 2) : '-'.repeat(n + 1) + ':')).join('|') + '|');
   for (const r of out.slice(1)) console.log(fmt(r));
   console.log(`\n(${calls} calls per mode per runtime, in batches of 50 taking turns)`);
+}
+
+if (runtimes.includes('quickjs-ng')) {
+  process.stderr.write('measuring quickjs-ng against isolated-vm and a bare QuickJS-NG process...\n');
+  const { rows, notes } = await compareWithQuickJSPeers({ quick });
+  const show = (x, digits) => (Number.isFinite(x) ? x.toFixed(digits) : '');
+  const out = [['measure (same handler)', 'quickjs-ng worker, strict, fenced', 'isolated-vm async', 'bare QuickJS-NG process', 'target (issue 13)', 'met']];
+  for (const [label, v, digits, target, met] of rows) out.push([label, show(v.ours, digits), show(v.ivm, digits), show(v.bare, digits), target, met]);
+  const w = out[0].map((_, i) => Math.max(...out.map((r) => r[i].length)));
+  const fmt = (r) => '| ' + r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join(' | ') + ' |';
+  console.log('\n' + fmt(out[0]));
+  console.log('|' + w.map((n, i) => (i === 0 ? '-'.repeat(n + 2) : '-'.repeat(n + 1) + ':')).join('|') + '|');
+  for (const r of out.slice(1)) console.log(fmt(r));
+  for (const note of notes) console.log(`(${note})`);
 }
