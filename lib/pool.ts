@@ -453,7 +453,8 @@ export class Pool extends EventEmitter<PoolEvents> {
       return;
     }
     if (!this.#settle(task)) return;
-    const metrics = { ...this.#metrics(task, outcome), workerId };
+    const metrics = this.#metrics(task, outcome);
+    metrics.workerId = workerId;
     this.#invocations.succeed();
     if (outcome.coldStart) this.#counts.coldStarts++;
     this.#latency.add(metrics.wallMs);

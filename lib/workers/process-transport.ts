@@ -11,6 +11,7 @@ import { createWorkDir, removeWorkDir } from './work-dir.js';
 import type { RuntimeName, WorkerContext } from './worker.js';
 
 const STDERR_TAIL_BYTES = 4096;
+const NEWLINE = 0x0a;
 
 /** How a runtime's process is started; the rest of the transport is shared. */
 export interface LaunchSpec {
@@ -120,7 +121,7 @@ export class ProcessTransport implements Transport {
   /** The protocol channel is there (at spawn, or when a forked worker connected back): send `init`. */
   #attach(channel: Duplex): void {
     this.#channel = channel;
-    channel.on('data', (chunk: Buffer) => this.#splitter.push(chunk));
+    channel.on('data', (chunk: Buffer) => this.#onData(channel, chunk));
     // The channel erroring (EPIPE after a crash) is reported through the exit event.
     channel.on('error', () => {});
     // Stopped before it connected: end-of-file instead of init makes it exit.
@@ -144,6 +145,21 @@ export class ProcessTransport implements Transport {
         ...this.#launch.init,
       },
     });
+  }
+
+  /**
+   * Several answers in one read (a worker running invocations concurrently)
+   * free several slots, which are refilled in the promise jobs that follow
+   * (the pool's queue, or callers awaiting an answer and invoking again):
+   * the channel stays corked until all of them have run, so the new
+   * invocations leave in one write instead of one each.
+   */
+  #onData(channel: Duplex, chunk: Buffer): void {
+    const batch = chunk.indexOf(NEWLINE) !== chunk.lastIndexOf(NEWLINE);
+    if (batch) channel.cork();
+    this.#splitter.push(chunk);
+    // A tick queued from a microtask runs once the whole microtask queue has drained.
+    if (batch) queueMicrotask(() => process.nextTick(uncork, channel));
   }
 
   send(command: SessionCommand, onWritten?: () => void): void {
@@ -188,6 +204,7 @@ export class ProcessTransport implements Transport {
     channel.write(encodeMessage(message), onWritten);
   }
 
+
   #onLine(line: string): void {
     if (this.#exited) return;
     const decoded = decodeMessage(line);
@@ -212,11 +229,21 @@ export class ProcessTransport implements Transport {
   }
 }
 
+function uncork(channel: Duplex): void {
+  channel.uncork();
+}
+
 /** NDJSON carries bodies as base64; the session has them as bytes. */
 function toWire(command: SessionCommand): HostMessage {
   switch (command.type) {
-    case 'invoke':
-      return { ...command, payload: { ...command.payload, body: command.payload.body === null ? null : base64(command.payload.body) } };
+    case 'invoke': {
+      const p = command.payload;
+      return {
+        id: command.id,
+        type: 'invoke',
+        payload: { method: p.method, url: p.url, headers: p.headers, body: p.body === null ? null : base64(p.body), cpuMs: p.cpuMs, timeoutMs: p.timeoutMs },
+      };
+    }
     case 'result': {
       const p = command.payload;
       if (!p.ok) return { ...command, payload: p };
@@ -231,8 +258,14 @@ function toWire(command: SessionCommand): HostMessage {
 
 function fromWire(message: WorkerMessage): SessionMessage {
   switch (message.type) {
-    case 'response':
-      return { ...message, payload: { ...message.payload, body: bytes(message.payload.body) } };
+    case 'response': {
+      const p = message.payload;
+      return {
+        id: message.id,
+        type: 'response',
+        payload: { status: p.status, statusText: p.statusText, headers: p.headers, body: bytes(p.body), cpuMs: p.cpuMs, peakMemoryBytes: p.peakMemoryBytes },
+      };
+    }
     case 'call':
       return { ...message, payload: { ...message.payload, args: { ...message.payload.args, body: bytes(message.payload.args.body) } } };
     default:
@@ -245,5 +278,10 @@ function base64(body: Uint8Array): string {
 }
 
 function bytes(body: string | null): Uint8Array | null {
-  return body === null ? null : new Uint8Array(Buffer.from(body, 'base64'));
+  if (body === null) return null;
+  const decoded = Buffer.from(body, 'base64');
+  // A small Buffer is a slice of a shared pool: copy it out, so the caller's
+  // body.buffer holds this body and nothing else. A large one is its own.
+  if (decoded.byteOffset !== 0 || decoded.buffer.byteLength !== decoded.byteLength) return new Uint8Array(decoded);
+  return new Uint8Array(decoded.buffer, 0, decoded.byteLength);
 }

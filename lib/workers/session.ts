@@ -38,11 +38,19 @@ interface Invocation {
   open: boolean;
   /** Past its deadline and not yet answered: the worker takes nothing new until it answers or is killed. */
   overdue: boolean;
-  logs: InvocationLogs;
+  /** Made at the first log line: most invocations log nothing. */
+  logs: InvocationLogs | undefined;
   denials: number;
   coldStart: boolean;
+  /** performance.now() when the session's deadline timer acts on it (`#overrun`); Infinity: never. */
+  checkAt: number;
+  /** The caller's whole deadline (ms, for messages) and the time it spent queued (ms). */
+  deadlineMs: number;
+  grace: number;
+  /** The kill after `grace`, once the invocation is overdue (rare: one timer of its own). */
   timer: NodeJS.Timeout | undefined;
-  calls: Set<AbortController>;
+  /** Host calls in flight; made at the first one. */
+  calls: Set<AbortController> | undefined;
   /** performance.now() at the end of the handler's whole budget on this worker; Infinity without a deadline. */
   until: number;
 }
@@ -79,6 +87,14 @@ export class InvocationSession extends EventEmitter<WorkerEvents> implements Wor
   readonly #leftover: LeftoverWork;
   /** Why the worker is to be recycled once nothing is in flight. */
   #recycleReason: string | undefined;
+  /**
+   * One timer for the deadlines of every invocation in flight, armed for the
+   * earliest: a timer per call cost an allocation and two list operations on
+   * every call, for deadlines that almost never fire. It is unref'd while
+   * nothing is in flight, so an idle session keeps no process alive.
+   */
+  #deadlineTimer: NodeJS.Timeout | undefined;
+  #deadlineAt = Infinity;
 
   constructor(runtime: RuntimeName, context: WorkerContext, transport: Transport) {
     super();
@@ -150,6 +166,7 @@ export class InvocationSession extends EventEmitter<WorkerEvents> implements Wor
     this.#sentNone = false;
     // Time the call already spent queued: the handler gets it back before its worker is killed.
     const grace = options.timeoutMs > 0 ? Math.max(0, options.deadlineMs - options.timeoutMs) : 0;
+    const now = performance.now();
     const result = new Promise<WorkerResult>((resolve, reject) => {
       const invocation: Invocation = {
         id,
@@ -157,17 +174,18 @@ export class InvocationSession extends EventEmitter<WorkerEvents> implements Wor
         reject,
         open: true,
         overdue: false,
-        logs: new InvocationLogs(this.#context.options.maxLogBytes),
+        logs: undefined,
         denials: 0,
         coldStart,
+        checkAt: options.timeoutMs > 0 ? now + options.timeoutMs : Infinity,
+        deadlineMs: options.deadlineMs,
+        grace,
         timer: undefined,
-        calls: new Set(),
-        until: options.timeoutMs > 0 ? performance.now() + options.timeoutMs + grace : Infinity,
+        calls: undefined,
+        until: options.timeoutMs > 0 ? now + options.timeoutMs + grace : Infinity,
       };
       this.#invocations.set(id, invocation);
-      if (options.timeoutMs > 0) {
-        invocation.timer = setTimeout(() => this.#overrun(invocation, options.deadlineMs, grace), options.timeoutMs);
-      }
+      if (options.timeoutMs > 0) this.#armDeadline(invocation.checkAt);
     });
     this.#transport.send({
       id,
@@ -186,6 +204,33 @@ export class InvocationSession extends EventEmitter<WorkerEvents> implements Wor
     this.#spin.start();
     return { id, result };
   }
+
+  #armDeadline(at: number): void {
+    if (this.#deadlineTimer !== undefined) {
+      this.#deadlineTimer.ref();
+      if (at >= this.#deadlineAt) return;
+      clearTimeout(this.#deadlineTimer);
+    }
+    this.#deadlineAt = at;
+    this.#deadlineTimer = setTimeout(this.#onDeadline, Math.max(1, Math.ceil(at - performance.now())));
+  }
+
+  /** The earliest deadline came (or a little before it: timers run on the loop's cached clock). */
+  readonly #onDeadline = (): void => {
+    this.#deadlineTimer = undefined;
+    this.#deadlineAt = Infinity;
+    const now = performance.now();
+    let next = Infinity;
+    for (const invocation of [...this.#invocations.values()]) {
+      if (invocation.checkAt <= now) {
+        invocation.checkAt = Infinity;
+        this.#overrun(invocation, invocation.deadlineMs, invocation.grace);
+      } else if (invocation.checkAt < next) {
+        next = invocation.checkAt;
+      }
+    }
+    if (next !== Infinity && !this.#exited) this.#armDeadline(next);
+  };
 
   cancel(invocationId: number, error: FunctionsError): void {
     const invocation = this.#invocations.get(invocationId);
@@ -244,9 +289,9 @@ export class InvocationSession extends EventEmitter<WorkerEvents> implements Wor
   /** Answers the caller with `error` and the logs the invocation had so far. */
   #reject(invocation: Invocation, error: FunctionsError): void {
     invocation.open = false;
-    invocation.logs.seal();
-    for (const call of invocation.calls) call.abort();
-    invocation.reject(withInvocation(error, { invocationId: invocation.id, logs: invocation.logs.entries }));
+    invocation.logs?.seal();
+    abortCalls(invocation);
+    invocation.reject(withInvocation(error, { invocationId: invocation.id, logs: invocation.logs?.entries ?? [] }));
   }
 
   /** Kills the worker now; `error` goes to `invocationId` at once, the others get WORKER_CRASHED when it is gone. */
@@ -299,7 +344,7 @@ export class InvocationSession extends EventEmitter<WorkerEvents> implements Wor
           statusText: p.statusText,
           headers: p.headers,
           body: p.body ?? new Uint8Array(0),
-          logs: invocation.logs.entries,
+          logs: invocation.logs?.entries ?? [],
           cpuMs: p.cpuMs,
           peakMemoryBytes: p.peakMemoryBytes,
           denials: invocation.denials,
@@ -367,12 +412,13 @@ export class InvocationSession extends EventEmitter<WorkerEvents> implements Wor
     const invocation = this.#invocations.get(id);
     if (invocation === undefined) return undefined;
     this.#invocations.delete(id);
-    clearTimeout(invocation.timer);
+    if (invocation.timer !== undefined) clearTimeout(invocation.timer);
     if (invocation.overdue) this.#overdue--;
-    for (const call of invocation.calls) call.abort();
+    abortCalls(invocation);
     this.#served++;
-    this.#leftover.answered(id, invocation.until, invocation.logs.bytes);
+    this.#leftover.answered(id, invocation.until, invocation.logs?.bytes ?? 0);
     if (this.#invocations.size === 0) {
+      this.#deadlineTimer?.unref();
       this.#transport.idle?.(this.#leftover.until);
       if (this.#recycleReason !== undefined) this.#kill(new WorkerCrashedError(this.#recycleReason), -1);
     }
@@ -389,7 +435,7 @@ export class InvocationSession extends EventEmitter<WorkerEvents> implements Wor
     const invocation = this.#invocations.get(id);
     const kept =
       invocation !== undefined
-        ? invocation.logs.add(entry)
+        ? (invocation.logs ??= new InvocationLogs(this.#context.options.maxLogBytes)).add(entry)
         : id === 0 && this.#invocations.size > 0
           ? entry
           : this.#leftover.log(id, entry);
@@ -414,7 +460,7 @@ export class InvocationSession extends EventEmitter<WorkerEvents> implements Wor
       return;
     }
     const controller = new AbortController();
-    invocation.calls.add(controller);
+    (invocation.calls ??= new Set()).add(controller);
     const onDenied = (denial: WorkerEvents['denied'][0]): void => {
       invocation.denials++;
       this.emit('denied', denial, id);
@@ -432,7 +478,7 @@ export class InvocationSession extends EventEmitter<WorkerEvents> implements Wor
           this.#transport.send({ id, type: 'result', payload: { call, ok: false, error: { code, message: text } } });
         },
       )
-      .finally(() => invocation.calls.delete(controller));
+      .finally(() => invocation.calls?.delete(controller));
   }
 
   /**
@@ -474,7 +520,7 @@ export class InvocationSession extends EventEmitter<WorkerEvents> implements Wor
     if (this.#info === undefined) this.#start?.reject(this.#startFailure(exit));
     for (const [id, invocation] of this.#invocations) {
       clearTimeout(invocation.timer);
-      for (const call of invocation.calls) call.abort();
+      abortCalls(invocation);
       if (!invocation.open) continue;
       if (reason !== undefined && (reason.invocationId === id || reason.error instanceof ProtocolError)) {
         this.#reject(invocation, reason.error);
@@ -492,6 +538,8 @@ export class InvocationSession extends EventEmitter<WorkerEvents> implements Wor
     }
     this.#overdue = 0;
     this.#invocations.clear();
+    clearTimeout(this.#deadlineTimer);
+    this.#deadlineTimer = undefined;
     this.emit('exit', { code: exit.code, signal: exit.signal, reason: reason?.error.message });
     this.#resolveExit();
   }
@@ -511,6 +559,11 @@ export class InvocationSession extends EventEmitter<WorkerEvents> implements Wor
     const said = exit.detail?.trim() ? `: ${exit.detail.trim()}` : '';
     return new WorkerCrashedError(`The ${this.runtime} worker exited during start-up (${describeExit(exit)})${said}`);
   }
+}
+
+function abortCalls(invocation: Invocation): void {
+  if (invocation.calls === undefined) return;
+  for (const call of invocation.calls) call.abort();
 }
 
 function describeExit({ code, signal }: TransportExit): string {

@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 
 const INTERVAL_MS = 50;
 /** Quiet samples (no CPU used) after which a worker with nothing in flight is sampled slowly. */
@@ -9,6 +8,8 @@ const SLOW_INTERVAL_MS = 1000;
 /** CPU a worker may use past the deadline of everything it was given (the runtime's own housekeeping). */
 const PAST_DEADLINE_ALLOWANCE_MS = 100;
 const PAGE_SIZE = 4096;
+/** /proc/<pid>/stat is a few hundred bytes; the fields read here come well before this. */
+const STAT_BYTES = 1024;
 const CLOCK_TICKS_PER_SECOND = 100;
 
 /**
@@ -54,8 +55,8 @@ export class Watchdog {
   /** Deadline of the leftover work of answered invocations (performance.now() ms). */
   #until = 0;
   #quietTicks = 0;
-  #reading = false;
   #stopped = false;
+  readonly #statBuffer = Buffer.allocUnsafe(STAT_BYTES);
 
   readonly #baselineBytes: number;
 
@@ -88,8 +89,7 @@ export class Watchdog {
       clearTimeout(this.#timer);
       this.#timer = undefined;
     }
-    // A sample being read schedules the next one itself.
-    if (this.#timer === undefined && !this.#reading) {
+    if (this.#timer === undefined) {
       if (this.#slow === undefined) this.#lastCpuMs = -1;
       this.#schedule(INTERVAL_MS);
     }
@@ -108,23 +108,39 @@ export class Watchdog {
     this.#timer = undefined;
   }
 
+  /**
+   * Read synchronously: a /proc file never waits for a disk, and
+   * fs/promises' readFile took four trips through the thread pool, each with
+   * its promise, which showed in the host's CPU profile under load. The
+   * descriptor is not kept between samples: a host with many workers near
+   * its descriptor limit needs them more.
+   */
+  #readStat(): string {
+    const fd = openSync(`/proc/${this.#pid}/stat`, 'r');
+    try {
+      const n = readSync(fd, this.#statBuffer, 0, STAT_BYTES, 0);
+      return this.#statBuffer.toString('latin1', 0, n);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
   /** undefined: asleep (not sampling); false: sampling at the usual rate; true: slowly. */
   #slow: boolean | undefined;
 
   #schedule(ms: number | undefined): void {
     this.#slow = ms === undefined ? undefined : ms === SLOW_INTERVAL_MS;
     if (ms === undefined) return;
-    this.#timer = setTimeout(() => void this.#sample(), ms);
+    this.#timer = setTimeout(() => this.#sample(), ms);
     this.#timer.unref();
   }
 
-  async #sample(): Promise<void> {
+  #sample(): void {
     this.#timer = undefined;
-    if (this.#reading || this.#stopped) return;
-    this.#reading = true;
+    if (this.#stopped) return;
     let next: number | undefined = INTERVAL_MS;
     try {
-      const stat = await readFile(`/proc/${this.#pid}/stat`, 'utf8');
+      const stat = this.#readStat();
       // Fields after the command name, which is in parentheses and may contain spaces.
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const cpuMs = ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
@@ -149,11 +165,10 @@ export class Watchdog {
         // Quiet and idle: look now and then until the leftover work's deadline, then sleep until the next busy().
         next = pastDeadline ? undefined : SLOW_INTERVAL_MS;
       }
-    } catch {
-      // The process is gone; its exit event reports that.
-      next = undefined;
-    } finally {
-      this.#reading = false;
+    } catch (error) {
+      // The process is gone (its exit event reports that); anything else (out of descriptors) is tried again.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ESRCH') next = undefined;
     }
     if (!this.#stopped) this.#schedule(next);
   }
