@@ -82,14 +82,22 @@ async function loadIsolatedVm() {
   }
 }
 
-/** One bare process: requests are written as lines, answers matched by id. */
+/**
+ * One bare process: requests are written as lines, answers matched by id.
+ * With `serial`, a request waits until the one before it is answered (one at
+ * a time, as the pool sends to a worker at its default concurrency of 1).
+ */
 class BareProcess {
   #child;
   #pending = new Map();
   #nextId = 1;
   #buffered = '';
+  #serial;
+  #waiting = [];
+  #inFlight = 0;
 
-  constructor(binary, scriptPath) {
+  constructor(binary, scriptPath, serial) {
+    this.#serial = serial;
     this.#child = spawn(binary, [scriptPath], { stdio: ['pipe', 'pipe', 'inherit'], env: {} });
     this.#child.stdout.setEncoding('utf8');
     this.#child.stdout.on('data', (text) => {
@@ -100,6 +108,8 @@ class BareProcess {
         this.#buffered = this.#buffered.slice(end + 1);
         this.#pending.get(message.id)?.(message);
         this.#pending.delete(message.id);
+        this.#inFlight--;
+        if (this.#waiting.length > 0) this.#write(this.#waiting.shift());
       }
     });
   }
@@ -112,8 +122,15 @@ class BareProcess {
     const id = this.#nextId++;
     return new Promise((resolve) => {
       this.#pending.set(id, resolve);
-      this.#child.stdin.write(JSON.stringify({ id, ...request }) + '\n');
+      const line = JSON.stringify({ id, ...request }) + '\n';
+      if (this.#serial && this.#inFlight > 0) this.#waiting.push(line);
+      else this.#write(line);
     });
+  }
+
+  #write(line) {
+    this.#inFlight++;
+    this.#child.stdin.write(line);
   }
 
   close() {
@@ -132,20 +149,20 @@ function contenders(bare, ivm) {
     let next = 0;
     return { invoke: (request) => targets[next++ % targets.length].invoke(request), close, pids };
   };
-  const list = {
-    ours: async (code, workers) => {
-      const pool = createPool({
-        runtime: 'quickjs-ng',
-        capabilities: profiles.strict('bench'),
-        source: { code },
-        minWorkers: workers,
-        maxWorkers: workers,
-        maxQueue: 1024,
-      });
-      await pool.ready();
-      return { invoke: (request) => pool.invoke(request), close: () => pool.close(), pids: () => pool.stats().pids };
-    },
+  const ours = (concurrency) => async (code, workers) => {
+    const pool = createPool({
+      runtime: 'quickjs-ng',
+      capabilities: profiles.strict('bench'),
+      source: { code },
+      minWorkers: workers,
+      maxWorkers: workers,
+      maxQueue: 1024,
+      concurrency,
+    });
+    await pool.ready();
+    return { invoke: (request) => pool.invoke(request), close: () => pool.close(), pids: () => pool.stats().pids };
   };
+  const list = { ours: ours(1), oursConcurrent: ours(16) };
   if (bare !== undefined) {
     const scripts = new Map();
     const scriptFor = (code) => {
@@ -156,10 +173,12 @@ function contenders(bare, ivm) {
       }
       return scripts.get(code);
     };
-    list.bare = async (code, workers) => {
-      const processes = Array.from({ length: workers }, () => new BareProcess(bare, scriptFor(code)));
+    const start = (serial) => async (code, workers) => {
+      const processes = Array.from({ length: workers }, () => new BareProcess(bare, scriptFor(code), serial));
       return roundRobin(processes, () => processes.forEach((p) => p.close()), () => processes.map((p) => p.pid));
     };
+    list.bare = start(false);
+    list.bareSerial = start(true);
   }
   if (ivm !== undefined) {
     list.ivm = async (code, workers) => {
@@ -318,11 +337,18 @@ export async function compareWithQuickJSPeers({ quick }) {
   const json = by((await warm(starts, WORKLOADS.json, n.json)).map((s) => percentile(s, 0.5) * 1000));
   const cpu = by((await warm(starts, WORKLOADS.cpu, n.cpu)).map((s) => percentile(s, 0.5)));
   const rates = by(await rate(starts, n.rate, 32));
+  // The same, with what each sandbox is sent at once changed: the bare process one request at a
+  // time (as the pool at concurrency 1), the pool at concurrency 16 (as the bare process, which
+  // starts every request as it arrives).
+  const [concurrent, serial] = await rate([c.oursConcurrent, ...(c.bareSerial === undefined ? [] : [c.bareSerial])], n.rate, 32);
+  const rates2 = { ours: concurrent, ivm: undefined, bare: serial };
   const pssMb = { ours: (await pss(c.ours, 4)) / 2 ** 20, ivm: NaN, bare: c.bare === undefined ? NaN : (await pss(c.bare, 4)) / 2 ** 20 };
 
   const field = (o, k) => ({ ours: o.ours?.[k] ?? NaN, ivm: o.ivm?.[k] ?? NaN, bare: o.bare?.[k] ?? NaN });
   const tp = field(rates, 'perSecond');
   const cpuPerCall = field(rates, 'cpuUsPerCall');
+  const tp2 = field(rates2, 'perSecond');
+  const cpuPerCall2 = field(rates2, 'cpuUsPerCall');
   const p50 = field(hello, 'p50');
   const p99 = field(hello, 'p99');
   const check = (ok) => (Number.isNaN(ok) ? '' : ok ? 'yes' : 'no');
@@ -333,6 +359,8 @@ export async function compareWithQuickJSPeers({ quick }) {
       ['cold start: new sandbox to first answer, p50 (ms)', coldMs, 2, '≤ 0.8x isolated-vm', atMost(coldMs.ours, coldMs.ivm, 0.8)],
       ['throughput, 2 workers, 32 in flight (/s)', tp, 0, '≥ 0.6x bare', Number.isFinite(tp.bare) ? check(tp.ours >= 0.6 * tp.bare) : ''],
       ['CPU per invocation at that rate, host + worker (µs)', cpuPerCall, 1, '', ''],
+      ['throughput: pool at concurrency 16, bare sent one request at a time (/s)', tp2, 0, '', ''],
+      ['CPU per invocation at that rate, host + worker (µs)', cpuPerCall2, 1, '', ''],
       ['hello: warm p50 (µs)', p50, 0, '', ''],
       ['hello: warm p99 (µs)', p99, 0, '≤ 3x isolated-vm', atMost(p99.ours, p99.ivm, 3)],
       ['json: 10.8 KB filter/map/sort, warm p50 (µs)', json, 0, '≤ 1.05x bare', atMost(json.ours, json.bare, 1.05)],
