@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as variantModule from '@jitl/quickjs-ng-wasmfile-release-sync';
 import { newQuickJSWASMModuleFromVariant, type QuickJSSyncVariant, type QuickJSWASMModule } from 'quickjs-emscripten-core';
+import { EngineStrings } from './engine-strings.js';
 
 // The package's types describe its CommonJS build; under ESM its variant is the default export.
 const variant = (variantModule as unknown as { default: QuickJSSyncVariant }).default;
@@ -13,6 +14,8 @@ export interface Engine {
   /** The guest binding (guest-binding.js) and the prelude, as bundled by scripts/build-wasm-prelude.mjs. */
   binding: string;
   prelude: string;
+  /** Exact, fast strings between host and engine; undefined if this build's format is not the expected one (engine-strings.ts). */
+  strings: EngineStrings | undefined;
   /** The lazily evaluated parts of the prelude, by the name `native.loadLazy` uses (CMakeLists.txt's list). */
   lazy: Map<string, string>;
 }
@@ -36,6 +39,7 @@ export function loadEngine(): Promise<Engine> {
       version,
       binding: read('binding'),
       prelude: read('index'),
+      strings: EngineStrings.probe(module),
       lazy: new Map(parts.map((part) => [part, read(part)])),
     };
   })();

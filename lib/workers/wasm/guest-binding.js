@@ -9,6 +9,12 @@
   const host = globalThis.__qw_host;
   delete globalThis.__qw_host;
   const options = host.options();
+  const jsonParse = JSON.parse;
+  const jsonStringify = JSON.stringify;
+  // Text to the host: whole when the host reads strings whole (options.exactStrings,
+  // engine-strings.ts); otherwise one with a NUL goes as JSON, which has none.
+  const toHost = (s) => (options.exactStrings || !s.includes('\0') ? s : [jsonStringify(s)]);
+  const fromHost = (r) => (typeof r === 'string' ? r : jsonParse(r[0]));
 
   // Strings cross to the host as UTF-8, where a lone surrogate would become
   // three replacement characters: the Encoding Standard wants one.
@@ -134,18 +140,18 @@
             ? 'CAPABILITY_DENIED'
             : 'HANDLER_ERROR';
       const info = errorInfo(error);
-      host.fail(Number(id), code, info.name, info.message, info.stack);
+      host.fail(Number(id), code, toHost(info.name), toHost(info.message), info.stack === undefined ? undefined : toHost(info.stack));
     },
     currentId: () => host.currentId(),
     loadLazy: (name) => host.loadLazy(String(name)),
     denyEval: (what) => host.denyEval(String(what)),
-    log: (level, message) => host.log(String(level), wellFormed(String(message))),
+    log: (level, message) => host.log(String(level), toHost(wellFormed(String(message)))),
     setTimeout: (fn, delay, ...args) => addTimer(fn, delay, args, false),
     setInterval: (fn, delay, ...args) => addTimer(fn, delay, args, true),
     clearTimeout: clearTimer,
     clearInterval: clearTimer,
-    utf8Encode: (s) => new Uint8Array(host.utf8Encode(wellFormed(String(s)))),
-    utf8Decode: (bytes, fatal) => (bytes.byteLength === 0 ? '' : host.utf8Decode(bufferOf(viewBytes(bytes)), Boolean(fatal))),
+    utf8Encode: (s) => new Uint8Array(host.utf8Encode(toHost(wellFormed(String(s))))),
+    utf8Decode: (bytes, fatal) => (bytes.byteLength === 0 ? '' : fromHost(host.utf8Decode(bufferOf(viewBytes(bytes)), fatal ? 1 : 0))),
     base64Encode: (bytes) => host.base64Encode(bufferOf(viewBytes(bytes))),
     base64Decode: (s) => new Uint8Array(host.base64Decode(String(s))),
     getRandomValues,

@@ -10,6 +10,8 @@ import { SeededRandom } from './seeded-random.js';
 import { markActive } from './thread-activity.js';
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'log', 'warn', 'error'];
+/** Not streaming, so one of each serves every call: [replacing, fatal]. */
+const UTF8_DECODERS = [new TextDecoder('utf-8', { ignoreBOM: true }), new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })] as const;
 /** Engine stack for the handler's code, as the native worker's QW_MAX_STACK_BYTES. */
 const MAX_STACK_BYTES = 1024 * 1024;
 /** While the handler's code runs without pause, its memory is measured this often. */
@@ -561,6 +563,25 @@ export class Sandbox {
       f.dispose();
     };
     const str = (h: QuickJSHandle | undefined): string => (h === undefined ? '' : ctx.getString(h));
+    const strings = this.#engine.strings;
+    // Text that may hold any code unit, NUL included (engine-strings.ts; the binding's toHost/fromHost).
+    const text = (h: QuickJSHandle | undefined): string => {
+      if (h === undefined) return '';
+      if (ctx.typeof(h) === 'string') return strings !== undefined ? strings.fromEngine(ctx, h) : ctx.getString(h);
+      const json = ctx.getProp(h, 0);
+      const s = ctx.typeof(json) === 'string' ? String(JSON.parse(ctx.getString(json))) : '';
+      json.dispose();
+      return s;
+    };
+    const textValue = (s: string): QuickJSHandle => {
+      if (strings !== undefined) return strings.toEngine(ctx, s);
+      if (!s.includes('\0')) return ctx.newString(s);
+      const wrapped = ctx.newArray();
+      const json = ctx.newString(JSON.stringify(s));
+      ctx.setProp(wrapped, 0, json);
+      json.dispose();
+      return wrapped;
+    };
     const num = (h: QuickJSHandle | undefined): number => (h === undefined ? 0 : ctx.getNumber(h));
     const bytes = (h: QuickJSHandle | undefined): Uint8Array | null => {
       // The binding passes absent bytes as undefined (null also has the type 'object').
@@ -587,6 +608,7 @@ export class Sandbox {
       set('maxBodyBytes', ctx.newNumber(s.limits.maxBodyBytes));
       set('fakeClock', s.fakeClock === null ? ctx.false : ctx.true);
       set('randomSeed', s.randomSeed === null ? ctx.null : ctx.newNumber(s.randomSeed));
+      set('exactStrings', strings !== undefined ? ctx.true : ctx.false);
       return o;
     });
     fn('currentId', () => ctx.newNumber(this.#currentId));
@@ -598,8 +620,8 @@ export class Sandbox {
       const n = num(id);
       if (!this.#invocations.has(n)) return undefined;
       this.#answered(n);
-      const fields: { name: string; message: string; stack?: string } = { name: str(name), message: str(message) };
-      if (stack !== undefined && ctx.typeof(stack) === 'string') fields.stack = str(stack);
+      const fields: { name: string; message: string; stack?: string } = { name: text(name), message: text(message) };
+      if (stack !== undefined && ctx.typeof(stack) !== 'undefined') fields.stack = text(stack);
       const oom = fields.name === 'InternalError' && fields.message === 'out of memory';
       const named = str(code);
       const kept = named === 'CAPABILITY_DENIED' || named === 'RESPONSE_TOO_LARGE' ? named : 'HANDLER_ERROR';
@@ -612,7 +634,7 @@ export class Sandbox {
       this.#send({
         type: 'log',
         id: this.#currentId,
-        payload: { level: LOG_LEVELS.includes(l) ? l : 'log', message: str(message), time: this.#clock.now() },
+        payload: { level: LOG_LEVELS.includes(l) ? l : 'log', message: text(message), time: this.#clock.now() },
       });
       return undefined;
     });
@@ -636,14 +658,19 @@ export class Sandbox {
       return undefined;
     });
     fn('now', () => ctx.newNumber(this.#clock.now()));
-    fn('utf8Encode', (s1) => buffer(Buffer.from(str(s1), 'utf8')));
+    fn('utf8Encode', (s1) => buffer(Buffer.from(text(s1), 'utf8')));
     fn('utf8Decode', (b, fatal) => {
-      const data = bytes(b) ?? new Uint8Array(0);
+      if (b === undefined || ctx.typeof(b) !== 'object') return textValue('');
+      const view = ctx.getArrayBuffer(b);
+      let decoded: string;
       try {
-        return ctx.newString(new TextDecoder('utf-8', { fatal: ctx.dump(fatal) === true, ignoreBOM: true }).decode(data));
+        decoded = UTF8_DECODERS[num(fatal) === 1 ? 1 : 0].decode(view.value);
       } catch {
         throw new TypeError('The encoded data was not valid for encoding utf-8');
+      } finally {
+        view.dispose();
       }
+      return textValue(decoded);
     });
     fn('base64Encode', (b) => ctx.newString(Buffer.from(bytes(b) ?? new Uint8Array(0)).toString('base64')));
     fn('base64Decode', (s1) => {
