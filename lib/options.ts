@@ -142,6 +142,14 @@ export const PoolOptionsSchema = v.pipe(
 
     // ---- the unit-test sandbox ----
     /**
+     * quickjs-wasm: run the sandboxes on the host's own thread instead of
+     * the shared worker threads: no thread hop per call, but a handler that
+     * computes holds the host's event loop, and a sandbox stuck in one long
+     * native step cannot be stopped (no thread to terminate). For tests.
+     * Default false.
+     */
+    inline: v.optional(v.boolean(), false),
+    /**
      * Replaces the network of this pool: the handler's `fetch` reaches this
      * function instead of going out, once the profile's checks passed
      * (`allowNetwork`, `allowedDomains`). For tests: mocked or recorded
@@ -178,6 +186,10 @@ export const PoolOptionsSchema = v.pipe(
   v.forward(
     v.check((o) => o.runtime === 'quickjs-wasm' || o.fakeClock === undefined, 'fakeClock needs runtime quickjs-wasm'),
     ['fakeClock'],
+  ),
+  v.forward(
+    v.check((o) => o.runtime === 'quickjs-wasm' || !o.inline, 'inline needs runtime quickjs-wasm'),
+    ['inline'],
   ),
   v.forward(
     v.check(

@@ -10,6 +10,13 @@ describe('options of the unit-test sandbox', () => {
     expect(validateOptions({ ...BASE, runtime: 'quickjs-wasm', fakeClock: 0 })).toMatchObject({ fakeClock: 0 });
   });
 
+  it('inline is refused outside quickjs-wasm, naming the option', () => {
+    for (const runtime of ['quickjs-ng', 'bun']) {
+      expect(() => validateOptions({ ...BASE, runtime, inline: true })).toThrow(/inline: inline needs runtime quickjs-wasm/);
+    }
+    expect(validateOptions({ ...BASE, runtime: 'quickjs-wasm', inline: true })).toMatchObject({ inline: true });
+  });
+
   it('randomSeed and isolation "invocation" are accepted on quickjs-ng and quickjs-wasm, refused on Bun', () => {
     for (const extra of [{ randomSeed: 1 }, { randomSeed: -3 }, { isolation: 'invocation' }]) {
       expect(() => validateOptions({ ...BASE, runtime: 'bun', ...extra })).toThrow(/need runtime quickjs-ng or quickjs-wasm/);

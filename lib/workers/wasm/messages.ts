@@ -1,4 +1,3 @@
-import type { MessagePort } from 'node:worker_threads';
 import type { Capabilities } from '../../capabilities/index.js';
 import type { SessionCommand, SessionMessage, WatcherFinding } from '../transport.js';
 
@@ -24,9 +23,17 @@ export interface SandboxSettings {
   isolation: 'worker' | 'invocation';
 }
 
-/** The tinypool task that runs one sandbox for as long as it lives. */
+/** The sandbox's end of its channel: a MessagePort to a thread, or a LocalPort (inline). */
+export interface SandboxPort {
+  on(event: 'message', listener: (message: ToSandbox) => void): unknown;
+  on(event: 'close', listener: () => void): unknown;
+  postMessage(message: FromSandbox, transfer?: ArrayBuffer[]): void;
+  close(): void;
+}
+
+/** The tinypool task that runs one sandbox for as long as it lives (or the same on the host thread, inline). */
 export interface SandboxTask {
-  port: MessagePort;
+  port: SandboxPort;
   settings: SandboxSettings;
   /**
    * One Int32 the host sets to 1 to stop the sandbox at the engine's next

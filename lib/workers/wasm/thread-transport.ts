@@ -1,6 +1,7 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { WorkerCrashedError } from '../../errors.js';
 import type { SessionCommand, Transport, TransportEvents } from '../transport.js';
+import { LocalPort } from './local-port.js';
 import type { FromSandbox, SandboxSettings, ToSandbox } from './messages.js';
 import { startSandbox, stopThread } from './threads.js';
 
@@ -12,12 +13,18 @@ const STOP_GRACE_MS = 1000;
  * the shared threads. Bodies cross as bytes. Stopping is cooperative first
  * (a shared flag the engine's interrupt check reads, then `shutdown`), and
  * stops the thread only when the sandbox no longer answers.
+ *
+ * `inline`: the sandbox runs on the host's own thread instead, through a
+ * LocalPort pair (no thread hop, no copy). For tests: a handler that computes
+ * holds the host's event loop, and there is no thread to stop as a last
+ * resort, only the interrupt checks.
  */
 export class ThreadTransport implements Transport {
   readonly pid = undefined;
   readonly #settings: SandboxSettings;
+  readonly #inline: boolean;
   readonly #stop = new SharedArrayBuffer(4);
-  #port: MessagePort | undefined;
+  #port: MessagePort | LocalPort | undefined;
   #events: TransportEvents | undefined;
   #threadId: number | undefined;
   #exited = false;
@@ -26,20 +33,30 @@ export class ThreadTransport implements Transport {
   /** Resolves once the sandbox runs on a thread (its first message). */
   #dispatched: (() => void) | undefined;
 
-  constructor(settings: SandboxSettings) {
+  constructor(settings: SandboxSettings, inline = false) {
     this.#settings = settings;
+    this.#inline = inline;
   }
 
   open(events: TransportEvents): void {
     this.#events = events;
+    const failed = (error: unknown): void =>
+      this.#exit(null, 'SIGKILL', new WorkerCrashedError(`The quickjs-wasm thread failed: ${(error as Error).message}`, { cause: error }));
+    if (this.#inline) {
+      const [port1, port2] = LocalPort.pair();
+      this.#port = port1;
+      port1.on('message', (message: FromSandbox) => this.#onMessage(message));
+      port1.on('close', () => this.#exit(0, null));
+      // Loaded on demand: the engine is instantiated on the host thread only for inline pools.
+      import('./thread.js').then((thread) => thread.default({ port: port2, settings: this.#settings, stop: this.#stop })).catch(failed);
+      return;
+    }
     const { port1, port2 } = new MessageChannel();
     this.#port = port1;
     port1.on('message', (message: FromSandbox) => this.#onMessage(message));
     port1.on('close', () => this.#exit(0, null));
     const dispatched = new Promise<void>((resolve) => (this.#dispatched = resolve));
-    startSandbox({ port: port2, settings: this.#settings, stop: this.#stop }, dispatched).catch((error: unknown) => {
-      this.#exit(null, 'SIGKILL', new WorkerCrashedError(`The quickjs-wasm thread failed: ${(error as Error).message}`, { cause: error }));
-    });
+    startSandbox({ port: port2, settings: this.#settings, stop: this.#stop }, dispatched).catch(failed);
   }
 
   send(command: SessionCommand, onWritten?: () => void): void {
@@ -71,7 +88,8 @@ export class ThreadTransport implements Transport {
     this.#killTimer = setTimeout(() => {
       if (this.#exited) return;
       Atomics.store(new Int32Array(this.#stop), 0, 1);
-      if (this.#threadId !== undefined) stopThread(this.#threadId);
+      // Inline, the sandbox cannot be running now (this timer runs on its thread): there is nothing to stop.
+      if (this.#threadId !== undefined && !this.#inline) stopThread(this.#threadId);
       this.#exit(null, 'SIGKILL');
     }, graceMs);
     this.#killTimer.unref();

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import type { MessagePort } from 'node:worker_threads';
 import Tinypool from 'tinypool';
 import type { SandboxTask } from './messages.js';
 
@@ -37,7 +38,7 @@ function sandboxThreads(): Tinypool {
  * queued sandbox would wait forever. With one start in flight, at most one
  * task is ever queued, and a thread that becomes ready takes it.
  */
-export function startSandbox(task: SandboxTask, dispatched: Promise<void>): Promise<void> {
+export function startSandbox(task: SandboxTask & { port: MessagePort }, dispatched: Promise<void>): Promise<void> {
   const run = gate.then(() => sandboxThreads().run(task, { transferList: [task.port] }) as Promise<void>);
   gate = Promise.race([dispatched, run.then(noop, noop)]);
   return run;
