@@ -33,13 +33,24 @@ export type FsStart =
  * /dev never grantable, readOnlyPaths never written); the operation then
  * runs on the resolved path, and files are opened with O_NOFOLLOW so a
  * symlink swapped in after the check is refused rather than followed.
+ *
+ * The operations use the host's descriptors, so at most `maxOpen` of them
+ * (the profile's maxFileDescriptors) run at once for one sandbox; past that
+ * an operation fails with EMFILE, as opening past RLIMIT_NOFILE does in the
+ * process runtimes. Unbounded, one handler starting thousands of reads
+ * would take the host's whole descriptor table, from the host application
+ * and from every other tenant.
  */
 export class HostFiles {
   readonly #caps: PathCapabilities;
+  /** 0 = no limit (the profile's maxFileDescriptors: 0). */
+  readonly #maxOpen: number;
+  #open = 0;
   #nextId = 1;
 
-  constructor(caps: PathCapabilities) {
+  constructor(caps: PathCapabilities, maxOpen: number) {
     this.#caps = caps;
+    this.#maxOpen = maxOpen;
   }
 
   start(op: number, path: string, data: Uint8Array | null, a: boolean, b: boolean): FsStart {
@@ -59,8 +70,17 @@ export class HostFiles {
         denial: { target: decision.resolved, rule: decision.rule },
       };
     }
+    if (this.#maxOpen > 0 && this.#open >= this.#maxOpen) {
+      return {
+        ok: false,
+        name: 'Error',
+        message: `EMFILE: too many open files, ${SYSCALLS[op] ?? 'open'} '${path}' (${this.#open} file operations in flight, maxFileDescriptors ${this.#maxOpen})`,
+        props: { code: 'EMFILE', errno: -24, syscall: SYSCALLS[op] ?? 'open', path },
+      };
+    }
     const id = this.#nextId++;
-    const done = this.#run(op, decision.resolved, data, a, b).then(
+    this.#open++;
+    const done = this.#run(op, decision.resolved, data, a, b).finally(() => this.#open--).then(
       (outcome) => outcome,
       (error: NodeJS.ErrnoException) => {
         const code = error.code ?? 'EIO';

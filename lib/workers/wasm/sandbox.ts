@@ -110,7 +110,7 @@ export class Sandbox {
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
     this.#clock = new SandboxClock(settings.fakeClock);
     this.#random = settings.randomSeed === null ? undefined : new SeededRandom(settings.randomSeed);
-    this.#files = new HostFiles(settings.capabilities);
+    this.#files = new HostFiles(settings.capabilities, settings.capabilities.maxFileDescriptors);
     this.#leftover = new LeftoverCpu(settings.capabilities.maxCpu);
     const prepared = this.#prepare();
     [this.#rt, this.#ctx, this.#entry] = [prepared.rt, prepared.ctx, prepared.entry];
