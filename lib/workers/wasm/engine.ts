@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import * as variantModule from '@jitl/quickjs-ng-wasmfile-release-sync';
-import { newQuickJSWASMModuleFromVariant, type QuickJSSyncVariant, type QuickJSWASMModule } from 'quickjs-emscripten-core';
+import { newQuickJSWASMModuleFromVariant, newVariant, type QuickJSSyncVariant, type QuickJSWASMModule } from 'quickjs-emscripten-core';
 import { EngineStrings } from './engine-strings.js';
+import { guardedMemory } from './memory-growth.js';
 
 // The package's types describe its CommonJS build; under ESM its variant is the default export.
 const variant = (variantModule as unknown as { default: QuickJSSyncVariant }).default;
@@ -30,7 +31,8 @@ export function loadEngine(): Promise<Engine> {
   engine ??= (async () => {
     const read = (name: string): string => readFileSync(new URL(`./prelude/${name}.js`, import.meta.url), 'utf8');
     const parts = JSON.parse(readFileSync(new URL('./prelude/parts.json', import.meta.url), 'utf8')) as string[];
-    const module = await newQuickJSWASMModuleFromVariant(variant);
+    // The memory is ours so that each growth is charged to a sandbox (memory-growth.ts).
+    const module = await newQuickJSWASMModuleFromVariant(newVariant(variant, { wasmMemory: guardedMemory() }));
     const probe = module.newRuntime();
     const version = /([0-9]+\.[0-9]+\.[0-9]+)/.exec(probe.dumpMemoryUsage())?.[1] ?? 'unknown';
     probe.dispose();

@@ -57,5 +57,7 @@ export type FromSandbox =
   | { type: 'advanced'; id: 0; payload: Record<string, never> }
   /** Work left running after an answer broke its limits (leftover-cpu.ts); the sandbox ends next. */
   | { type: 'overrun'; id: 0; payload: { finding: WatcherFinding; detail: string } }
+  /** The handler's context handed the host something the protocol does not allow (guest-input.ts); `exit` follows. */
+  | { type: 'violation'; id: 0; payload: { reason: string } }
   /** The sandbox is gone (shutdown, a limit, a load failure); nothing follows. */
   | { type: 'exit'; id: 0; payload: { code: number } };

@@ -1,9 +1,11 @@
 import { threadId } from 'node:worker_threads';
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from 'quickjs-emscripten-core';
-import type { FetchArgs, LogLevel, WorkerErrorCode } from '../../protocol/index.js';
+import type { LogLevel, WorkerErrorCode } from '../../protocol/index.js';
 import type { Engine } from './engine.js';
+import { parseFetchArgs, parseHead } from './guest-input.js';
 import { HostFiles } from './host-files.js';
 import { LeftoverCpu } from './leftover-cpu.js';
+import { growthPayer, setGrowthPayer, type GrowthPayer } from './memory-growth.js';
 import type { CallResult, FromSandbox, SandboxSettings, SandboxTask, ToSandbox } from './messages.js';
 import { SandboxClock, type ClockTimer } from './sandbox-clock.js';
 import { SeededRandom } from './seeded-random.js';
@@ -35,6 +37,8 @@ interface Invocation {
   cpuMs: number;
   /** Time spent in the handler's code so far (closed entries). */
   usedMs: number;
+  /** Log bytes sent for it so far. */
+  logBytes: number;
 }
 
 /** Why the engine was interrupted: the answer has been sent, the sandbox ends. */
@@ -50,7 +54,7 @@ interface Interruption {
  * the same limits (memory through the engine's allocator limit, CPU and
  * deadlines through the interrupt handler).
  */
-export class Sandbox {
+export class Sandbox implements GrowthPayer {
   readonly closed: Promise<void>;
   readonly #settings: SandboxSettings;
   readonly #engine: Engine;
@@ -97,6 +101,10 @@ export class Sandbox {
   /** How long the last measurement of the heap took. */
   #memoryCheckCostMs = 0;
   #memoryBytes = 0;
+  /** How much this sandbox grew the thread's WebAssembly memory, over its whole life (memory never shrinks). */
+  #grownBytes = 0;
+  /** A growth was refused: the sandbox reached maxMemory, whatever the engine's figures say. */
+  #growthRefused = false;
 
   /**
    * Creates the sandbox's engine runtime and context and loads the binding
@@ -342,7 +350,7 @@ export class Sandbox {
     this.#used = true;
     this.#leftover.started(this.#invocations.size === 0);
     const now = performance.now();
-    this.#invocations.set(id, { id, deadline: p.timeoutMs > 0 ? now + p.timeoutMs : 0, timeoutMs: p.timeoutMs, cpuMs: p.cpuMs, usedMs: 0 });
+    this.#invocations.set(id, { id, deadline: p.timeoutMs > 0 ? now + p.timeoutMs : 0, timeoutMs: p.timeoutMs, cpuMs: p.cpuMs, usedMs: 0, logBytes: 0 });
     if (p.timeoutMs > 0) {
       // Answered here when the handler is waiting; a busy handler is stopped by the interrupt check.
       this.#deadlines.set(id, setTimeout(() => this.#onDeadline(id), p.timeoutMs + 1));
@@ -419,9 +427,11 @@ export class Sandbox {
     this.#leave();
     this.#currentId = id;
     this.#enteredAt = performance.now();
+    setGrowthPayer(this);
   }
 
   #leave(): void {
+    if (growthPayer() === this) setGrowthPayer(undefined);
     if (this.#enteredAt === 0) return;
     const now = performance.now();
     const inv = this.#invocations.get(this.#currentId);
@@ -591,6 +601,13 @@ export class Sandbox {
       view.dispose();
       return copy;
     };
+    const byteLength = (h: QuickJSHandle | undefined): number => {
+      if (h === undefined || ctx.typeof(h) !== 'object') return 0;
+      const view = ctx.getArrayBuffer(h);
+      const n = view.value.byteLength;
+      view.dispose();
+      return n;
+    };
     const buffer = (b: Uint8Array): QuickJSHandle => ctx.newArrayBuffer(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
     const caps = s.capabilities;
 
@@ -613,7 +630,9 @@ export class Sandbox {
     });
     fn('currentId', () => ctx.newNumber(this.#currentId));
     fn('respond', (id, head, body) => {
-      this.#respond(num(id), str(head), bytes(body));
+      // Measured before it is copied out: a body over the limit is never copied into the host.
+      const size = byteLength(body);
+      this.#respond(num(id), str(head), size > s.limits.maxBodyBytes ? size : bytes(body));
       return undefined;
     });
     fn('fail', (id, code, name, message, stack) => {
@@ -630,11 +649,18 @@ export class Sandbox {
       return undefined;
     });
     fn('log', (level, message) => {
+      const inv = this.#invocations.get(this.#currentId);
+      // Past maxLogBytes the session keeps nothing more of this invocation's logs: such a
+      // line is not even copied out (a flood of 100 MB would cost the thread seconds).
+      // The session stays the one that counts and cuts; this only spares it what it drops.
+      if (inv !== undefined && inv.logBytes > s.limits.maxLogBytes) return undefined;
+      const line = text(message);
+      if (inv !== undefined) inv.logBytes += Buffer.byteLength(line);
       const l = str(level) as LogLevel;
       this.#send({
         type: 'log',
         id: this.#currentId,
-        payload: { level: LOG_LEVELS.includes(l) ? l : 'log', message: text(message), time: this.#clock.now() },
+        payload: { level: LOG_LEVELS.includes(l) ? l : 'log', message: line, time: this.#clock.now() },
       });
       return undefined;
     });
@@ -688,7 +714,14 @@ export class Sandbox {
       const part = str(name);
       const code = this.#engine.lazy.get(part);
       if (code === undefined) throw new TypeError('no such lazy prelude part');
+      // Parsing the prelude is the library's work, not the handler's: it is not charged to the
+      // invocation's CPU (the first `new URL()` of a sandbox cost 300 ms on a loaded machine,
+      // Intl or WebCrypto seconds, and ended handlers with CPU_LIMIT). The deadline still runs.
+      const owner = this.#currentId;
+      const entered = this.#enteredAt !== 0;
+      if (entered) this.#leave();
       const r = ctx.evalCode(code, `prelude-${part}.js`);
+      if (entered) this.#enter(owner);
       if (r.error) return { error: r.error } as unknown as QuickJSHandle;
       r.value.dispose();
       return undefined;
@@ -698,8 +731,13 @@ export class Sandbox {
       return undefined;
     });
     fn('call', (op, argsJson) => {
-      const args = JSON.parse(str(argsJson)) as FetchArgs;
       if (str(op) !== 'fetch') throw new TypeError(`unknown host call ${str(op)}`);
+      const checked = parseFetchArgs(str(argsJson));
+      if (!checked.ok) {
+        this.#violation(checked.reason);
+        return undefined;
+      }
+      const args = checked.value;
       if (!caps.allowNetwork) {
         this.#send({ type: 'denied', id: this.#currentId, payload: { capability: 'network', target: String(args.url), rule: 'allowNetwork is false' } });
         return this.#throwDenied('TypeError', 'fetch is not allowed: the capability profile does not allow the network (allowNetwork: false).');
@@ -745,21 +783,28 @@ export class Sandbox {
     return { error } as unknown as QuickJSHandle;
   }
 
-  #respond(id: number, head: string, body: Uint8Array | null): void {
+  /** `body` is the size alone of a body over maxBodyBytes, which is refused without being copied. */
+  #respond(id: number, head: string, body: Uint8Array | number | null): void {
     const inv = this.#invocations.get(id);
     if (inv === undefined) return;
     this.#answered(id);
     clearTimeout(this.#deadlines.get(id));
     this.#deadlines.delete(id);
     const maxBody = this.#settings.limits.maxBodyBytes;
-    if (body !== null && body.byteLength > maxBody) {
+    const size = typeof body === 'number' ? body : body === null ? 0 : body.byteLength;
+    if (typeof body === 'number' || size > maxBody) {
       this.#sendError(id, 'RESPONSE_TOO_LARGE', {
         name: 'RangeError',
-        message: `The response body has ${body.byteLength} bytes, more than limits.maxBodyBytes (${maxBody}).`,
+        message: `The response body has ${size} bytes, more than limits.maxBodyBytes (${maxBody}).`,
       });
       return;
     }
-    const [status, statusText, headers] = JSON.parse(head) as [number, string, [string, string][]];
+    const checked = parseHead(head);
+    if (!checked.ok) {
+      this.#violation(checked.reason);
+      return;
+    }
+    const { status, statusText, headers } = checked.value;
     const used = inv.usedMs + (this.#enteredAt > 0 && this.#currentId === id ? performance.now() - this.#enteredAt : 0);
     this.#send(
       {
@@ -783,6 +828,7 @@ export class Sandbox {
    */
   #overMemory(): boolean {
     const max = this.#settings.capabilities.maxMemory;
+    if (this.#growthRefused) return true;
     const wasmBytes = this.#engine.module.getWasmMemory().buffer.byteLength;
     const now = performance.now();
     const grewPastLimit = max > 0 && this.#memoryBytes + (wasmBytes - this.#seenWasmBytes) > max;
@@ -808,11 +854,33 @@ export class Sandbox {
     return bytes;
   }
 
+  /**
+   * Called from inside an allocation (memory-growth.ts): must not enter the
+   * engine. Refusing makes that allocation fail; the sandbox is then over its
+   * limit for good, and ends at the next interrupt check or when its code returns.
+   */
+  chargeGrowth(bytes: number): boolean {
+    const max = this.#settings.capabilities.maxMemory;
+    if (max > 0 && this.#grownBytes + bytes > max) {
+      this.#growthRefused = true;
+      return false;
+    }
+    this.#grownBytes += bytes;
+    return true;
+  }
+
+  /** The handler's context broke the protocol: the session kills this worker with PROTOCOL_ERROR, as for a process. */
+  #violation(reason: string): void {
+    this.#interrupted ??= { code: 'STOPPED' };
+    this.#send({ type: 'violation', id: 0, payload: { reason } });
+    this.#close(0);
+  }
+
   #memoryExceeded(id: number): void {
     this.#interrupted ??= { code: 'STOPPED' };
     this.#sendError(id, 'MEMORY_LIMIT', {
       name: 'InternalError',
-      message: `The handler used more than ${this.#settings.capabilities.maxMemory} bytes of memory (${this.#memoryBytes} measured; maxMemory). The worker is discarded.`,
+      message: `The handler used more than ${this.#settings.capabilities.maxMemory} bytes of memory (${this.#memoryBytes} measured, ${this.#grownBytes} of WebAssembly memory grown for it; maxMemory). The worker is discarded.`,
     });
     this.#close(0);
   }

@@ -110,6 +110,10 @@ export class ThreadTransport implements Transport {
       this.#events?.overrun(message.payload.finding, message.payload.detail);
       return;
     }
+    if (message.type === 'violation') {
+      this.#events?.violation(message.payload.reason);
+      return;
+    }
     if (message.type === 'exit') {
       this.#exit(message.payload.code, null);
       return;
