@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { RuntimeName } from 'bunbase-functions';
 import { RUNTIMES, useBystander, labelled } from './harness.js';
 import { MB, exhaust, type ExhaustionCase } from './exhaustion-harness.js';
 
@@ -14,7 +15,7 @@ interface Row extends ExhaustionCase {
   /** A row for one runtime only (its API does not exist in the other). */
   only?: 'bun';
   /** The code per runtime, and whether the worker is replaced. */
-  expect: Record<'bun' | 'quickjs-ng', { code: string; replaced: boolean }>;
+  expect: Record<RuntimeName, { code: string; replaced: boolean }>;
 }
 
 const KILLED = (code: string) => ({ code, replaced: true });
@@ -27,7 +28,7 @@ const ROWS: Row[] = [
     caps: { maxCpu: 60_000 },
     pool: { timeoutMs: 1000 },
     controlN: 1000,
-    expect: { bun: KILLED('TIMEOUT'), 'quickjs-ng': KILLED('TIMEOUT') },
+    expect: { bun: KILLED('TIMEOUT'), 'quickjs-ng': KILLED('TIMEOUT'), 'quickjs-wasm': KILLED('TIMEOUT') },
   },
   {
     name: 'an infinite loop (CPU limit)',
@@ -35,7 +36,7 @@ const ROWS: Row[] = [
     caps: { maxCpu: 300 },
     pool: { timeoutMs: 10_000 },
     controlN: 1000,
-    expect: { bun: KILLED('CPU_LIMIT'), 'quickjs-ng': KILLED('CPU_LIMIT') },
+    expect: { bun: KILLED('CPU_LIMIT'), 'quickjs-ng': KILLED('CPU_LIMIT'), 'quickjs-wasm': KILLED('CPU_LIMIT') },
   },
   {
     name: 'a microtask flood (a promise chain that never yields)',
@@ -43,7 +44,7 @@ const ROWS: Row[] = [
     caps: { maxCpu: 60_000 },
     pool: { timeoutMs: 1000 },
     controlN: 1000,
-    expect: { bun: KILLED('TIMEOUT'), 'quickjs-ng': KILLED('TIMEOUT') },
+    expect: { bun: KILLED('TIMEOUT'), 'quickjs-ng': KILLED('TIMEOUT'), 'quickjs-wasm': KILLED('TIMEOUT') },
   },
   {
     name: 'a zero-delay timer flood (each timer starts two more)',
@@ -51,14 +52,17 @@ const ROWS: Row[] = [
     caps: { maxCpu: 60_000 },
     pool: { timeoutMs: 1000 },
     controlN: 100,
-    expect: { bun: KILLED('TIMEOUT'), 'quickjs-ng': KILLED('TIMEOUT') },
+    expect: { bun: KILLED('TIMEOUT'), 'quickjs-ng': KILLED('TIMEOUT'), 'quickjs-wasm': KILLED('TIMEOUT') },
   },
   {
     name: 'a memory bomb',
     body: `const a = []; for (let i = 0; i < n; i++) a.push(new Array(1e6).fill(1.5)); return new Response(String(a.length));`,
     caps: { maxMemory: 64 * MB },
+    // quickjs-wasm fills each array in a few hundred ms on a loaded machine: the memory
+    // limit, not the harness's 2 s deadline, must be what ends it.
+    pool: { timeoutMs: 20_000 },
     controlN: 1,
-    expect: { bun: KILLED('MEMORY_LIMIT'), 'quickjs-ng': KILLED('MEMORY_LIMIT') },
+    expect: { bun: KILLED('MEMORY_LIMIT'), 'quickjs-ng': KILLED('MEMORY_LIMIT'), 'quickjs-wasm': KILLED('MEMORY_LIMIT') },
   },
   {
     name: 'a pile of pending promises',
@@ -68,7 +72,7 @@ const ROWS: Row[] = [
     // memory limit, not the harness's 2 s deadline, must be what ends it.
     pool: { timeoutMs: 30_000 },
     controlN: 1000,
-    expect: { bun: KILLED('MEMORY_LIMIT'), 'quickjs-ng': KILLED('MEMORY_LIMIT') },
+    expect: { bun: KILLED('MEMORY_LIMIT'), 'quickjs-ng': KILLED('MEMORY_LIMIT'), 'quickjs-wasm': KILLED('MEMORY_LIMIT') },
   },
   {
     // The engine throws null, not an error, once even its "out of memory" error cannot be
@@ -79,7 +83,7 @@ const ROWS: Row[] = [
     caps: { maxMemory: 64 * MB },
     pool: { timeoutMs: 30_000 },
     controlN: 10,
-    expect: { bun: KILLED('MEMORY_LIMIT'), 'quickjs-ng': KILLED('MEMORY_LIMIT') },
+    expect: { bun: KILLED('MEMORY_LIMIT'), 'quickjs-ng': KILLED('MEMORY_LIMIT'), 'quickjs-wasm': KILLED('MEMORY_LIMIT') },
   },
   {
     name: 'memory filled past a caught refusal, then strings to the last byte',
@@ -87,15 +91,17 @@ const ROWS: Row[] = [
     caps: { maxMemory: 64 * MB },
     pool: { timeoutMs: 30_000 },
     controlN: 10,
-    expect: { bun: KILLED('MEMORY_LIMIT'), 'quickjs-ng': KILLED('MEMORY_LIMIT') },
+    expect: { bun: KILLED('MEMORY_LIMIT'), 'quickjs-ng': KILLED('MEMORY_LIMIT'), 'quickjs-wasm': KILLED('MEMORY_LIMIT') },
   },
   {
+    // quickjs-wasm: each timer is a host call, slow enough that the 5 s deadline comes first
+    // (about 60 MB in 30 s, checked by hand): TIMEOUT.
     name: 'a pending-timer flood',
     body: `let i = 0; for (; i < n; i++) setTimeout(() => {}, 1e9); return new Response(String(i));`,
     caps: { maxMemory: 64 * MB },
     pool: { timeoutMs: 5000 },
     controlN: 1000,
-    expect: { bun: KILLED('MEMORY_LIMIT'), 'quickjs-ng': KILLED('MEMORY_LIMIT') },
+    expect: { bun: KILLED('MEMORY_LIMIT'), 'quickjs-ng': KILLED('MEMORY_LIMIT'), 'quickjs-wasm': KILLED('TIMEOUT') },
   },
   // Native work no engine interrupt reaches: only the host's kill ends it.
   {
@@ -105,7 +111,7 @@ const ROWS: Row[] = [
     pool: { timeoutMs: 1000 },
     controlN: 10,
     // QuickJS-NG's main thread may not block at all ("cannot block in this thread"), the bounded control neither.
-    expect: { bun: KILLED('TIMEOUT'), 'quickjs-ng': KEPT('HANDLER_ERROR') },
+    expect: { bun: KILLED('TIMEOUT'), 'quickjs-ng': KEPT('HANDLER_ERROR'), 'quickjs-wasm': KEPT('HANDLER_ERROR') },
     only: 'bun',
   },
   {
@@ -115,7 +121,7 @@ const ROWS: Row[] = [
     caps: { maxCpu: 60_000 },
     pool: { timeoutMs: 1000 },
     controlN: 10,
-    expect: { bun: KILLED('TIMEOUT'), 'quickjs-ng': KILLED('TIMEOUT') },
+    expect: { bun: KILLED('TIMEOUT'), 'quickjs-ng': KILLED('TIMEOUT'), 'quickjs-wasm': KILLED('TIMEOUT') },
   },
   {
     name: 'catastrophic regular-expression backtracking (CPU limit)',
@@ -123,7 +129,7 @@ const ROWS: Row[] = [
     caps: { maxCpu: 300 },
     pool: { timeoutMs: 10_000 },
     controlN: 10,
-    expect: { bun: KILLED('CPU_LIMIT'), 'quickjs-ng': KILLED('CPU_LIMIT') },
+    expect: { bun: KILLED('CPU_LIMIT'), 'quickjs-ng': KILLED('CPU_LIMIT'), 'quickjs-wasm': KILLED('CPU_LIMIT') },
   },
   {
     name: 'Bun.sleepSync (a native sleep)',
@@ -131,7 +137,7 @@ const ROWS: Row[] = [
     caps: { maxCpu: 60_000 },
     pool: { timeoutMs: 1000 },
     controlN: 10,
-    expect: { bun: KILLED('TIMEOUT'), 'quickjs-ng': KEPT('HANDLER_ERROR') },
+    expect: { bun: KILLED('TIMEOUT'), 'quickjs-ng': KEPT('HANDLER_ERROR'), 'quickjs-wasm': KEPT('HANDLER_ERROR') },
     only: 'bun',
   },
   {
@@ -141,7 +147,7 @@ const ROWS: Row[] = [
     body: `const a = new Uint8Array(Number.isFinite(n) ? n : ${1024 * MB}); a.fill(1); return new Response(String(a.length));`,
     caps: { maxMemory: 64 * MB },
     controlN: MB,
-    expect: { bun: KEPT('HANDLER_ERROR'), 'quickjs-ng': KILLED('MEMORY_LIMIT') },
+    expect: { bun: KEPT('HANDLER_ERROR'), 'quickjs-ng': KILLED('MEMORY_LIMIT'), 'quickjs-wasm': KILLED('MEMORY_LIMIT') },
   },
   {
     // The same without the OS fence: the allocation succeeds and the host's watchdog kills the filler.
@@ -150,7 +156,7 @@ const ROWS: Row[] = [
     caps: { maxMemory: 64 * MB },
     pool: { osSandbox: false },
     controlN: MB,
-    expect: { bun: KILLED('MEMORY_LIMIT'), 'quickjs-ng': KILLED('MEMORY_LIMIT') },
+    expect: { bun: KILLED('MEMORY_LIMIT'), 'quickjs-ng': KILLED('MEMORY_LIMIT'), 'quickjs-wasm': KILLED('MEMORY_LIMIT') },
     only: 'bun',
   },
   {
@@ -159,14 +165,14 @@ const ROWS: Row[] = [
     body: `let s = 'x'; for (let i = 0; i < n; i++) s += s; return new Response(String(s.length));`,
     caps: { maxMemory: 64 * MB },
     controlN: 10,
-    expect: { bun: KEPT('HANDLER_ERROR'), 'quickjs-ng': KEPT('HANDLER_ERROR') },
+    expect: { bun: KEPT('HANDLER_ERROR'), 'quickjs-ng': KEPT('HANDLER_ERROR'), 'quickjs-wasm': KEPT('HANDLER_ERROR') },
   },
   {
     // A stack overflow is caught by the engine and is an ordinary error: the worker lives on.
     name: 'deep recursion',
     body: `const f = (d) => (d >= n ? d : f(d + 1) + 0); return new Response(String(f(0)));`,
     controlN: 1000,
-    expect: { bun: KEPT('HANDLER_ERROR'), 'quickjs-ng': KEPT('HANDLER_ERROR') },
+    expect: { bun: KEPT('HANDLER_ERROR'), 'quickjs-ng': KEPT('HANDLER_ERROR'), 'quickjs-wasm': KEPT('HANDLER_ERROR') },
   },
 ];
 
@@ -183,5 +189,6 @@ describe.each(RUNTIMES)('%s: CPU and memory exhaustion', (runtime) => {
     expect(result.code, result.response?.text()).toBe(want.code);
     expect(result.replaced, 'the worker was replaced').toBe(want.replaced);
     expect(result.control.status).toBe(200);
-  });
+    // Filling 64 MB with promises takes quickjs-wasm tens of seconds on a loaded machine.
+  }, 90_000);
 });

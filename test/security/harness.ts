@@ -16,9 +16,42 @@ import {
 } from 'bunbase-functions';
 import { alive, waitFor } from '../helpers.js';
 
-// The suite's rows name an OS layer for each attack, and quickjs-wasm has none:
-// it runs on the runtimes whose workers are processes (docs/security.md covers quickjs-wasm).
-export { PROCESS_RUNTIMES as RUNTIMES } from '../helpers.js';
+// Every row that is about the API layer or the host runs on all three runtimes.
+// Rows about the OS layer (the fence, descriptors, processes, signals) need a
+// worker that is a process of its own: those files use PROCESS_RUNTIMES and say
+// why quickjs-wasm is left out (it has no OS layer: docs/security.md).
+export { RUNTIMES, PROCESS_RUNTIMES } from '../helpers.js';
+
+/** quickjs-wasm sandboxes are runtimes inside threads of this process: no pid, no OS layer. */
+export function hasProcesses(runtime: RuntimeName): boolean {
+  return runtime !== 'quickjs-wasm';
+}
+
+/**
+ * Follows a pool's workers by id (every runtime has ids; only process
+ * runtimes have pids of their own: a quickjs-wasm worker reports the host's).
+ */
+export function trackWorkers(pool: Pool, runtime: RuntimeName): { started: Set<number>; exited: Set<number>; pids: Set<number>; live: () => number[] } {
+  const started = new Set<number>();
+  const exited = new Set<number>();
+  const pids = new Set<number>();
+  pool.on('workerstart', (e) => {
+    started.add(e.workerId);
+    if (hasProcesses(runtime)) pids.add(e.pid);
+  });
+  pool.on('workerexit', (e) => exited.add(e.workerId));
+  return { started, exited, pids, live: () => [...started].filter((id) => !exited.has(id)) };
+}
+
+/** After close(): no worker process outlives its pool, and (all runtimes) every worker reported its exit. */
+export async function expectAllGone(pool: Pool, runtime: RuntimeName, workers: ReturnType<typeof trackWorkers>): Promise<void> {
+  for (const pid of hasProcesses(runtime) ? pool.stats().pids : []) workers.pids.add(pid);
+  await pool.close();
+  await waitFor(() => [...workers.pids].every((pid) => !alive(pid)), 5000).catch(() => {
+    throw new Error(`worker processes outlived their pool: ${[...workers.pids].filter(alive).join(', ')}`);
+  });
+  expect(workers.live(), 'workers that never reported their exit').toEqual([]);
+}
 
 /**
  * What an attack handler reports back. The attack body runs inside a
@@ -82,7 +115,6 @@ export interface AttackOptions {
  * that no process it started outlives it.
  */
 export async function attack(runtime: RuntimeName, body: string, options: AttackOptions = {}): Promise<AttackRun> {
-  const pids = new Set<number>();
   const pool = createPool({
     runtime,
     capabilities: profiles.custom('attacker', options.caps ?? {}),
@@ -92,7 +124,7 @@ export async function attack(runtime: RuntimeName, body: string, options: Attack
   } as PoolOptions);
   const denials: DenialEvent[] = [];
   pool.on('denied', (d) => denials.push(d));
-  pool.on('workerstart', (e) => pids.add(e.pid));
+  const workers = trackWorkers(pool, runtime);
   pool.on('error', () => {});
   let outcome: Outcome;
   let logs: InvokeResponse['logs'] = [];
@@ -115,12 +147,8 @@ export async function attack(runtime: RuntimeName, body: string, options: Attack
     outcome = { kind: 'rejected', code: e.code ?? 'UNKNOWN', message: String(e.message) };
   }
   const sandbox = { ...pool.stats().sandbox };
-  for (const pid of pool.stats().pids) pids.add(pid);
-  await pool.close();
-  await waitFor(() => [...pids].every((pid) => !alive(pid)), 5000).catch(() => {
-    throw new Error(`worker processes outlived their pool: ${[...pids].filter(alive).join(', ')}`);
-  });
-  return { outcome, denials, logs, pids: [...pids], sandbox, pool };
+  await expectAllGone(pool, runtime, workers);
+  return { outcome, denials, logs, pids: [...workers.pids], sandbox, pool };
 }
 
 /** The attempt was refused inside the handler (the API or the OS said no). */
@@ -163,12 +191,15 @@ const HOST_SIGNALS = ['SIGTERM', 'SIGHUP', 'SIGUSR2'] as const;
 
 /**
  * Another tenant, running the same runtime for the whole describe: after every
- * attack its worker must still be the same process and still answer. Also
+ * attack its worker must still be the same one (the same process; for
+ * quickjs-wasm, the same sandbox, which may share a thread with the attacker)
+ * and still answer. Also
  * watches the host (this test process) for signals an attack might send it.
  */
 export function useBystander(runtime: RuntimeName): { signals: string[]; pid: () => number; ping: () => Promise<string> } {
   let pool: Pool;
   let pid: number | undefined;
+  let workers: ReturnType<typeof trackWorkers>;
   const state = {
     signals: [] as string[],
     pid: () => pid as number,
@@ -186,13 +217,16 @@ export function useBystander(runtime: RuntimeName): { signals: string[]; pid: ()
       maxWorkers: 1,
       idleTimeoutMs: 0,
     });
+    workers = trackWorkers(pool, runtime);
     await pool.ready();
     pid = pool.stats().pids[0];
   });
   afterEach(async () => {
     const res = await pool.invoke({ path: '/after-attack' }, { timeoutMs: 5000 });
     expect(res.text()).toBe('bystander /after-attack');
-    expect(pool.stats().pids, 'the bystander kept its worker').toEqual([pid]);
+    expect(pool.stats().pids, 'the bystander kept its worker process').toEqual(hasProcesses(runtime) ? [pid] : []);
+    expect(workers.started.size, 'the bystander kept its worker').toBe(1);
+    expect(workers.live(), 'the bystander kept its worker').toHaveLength(1);
     expect(state.signals, 'signals that reached the host').toEqual([]);
     expect(alive(process.pid)).toBe(true);
   });
@@ -270,8 +304,22 @@ export interface AttackRow {
   control: Control;
 }
 
+/**
+ * Splits rows for a runtime: quickjs-wasm has no OS layer, so rows that only
+ * the OS fence stops are not run there; the caller lists them as skipped with
+ * that reason (`it.skip`), never drops them silently.
+ */
+export function splitOsRows<T extends { stop: Layer }>(runtime: RuntimeName, rows: readonly T[]): { run: T[]; skipped: T[] } {
+  if (hasProcesses(runtime)) return { run: [...rows], skipped: [] };
+  return { run: rows.filter((r) => r.stop !== 'os'), skipped: rows.filter((r) => r.stop === 'os') };
+}
+
+/** The skip label of an OS-layer row on quickjs-wasm. */
+export const NO_OS_LAYER = 'OS layer only; quickjs-wasm has none (docs/security.md)';
+
 /** Runs the attack (must be refused), then its positive control (must work). */
 export async function checkAttack(runtime: RuntimeName, row: AttackRow): Promise<void> {
+  if (row.stop === 'os' && !hasProcesses(runtime)) throw new Error(`${row.name}: an OS-layer row cannot run on ${runtime} (splitOsRows)`);
   const run = await attack(runtime, row.body, { caps: row.caps ?? {}, pool: row.pool ?? {}, prelude: row.prelude ?? '', input: row.input });
   if (row.stop === 'api' && row.codes === undefined) expectDenied(run);
   else expectRefused(run, row.codes ?? (row.stop === 'os' ? OS_REFUSAL : undefined));

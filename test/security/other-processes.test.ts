@@ -1,7 +1,7 @@
 import { readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RUNTIMES, checkAttack, labelled, useBystander, useTempTree, type AttackRow } from './harness.js';
+import { RUNTIMES, checkAttack, hasProcesses, labelled, useBystander, useTempTree, type AttackRow } from './harness.js';
 
 /**
  * Reaching other processes without signals: another tenant's private
@@ -100,7 +100,8 @@ describe.each(RUNTIMES)('%s: reaching other processes', (runtime) => {
         control: { body: `return 'ran';` },
       }));
 
-    it("writing into the directory another tenant's worker runs in, with a file grant elsewhere, is refused (api layer)", () =>
+    // A quickjs-wasm sandbox runs in no directory of its own (paths are absolute, done by the host): nothing to aim at.
+    it.skipIf(!hasProcesses(runtime))("writing into the directory another tenant's worker runs in, with a file grant elsewhere, is refused (api layer)", () =>
       checkAttack(runtime, {
         name: 'workdir',
         body: `await (await import('node:fs/promises')).writeFile(input.target, 'x'); return 'written';`,

@@ -1,7 +1,7 @@
 import { readFileSync, readlinkSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createPool, profiles, type Capabilities, type PoolOptions, type WorkerStartEvent } from 'bunbase-functions';
-import { RUNTIMES } from './harness.js';
+import { PROCESS_RUNTIMES } from './harness.js';
 
 /**
  * The OS fence is on around every worker of both runtimes, and what the pool
@@ -39,7 +39,8 @@ const PROFILES: [string, () => Capabilities, boolean][] = [
   ['permissive', () => profiles.permissive('report'), true],
 ];
 
-describe.each(RUNTIMES)('%s: the OS fence is on, and the report matches the kernel', (runtime) => {
+// OS layer only: quickjs-wasm has no fence to check in /proc (its report, { os: 'none' }, is tested in test/integration).
+describe.each(PROCESS_RUNTIMES)('%s: the OS fence is on, and the report matches the kernel', (runtime) => {
   it.each(PROFILES)('%s: every layer on, checked in /proc', async (_name, caps, network) => {
     const { pool, pid, sandbox, events } = await started(runtime, caps());
     try {
