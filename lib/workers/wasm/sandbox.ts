@@ -507,7 +507,9 @@ export class Sandbox implements GrowthPayer {
     }
     name ??= 'Error';
     if (stack !== undefined && stack.startsWith('    at ')) stack = `${name}: ${message}\n${stack}`;
-    const oom = name === 'InternalError' && message === 'out of memory';
+    // Once its memory could not grow, whatever the handler throws is the limit's doing: the
+    // engine throws null when even its "out of memory" error cannot be allocated.
+    const oom = (name === 'InternalError' && message === 'out of memory') || this.#growthRefused;
     return { oom, fields: stack === undefined || stack === '' ? { name, message } : { name, message, stack } };
   }
 
@@ -641,7 +643,7 @@ export class Sandbox implements GrowthPayer {
       this.#answered(n);
       const fields: { name: string; message: string; stack?: string } = { name: text(name), message: text(message) };
       if (stack !== undefined && ctx.typeof(stack) !== 'undefined') fields.stack = text(stack);
-      const oom = fields.name === 'InternalError' && fields.message === 'out of memory';
+      const oom = (fields.name === 'InternalError' && fields.message === 'out of memory') || this.#growthRefused;
       const named = str(code);
       const kept = named === 'CAPABILITY_DENIED' || named === 'RESPONSE_TOO_LARGE' ? named : 'HANDLER_ERROR';
       this.#sendError(n, oom ? 'MEMORY_LIMIT' : kept, fields);
@@ -934,6 +936,8 @@ export class Sandbox implements GrowthPayer {
   #close(code: number): void {
     if (this.#done) return;
     this.#done = true;
+    // A sandbox that ends while it pays for growth must not pay for the next one's prelude.
+    if (growthPayer() === this) setGrowthPayer(undefined);
     this.#clock.stop();
     this.#timers.clear();
     for (const timer of this.#deadlines.values()) clearTimeout(timer);
