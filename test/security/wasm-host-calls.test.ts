@@ -138,6 +138,28 @@ describe('quickjs-wasm: the host side of a WebAssembly sandbox', () => {
     }
   });
 
+  // Freed memory stays in the thread's WebAssembly memory and is handed to the next allocation,
+  // possibly another tenant's: what it allocates must never show the previous owner's bytes.
+  it("memory another sandbox of the thread filled and freed reads as zeros in new buffers (plain, resized)", async () => {
+    const mk = (code: string) => createPool({ runtime: WASM, capabilities: profiles.custom('reuse', { maxMemory: 256 * MB }), source: { code: `export default { fetch() { ${code} } }` } });
+    const planters = Array.from({ length: 4 }, () => mk(`const keep = []; for (let i = 0; i < 40; i++) keep.push(new Uint8Array(${MB}).fill(0x5a)); return new Response(String(keep.length));`));
+    for (const p of planters) expect((await p.invoke({ path: '/' })).text()).toBe('40');
+    await Promise.all(planters.map((p) => p.close()));
+    const scan = (fill: string) => `let nonzero = 0; for (let i = 0; i < 60; i++) {
+      const a = new Uint8Array(${MB}); ${fill} for (let j = 0; j < a.length; j += 512) if (a[j]) nonzero++;
+      const b = new ArrayBuffer(${MB}, { maxByteLength: ${2 * MB} }); b.resize(${2 * MB}); const v = new Uint8Array(b); for (let j = 0; j < v.length; j += 512) if (v[j]) nonzero++;
+    } return new Response(String(nonzero));`;
+    const readers = Array.from({ length: 4 }, () => mk(scan('')));
+    // Control: the scan does see bytes that are there.
+    const control = mk(scan('a.fill(1);'));
+    try {
+      for (const p of readers) expect((await p.invoke({ path: '/' })).text()).toBe('0');
+      expect(Number((await control.invoke({ path: '/' })).text())).toBeGreaterThan(0);
+    } finally {
+      await Promise.all([...readers, control].map((p) => p.close()));
+    }
+  }, 60_000);
+
   // The MessagePort is the host's side of the protocol; the handler's only road to it is the
   // binding's host functions, which the binding takes off globalThis before any handler code runs.
   it('no road to the protocol: the binding objects are gone from globalThis before the handler runs', async () => {
