@@ -196,7 +196,7 @@ const HOST_SIGNALS = ['SIGTERM', 'SIGHUP', 'SIGUSR2'] as const;
  * and still answer. Also
  * watches the host (this test process) for signals an attack might send it.
  */
-export function useBystander(runtime: RuntimeName): { signals: string[]; pid: () => number; ping: () => Promise<string> } {
+export function useBystander(runtime: RuntimeName): { signals: string[]; pid: () => number; ping: (timeoutMs?: number) => Promise<string> } {
   let pool: Pool;
   let pid: number | undefined;
   let workers: ReturnType<typeof trackWorkers>;
@@ -204,7 +204,7 @@ export function useBystander(runtime: RuntimeName): { signals: string[]; pid: ()
     signals: [] as string[],
     pid: () => pid as number,
     /** One call to the bystander, for use while an attack is in flight. */
-    ping: async () => (await pool.invoke({ path: '/during-attack' }, { timeoutMs: 5000 })).text(),
+    ping: async (timeoutMs = 5000) => (await pool.invoke({ path: '/during-attack' }, { timeoutMs })).text(),
   };
   const listeners = HOST_SIGNALS.map((signal) => [signal, () => state.signals.push(signal)] as const);
   beforeAll(async () => {
