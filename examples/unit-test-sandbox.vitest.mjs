@@ -1,7 +1,8 @@
 // A handler under test in the unit-test sandbox (runtime quickjs-wasm: no
-// native build, any OS), with vitest: its network is a mock, its clock is
-// fake, its randomness is seeded.
+// native build, any OS; or quickjs-ng, the native worker), with vitest: its
+// network is a mock, its clock is fake, its randomness is seeded.
 //   npx vitest run --config examples/vitest.config.mjs
+//   RUNTIME=quickjs-ng npx vitest run --config examples/vitest.config.mjs
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { createPool, profiles } from 'bunbase-functions';
 
@@ -19,13 +20,14 @@ export default {
   },
 };`;
 
+const runtime = process.env.RUNTIME ?? 'quickjs-wasm';
 let pool;
 let calls;
 
 beforeEach(async () => {
   calls = [];
   pool = createPool({
-    runtime: 'quickjs-wasm',
+    runtime,
     capabilities: profiles.custom('tests', { allowNetwork: true, allowedDomains: ['rates.example.com'] }),
     source: { code: HANDLER },
     maxWorkers: 1,
@@ -62,7 +64,7 @@ test('a seeded run repeats exactly', async () => {
   const first = (await convert(1)).requestId;
   await pool.close();
   pool = createPool({
-    runtime: 'quickjs-wasm',
+    runtime,
     capabilities: profiles.custom('tests', { allowNetwork: true, allowedDomains: ['rates.example.com'] }),
     source: { code: HANDLER },
     fetch: () => Response.json({ rate: 1 }),

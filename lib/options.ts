@@ -162,9 +162,10 @@ export const PoolOptionsSchema = v.pipe(
       ),
     ),
     /**
-     * quickjs-wasm: a fake clock starting at this instant (ms since the
-     * epoch). `Date`, `performance.now` and timers then move only when the
-     * test calls `pool.advanceTime(ms)`. Default: the real clock.
+     * quickjs-wasm and quickjs-ng: a fake clock starting at this instant (ms
+     * since the epoch). `Date`, `performance.now` and timers then move only
+     * when the test calls `pool.advanceTime(ms)`; deadlines and CPU limits
+     * stay on the real clock. Default: the real clock.
      */
     fakeClock: v.optional(v.pipe(v.number(), v.finite(), v.minValue(0))),
     /**
@@ -184,17 +185,13 @@ export const PoolOptionsSchema = v.pipe(
     isolation: v.optional(v.picklist(['worker', 'invocation']), 'worker'),
   }),
   v.forward(
-    v.check((o) => o.runtime === 'quickjs-wasm' || o.fakeClock === undefined, 'fakeClock needs runtime quickjs-wasm'),
-    ['fakeClock'],
-  ),
-  v.forward(
     v.check((o) => o.runtime === 'quickjs-wasm' || !o.inline, 'inline needs runtime quickjs-wasm'),
     ['inline'],
   ),
   v.forward(
     v.check(
-      (o) => o.runtime !== 'bun' || (o.randomSeed === undefined && o.isolation === 'worker'),
-      'randomSeed and isolation: "invocation" need runtime quickjs-ng or quickjs-wasm (Bun has no such control)',
+      (o) => o.runtime !== 'bun' || (o.fakeClock === undefined && o.randomSeed === undefined && o.isolation === 'worker'),
+      'fakeClock, randomSeed and isolation: "invocation" need runtime quickjs-ng or quickjs-wasm (Bun has no such control)',
     ),
     ['runtime'],
   ),

@@ -248,7 +248,7 @@ export class Pool extends EventEmitter<PoolEvents> {
   }
 
   /**
-   * The unit-test sandbox's clock (quickjs-wasm with `fakeClock`): moves
+   * The unit-test sandbox's clock (quickjs-wasm and quickjs-ng with `fakeClock`): moves
    * every running worker's clock forward by `ms`, firing the timers that fall
    * due on the way, in order. Resolves once every worker has done so. Start
    * the workers first (`await pool.ready()`), and start the invocation whose
@@ -256,7 +256,7 @@ export class Pool extends EventEmitter<PoolEvents> {
    */
   async advanceTime(ms: number): Promise<void> {
     if (this.#options.fakeClock === undefined) {
-      throw new InvalidOptionsError('advanceTime needs a pool created with fakeClock (runtime quickjs-wasm)', [
+      throw new InvalidOptionsError('advanceTime needs a pool created with fakeClock (runtime quickjs-wasm or quickjs-ng)', [
         { path: 'fakeClock', message: 'not set' },
       ]);
     }

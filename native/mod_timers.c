@@ -1,7 +1,9 @@
 /*
  * setTimeout / setInterval / clearTimeout / clearInterval on uv_timer_t.
  * A timer remembers the invocation that created it, so its callback's logs
- * and errors are attributed to that invocation.
+ * and errors are attributed to that invocation. With the fake clock
+ * (mod_clock.c) the uv timer is never started: timers fire when the host
+ * moves the clock (qw__timers_advance).
  */
 #include <string.h>
 
@@ -17,6 +19,11 @@ struct QWTimer {
     int argc;
     JSValue *argv;
     bool repeat;
+    /* Fake clock only: when it falls due (ms since the epoch), its period, and
+     * the order it was set or re-armed in, which breaks ties. */
+    double due_ms;
+    double every_ms;
+    uint64_t seq;
 };
 
 static void on_timer_closed(uv_handle_t *handle) {
@@ -48,8 +55,7 @@ void qw__timers_close_all(QWRuntime *qw) {
         unlink_and_close(qw->timers);
 }
 
-static void on_timer(uv_timer_t *handle) {
-    QWTimer *t = handle->data;
+static void fire(QWTimer *t) {
     QWRuntime *qw = t->qw;
     JSContext *ctx = qw->ctx;
     JSValue func = JS_DupValue(ctx, t->func), ret;
@@ -63,6 +69,43 @@ static void on_timer(uv_timer_t *handle) {
     ret = JS_Call(ctx, func, JS_UNDEFINED, t->argc, (JSValueConst *)t->argv);
     JS_FreeValue(ctx, func);
     qw__check_after_call(qw, ret, id);
+}
+
+static void on_timer(uv_timer_t *handle) {
+    fire(handle->data);
+}
+
+/* A repeating timer late by more than this restarts from now instead of
+ * catching up tick by tick (as quickjs-wasm's clock). */
+#define MAX_CATCH_UP_MS 1000
+
+/*
+ * Moves the fake clock forward by `ms`, firing every timer that falls due on
+ * the way in order (ties in the order they were set), each followed by its
+ * jobs; timers those set, if due by the end, fire in the same pass.
+ */
+void qw__timers_advance(QWRuntime *qw, double ms) {
+    double end = qw->fake_now_ms + (ms > 0 ? ms : 0);
+
+    while (!qw->exit_requested) {
+        QWTimer *t, *next = NULL;
+        for (t = qw->timers; t; t = t->next)
+            if (t->due_ms <= end &&
+                (!next || t->due_ms < next->due_ms || (t->due_ms == next->due_ms && t->seq < next->seq)))
+                next = t;
+        if (!next)
+            break;
+        if (next->due_ms > qw->fake_now_ms)
+            qw->fake_now_ms = next->due_ms;
+        if (next->repeat) {
+            bool late = end - next->due_ms > MAX_CATCH_UP_MS;
+            next->due_ms = (late ? end : next->due_ms) + next->every_ms;
+            next->seq = qw->next_timer_seq++;
+        }
+        fire(next);
+    }
+    if (end > qw->fake_now_ms)
+        qw->fake_now_ms = end;
 }
 
 static JSValue add_timer(JSContext *ctx, int argc, JSValueConst *argv, bool repeat) {
@@ -96,7 +139,13 @@ static JSValue add_timer(JSContext *ctx, int argc, JSValueConst *argv, bool repe
     }
     CHECK(uv_timer_init(&qw->loop, &t->handle) == 0);
     t->handle.data = t;
-    uv_timer_start(&t->handle, on_timer, (uint64_t)delay, repeat ? (uint64_t)delay : 0);
+    if (qw->fake_clock) {
+        t->due_ms = qw->fake_now_ms + delay;
+        t->every_ms = delay;
+        t->seq = qw->next_timer_seq++;
+    } else {
+        uv_timer_start(&t->handle, on_timer, (uint64_t)delay, repeat ? (uint64_t)delay : 0);
+    }
     t->next = qw->timers;
     qw->timers = t;
     return JS_NewInt64(ctx, t->timer_id);

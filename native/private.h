@@ -235,6 +235,12 @@ struct QWRuntime {
      * and Math.random draw from this sfc32 state instead of the kernel. */
     bool seeded;
     uint32_t rng[4];
+
+    /* fakeClock (the unit-test sandbox): the time Date and performance.now
+     * give, ms since the epoch, moved only by `advanceTime` (mod_clock.c). */
+    bool fake_clock;
+    double fake_now_ms;
+    uint64_t next_timer_seq;
 };
 
 /* runtime.c */
@@ -288,6 +294,9 @@ void qw__mod_console_init(JSContext *ctx, JSValue ns);
 /* mod_timers.c */
 void qw__mod_timers_init(JSContext *ctx, JSValue ns);
 void qw__timers_close_all(QWRuntime *qw);
+void qw__timers_advance(QWRuntime *qw, double ms);
+/* mod_clock.c */
+int qw__fake_clock_install(JSContext *ctx);
 /* mod_encoding.c */
 void qw__mod_encoding_init(JSContext *ctx, JSValue ns);
 

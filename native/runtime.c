@@ -748,6 +748,11 @@ static JSContext *new_user_context(QWRuntime *qw) {
         JS_FreeContext(ctx);
         return NULL;
     }
+    /* The fake clock goes in before the prelude takes Date and performance. */
+    if (qw->fake_clock && qw__fake_clock_install(ctx) != 0) {
+        JS_FreeContext(ctx);
+        return NULL;
+    }
     JS_SetContextOpaque(ctx, qw);
     return ctx;
 }
@@ -942,6 +947,8 @@ static void settle_load(QWRuntime *qw) {
     }
 }
 
+static void drop_user_context(QWRuntime *qw);
+
 /*
  * Creates the user context, loads the prelude into it and starts the handler
  * module from its bytecode; the load settles in settle_load, now or after
@@ -956,6 +963,12 @@ static int start_user_context(QWRuntime *qw) {
     /* The first context was made and its prelude evaluated by prepare(),
      * before init; a renewal makes its own. Either way it gets the pool's
      * settings here, before any handler code. */
+    /* A context prepared before init said the clock is fake has the engine's
+     * Date and performance in its prelude: it is made again. */
+    if (qw->ctx != NULL && qw->fake_clock) {
+        qw__run_jobs(qw, 0);
+        drop_user_context(qw);
+    }
     if (qw->ctx == NULL) {
         qw->ctx = new_user_context(qw);
         CHECK(qw->ctx != NULL);
@@ -1065,8 +1078,10 @@ static int renew_context(QWRuntime *qw, int64_t id) {
 }
 
 /* The options of init beyond the profile (docs/protocol.md): `isolation`
- * ("worker" or "invocation", absent = "worker") and `randomSeed` (a safe
- * integer or null, absent = real entropy). Returns the bad field or NULL. */
+ * ("worker" or "invocation", absent = "worker"), `randomSeed` (a safe
+ * integer or null, absent = real entropy) and `fakeClock` (ms since the
+ * epoch, >= 0, or null, absent = the real clock). Returns the bad field or
+ * NULL. */
 static const char *parse_sandbox_options(QWRuntime *qw, JSContext *ctx, JSValueConst payload) {
     JSValue v = JS_GetPropertyStr(ctx, payload, "isolation");
     const char *bad = NULL;
@@ -1095,6 +1110,19 @@ static const char *parse_sandbox_options(QWRuntime *qw, JSContext *ctx, JSValueC
             qw__seed_random(qw, (uint32_t)(int64_t)seed);
     } else if (!JS_IsUndefined(v) && !JS_IsNull(v)) {
         bad = "payload.randomSeed";
+    }
+    JS_FreeValue(ctx, v);
+    if (bad)
+        return bad;
+    v = JS_GetPropertyStr(ctx, payload, "fakeClock");
+    if (JS_IsNumber(v)) {
+        double start = -1;
+        if (JS_ToFloat64(ctx, &start, v) != 0 || !(start >= 0 && isfinite(start)))
+            bad = "payload.fakeClock";
+        qw->fake_now_ms = start;
+        qw->fake_clock = !bad;
+    } else if (!JS_IsUndefined(v) && !JS_IsNull(v)) {
+        bad = "payload.fakeClock";
     }
     JS_FreeValue(ctx, v);
     return bad;
@@ -1393,10 +1421,15 @@ static JSValue parse_message(QWRuntime *qw, const char *line, size_t len) {
 /* Whether `msg` is an invoke; its id in *id. */
 static bool is_invoke(QWRuntime *qw, JSValueConst msg, int64_t *id) {
     JSContext *ctx = qw->ctx;
-    JSValue v = JS_GetPropertyStr(ctx, msg, "type");
-    const char *type = JS_IsString(v) ? JS_ToCString(ctx, v) : NULL;
-    bool yes = type && strcmp(type, "invoke") == 0;
+    JSValue v;
+    const char *type;
+    bool yes;
 
+    if (!JS_IsObject(msg))
+        return false;
+    v = JS_GetPropertyStr(ctx, msg, "type");
+    type = JS_IsString(v) ? JS_ToCString(ctx, v) : NULL;
+    yes = type && strcmp(type, "invoke") == 0;
     if (type)
         JS_FreeCString(ctx, type);
     JS_FreeValue(ctx, v);
@@ -1441,7 +1474,7 @@ void qw__on_message(QWRuntime *qw, char *line, size_t len) {
     }
     msg = parse_message(qw, line, len);
     if (!JS_IsException(msg) && qw->isolate_invocations && qw->context_used && !qw->invocations &&
-        is_invoke(qw, msg, &id)) {
+        !qw->exit_requested && is_invoke(qw, msg, &id)) {
         /* The message is parsed again in the new context: nothing the handler
          * is given may come from the old one's realm (its prototypes). */
         JS_FreeValue(ctx, msg);
@@ -1475,6 +1508,16 @@ void qw__on_message(QWRuntime *qw, char *line, size_t len) {
         qw__fetch_on_result(qw, id, payload);
     } else if (strcmp(type, "cancel") == 0) {
         handle_cancel(qw, id);
+    } else if (strcmp(type, "advanceTime") == 0 && JS_IsObject(payload)) {
+        double ms = 0;
+        get_number(ctx, payload, "ms", &ms);
+        qw__timers_advance(qw, ms);
+        if (!qw->exit_requested) {
+            QWBuf b = {0};
+            qw__buf_puts(&b, "{\"id\":0,\"type\":\"advanced\",\"payload\":{}}");
+            qw__send(qw, &b);
+            qw__buf_free(&b);
+        }
     } else if (strcmp(type, "shutdown") == 0) {
         qw->shutting_down = true;
         uv_read_stop((uv_stream_t *)&qw->ipc);

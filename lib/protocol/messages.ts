@@ -96,6 +96,13 @@ const CallSchema = v.object({
   }),
 });
 
+/** The fake clock moved as `advanceTime` asked, its due timers ran (the unit-test sandbox). */
+const AdvancedSchema = v.object({
+  id: v.literal(0),
+  type: v.literal('advanced'),
+  payload: v.strictObject({}),
+});
+
 /** Every message a worker may send. Worker output is untrusted input. */
 export const WorkerMessageSchema = v.variant('type', [
   ReadySchema,
@@ -104,6 +111,7 @@ export const WorkerMessageSchema = v.variant('type', [
   LogSchema,
   DeniedSchema,
   CallSchema,
+  AdvancedSchema,
 ]);
 
 export type WorkerMessage = v.InferOutput<typeof WorkerMessageSchema>;
@@ -151,6 +159,8 @@ export type HostMessage =
     }
   | { id: number; type: 'cancel'; payload: Record<string, never> }
   | { id: 0; type: 'shutdown'; payload: Record<string, never> }
+  /** Moves a fake clock (`fakeClock`, quickjs-ng); answered by `advanced`. */
+  | { id: 0; type: 'advanceTime'; payload: { ms: number } }
   | {
       id: number;
       type: 'result';

@@ -48,6 +48,8 @@ export class ProcessTransport implements Transport {
   #baselineBytes = 0;
   #killTimer: NodeJS.Timeout | undefined;
   #exited = false;
+  /** `advanceTime` calls waiting for their `advanced`, oldest first (the worker answers in order). */
+  readonly #advances: (() => void)[] = [];
 
   constructor(runtime: RuntimeName, context: WorkerContext, launch: LaunchSpec) {
     this.#runtime = runtime;
@@ -166,6 +168,15 @@ export class ProcessTransport implements Transport {
     this.#write(toWire(command), onWritten);
   }
 
+  /** Moves the worker's fake clock (`fakeClock`); resolves once its due timers ran, or when the worker is gone. */
+  advanceTime(ms: number): Promise<void> {
+    if (this.#exited || this.#channel === undefined) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#advances.push(resolve);
+      this.#write({ id: 0, type: 'advanceTime', payload: { ms } });
+    });
+  }
+
   close(graceMs: number): void {
     this.#stopping = true;
     if (this.#exited) return;
@@ -209,6 +220,10 @@ export class ProcessTransport implements Transport {
     if (this.#exited) return;
     const decoded = decodeMessage(line);
     if (!decoded.ok) return this.#events?.violation(decoded.reason);
+    if (decoded.message.type === 'advanced') {
+      this.#advances.shift()?.();
+      return;
+    }
     const pid = this.pid;
     if (decoded.message.type === 'ready' && this.#context.capabilities.maxMemory > 0 && pid !== undefined) {
       this.#baselineBytes = residentBytes(pid);
@@ -225,6 +240,7 @@ export class ProcessTransport implements Transport {
     this.#output.flush();
     if (this.#workdir !== undefined) removeWorkDir(this.#workdir);
     this.#workdir = undefined;
+    for (const resolve of this.#advances.splice(0)) resolve();
     this.#events?.exit({ code, signal, failure, detail: this.#stderrTail });
   }
 }
@@ -256,7 +272,7 @@ function toWire(command: SessionCommand): HostMessage {
   }
 }
 
-function fromWire(message: WorkerMessage): SessionMessage {
+function fromWire(message: Exclude<WorkerMessage, { type: 'advanced' }>): SessionMessage {
   switch (message.type) {
     case 'response': {
       const p = message.payload;

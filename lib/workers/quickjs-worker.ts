@@ -11,17 +11,23 @@ import type { WorkerContext } from './worker.js';
  * execa's per-spawn set-up would be a visible share of it.
  */
 export class QuickJSWorker extends InvocationSession {
+  readonly #transport: ProcessTransport;
+
   constructor(context: WorkerContext, binary: string) {
     const env = sanitizerEnv();
-    super(
-      'quickjs-ng',
-      context,
-      new ProcessTransport('quickjs-ng', context, {
-        spawn: () => spawn(binary, [], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'], env }),
-        forkServer: context.options.forkServer ? forkServer(binary, env) : undefined,
-        init: { isolation: context.options.isolation, randomSeed: context.options.randomSeed ?? null },
-      }),
-    );
+    const { isolation, randomSeed, fakeClock } = context.options;
+    const transport = new ProcessTransport('quickjs-ng', context, {
+      spawn: () => spawn(binary, [], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'], env }),
+      forkServer: context.options.forkServer ? forkServer(binary, env) : undefined,
+      // The unit-test sandbox's options (docs/protocol.md, init).
+      init: { isolation, randomSeed: randomSeed ?? null, fakeClock: fakeClock ?? null },
+    });
+    super('quickjs-ng', context, transport);
+    this.#transport = transport;
+  }
+
+  advanceTime(ms: number): Promise<void> {
+    return this.#transport.advanceTime(ms);
   }
 }
 

@@ -140,6 +140,6 @@ export interface Worker extends EventEmitter<WorkerEvents> {
    * Resolves once it is gone. A worker always emits `exit` once, even one whose process never started.
    */
   terminate(reason?: string, graceMs?: number): Promise<void>;
-  /** Moves the worker's fake clock forward (quickjs-wasm with `fakeClock`); resolves once its due timers ran. */
+  /** Moves the worker's fake clock forward (quickjs-wasm and quickjs-ng with `fakeClock`); resolves once its due timers ran. */
   advanceTime?(ms: number): Promise<void>;
 }
