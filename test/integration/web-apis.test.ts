@@ -50,7 +50,9 @@ const probes = {
   },
   async timers() {
     const order = [];
-    setTimeout(() => order.push('t20'), 20);
+    // t300 only has to come after three 2 ms interval ticks: a wide margin, as a loaded
+    // machine has delayed those ticks past 20 ms.
+    setTimeout(() => order.push('t300'), 300);
     setTimeout(() => order.push('t0'), 0);
     queueMicrotask(() => order.push('micro'));
     Promise.resolve().then(() => order.push('promise'));
@@ -58,7 +60,7 @@ const probes = {
     let ticks = 0;
     await new Promise((resolve) => { const iv = setInterval(() => { if (++ticks === 3) { clearInterval(iv); resolve(); } }, 2); });
     order.push('sync-end');
-    await new Promise((r) => setTimeout(r, 40));
+    await new Promise((r) => setTimeout(r, 320));
     return { order, ticks };
   },
   async awaitTimers() {
@@ -167,7 +169,7 @@ describe.each(RUNTIMES)('%s: Web APIs', (runtime) => {
   it('orders microtasks before timers, timers by delay, and cancels cleared ones', async () => {
     const seen = (await probe('timers')) as { order: string[]; ticks: number };
     expect(seen.ticks).toBe(3);
-    expect(seen.order).toEqual(['micro', 'promise', 't0', 'sync-end', 't20']);
+    expect(seen.order).toEqual(['micro', 'promise', 't0', 'sync-end', 't300']);
   });
 
   it('runs an async handler that awaits several timers', async () => {
