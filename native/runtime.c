@@ -1027,13 +1027,12 @@ static int start_user_context(QWRuntime *qw) {
  * first_live_call). Nothing of it can run again: every entry from the loop
  * drains the job queue, so no job of it is left.
  */
-static void drop_user_context(QWRuntime *qw) {
+/* What the runtime holds in the user context: host calls, rejections, the
+ * prelude's callbacks and objects. Released before the context is dropped
+ * (isolation) or freed (teardown). */
+static void release_context_values(QWRuntime *qw) {
     JSContext *ctx = qw->ctx;
 
-    CHECK(!JS_IsJobPending(qw->rt));
-    qw->generation++;
-    qw->first_live_call = qw->next_call;
-    qw__timers_close_all(qw);
     qw__fetch_free_all(qw);
     free_rejections(qw);
     JS_FreeValue(ctx, qw->cb_invoke);
@@ -1045,6 +1044,16 @@ static void drop_user_context(QWRuntime *qw) {
     JS_FreeValue(ctx, qw->load_promise);
     qw->cb_invoke = qw->cb_cancel = qw->cb_set_handler = qw->cb_configure = JS_UNDEFINED;
     qw->fs_api = qw->env = qw->load_promise = JS_UNDEFINED;
+}
+
+static void drop_user_context(QWRuntime *qw) {
+    JSContext *ctx = qw->ctx;
+
+    CHECK(!JS_IsJobPending(qw->rt));
+    qw->generation++;
+    qw->first_live_call = qw->next_call;
+    qw__timers_close_all(qw);
+    release_context_values(qw);
     qw->handler_module = NULL;
     qw->handler_set = false;
     qw->context_used = false;
@@ -1582,15 +1591,7 @@ static void teardown(QWRuntime *qw, bool free_js) {
         qw__body_out_free(qw);
     if (free_js && qw->ctx) {
         JSContext *ctx = qw->ctx;
-        qw__fetch_free_all(qw);
-        free_rejections(qw);
-        JS_FreeValue(ctx, qw->cb_invoke);
-        JS_FreeValue(ctx, qw->cb_cancel);
-        JS_FreeValue(ctx, qw->cb_set_handler);
-        JS_FreeValue(ctx, qw->cb_configure);
-        JS_FreeValue(ctx, qw->fs_api);
-        JS_FreeValue(ctx, qw->env);
-        JS_FreeValue(ctx, qw->load_promise);
+        release_context_values(qw);
         JS_FreeContext(ctx);
         qw->ctx = NULL;
     }
