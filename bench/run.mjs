@@ -79,17 +79,19 @@ if (runtimes.includes('bun')) {
 
 if (runtimes.includes('quickjs-wasm')) {
   process.stderr.write('measuring quickjs-wasm against the bare engine...\n');
-  const rows = await compareWithBareEngine({ quick });
-  const out = [['measure (same work)', 'bare quickjs-emscripten NG', 'quickjs-wasm pool.invoke', 'pool / bare', 'target (issue 10)']];
-  for (const [label, bare, pooled, digits, target] of rows) {
-    const ratio = Number.isFinite(bare) ? `${(pooled / bare).toFixed(2)}x` : '';
-    out.push([label, Number.isFinite(bare) ? bare.toFixed(digits) : '', pooled.toFixed(digits), ratio, target]);
+  const { rows, notes } = await compareWithBareEngine({ quick });
+  const out = [['measure (same work, contenders taking turns)', 'bare quickjs-emscripten NG', 'quickjs-wasm pool.invoke', 'pool / bare', 'isolated-vm async', 'pool / isolated-vm', 'target (issue 10)']];
+  const cell = (v, digits) => (Number.isFinite(v) ? v.toFixed(digits) : '');
+  const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) ? `${(a / b).toFixed(2)}x` : '');
+  for (const [label, bare, pooled, ivm, digits, target] of rows) {
+    out.push([label, cell(bare, digits), cell(pooled, digits), ratio(pooled, bare), cell(ivm, digits), ratio(pooled, ivm), target]);
   }
   const w = out[0].map((_, i) => Math.max(...out.map((r) => r[i].length)));
   const fmt = (r) => '| ' + r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join(' | ') + ' |';
   console.log('\n' + fmt(out[0]));
   console.log('|' + w.map((n, i) => (i === 0 ? '-'.repeat(n + 2) : '-'.repeat(n + 1) + ':')).join('|') + '|');
   for (const r of out.slice(1)) console.log(fmt(r));
+  for (const note of notes) console.log(`\n(${note})`);
 }
 
 if (runtimes.includes('quickjs-ng') || runtimes.includes('quickjs-wasm')) {
