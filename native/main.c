@@ -25,14 +25,21 @@ static void close_inherited_fds(void) {
         close(fd);
 }
 
+/* The zygote's runtime with the prelude evaluated, which each forked worker
+ * inherits (a copy on write); NULL in a spawned worker. */
+static QWRuntime *prepared;
+
 static int run_worker(const struct QWSandboxReport *early_fence) {
     close_inherited_fds();
-    return QW_Run(early_fence);
+    return QW_Run(prepared, early_fence);
 }
 
 int main(int argc, char **argv) {
     if (argc == 3 && strcmp(argv[1], "--zygote") == 0) {
         close_inherited_fds();
+        prepared = QW_Prepare();
+        if (!prepared)
+            return QW_EXIT_FATAL;
         return qw_zygote_run(argv[2], run_worker);
     }
     if (argc > 1) {

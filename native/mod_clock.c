@@ -5,8 +5,16 @@
  * (lib/workers/wasm/sandbox-clock.ts). The time lives in the runtime, so a
  * context renewed for isolation 'invocation' keeps it. Deadlines and CPU
  * limits stay on the real clocks.
+ *
+ * Without the fake clock, `performance` is ours too (qw__performance_install):
+ * the engine keeps its time origin in the context, so a context prepared in
+ * the zygote would count performance.now() from the zygote's start in every
+ * worker forked from it. Ours counts from the runtime's origin, which moves
+ * when a context is made and when the worker receives init
+ * (qw__clock_restart).
  */
 #include <string.h>
+#include <sys/time.h>
 
 #include "private.h"
 
@@ -89,6 +97,49 @@ done:
     JS_FreeValue(ctx, perf);
     JS_FreeValue(ctx, proto);
     JS_FreeValue(ctx, real);
+    JS_FreeValue(ctx, global);
+    return rc;
+}
+
+void qw__clock_restart(QWRuntime *qw) {
+    struct timeval tv;
+
+    qw->perf_origin_ns = uv_hrtime();
+    gettimeofday(&tv, NULL);
+    qw->time_origin_ms = (double)tv.tv_sec * 1e3 + (double)tv.tv_usec / 1e3;
+}
+
+static JSValue js_performance_now(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+    return JS_NewFloat64(ctx, (double)(uv_hrtime() - qw__get(ctx)->perf_origin_ns) / 1e6);
+}
+
+/* An accessor, as on the web's Performance.prototype: a data property could
+ * not follow the origin when a forked worker moves it. */
+static JSValue js_performance_time_origin(JSContext *ctx, JSValueConst this_val) {
+    return JS_NewFloat64(ctx, qw__get(ctx)->time_origin_ms);
+}
+
+static const JSCFunctionListEntry performance_funcs[] = {
+    JS_CFUNC_DEF2("now", 0, js_performance_now, JS_PROP_ENUMERABLE),
+    JS_CGETSET_DEF2("timeOrigin", js_performance_time_origin, NULL, JS_PROP_ENUMERABLE),
+};
+
+/* `performance` with now() and timeOrigin in a new user context, in place of
+ * the engine's (JS_AddPerformance); the prelude adds User Timing to it. The
+ * origin moves to now, as the engine's does for each context. */
+int qw__performance_install(JSContext *ctx) {
+    JSValue global = JS_GetGlobalObject(ctx);
+    JSValue perf = JS_NewObject(ctx);
+    int rc = -1;
+
+    qw__clock_restart(qw__get(ctx));
+    if (JS_IsException(perf) ||
+        JS_SetPropertyFunctionList(ctx, perf, performance_funcs, QW_COUNTOF(performance_funcs)) < 0 ||
+        def(ctx, global, "performance", JS_DupValue(ctx, perf), RW | JS_PROP_ENUMERABLE))
+        goto done;
+    rc = 0;
+done:
+    JS_FreeValue(ctx, perf);
     JS_FreeValue(ctx, global);
     return rc;
 }

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 #include "private.h"
 
@@ -115,23 +116,58 @@ static const JSCFunctionListEntry crypto_funcs[] = {
     JS_CFUNC_DEF("randomUUID", 0, js_random_uuid),
 };
 
-/* Math.random of a seeded run: 53 bits from two words, as quickjs-wasm builds it. */
-static JSValue js_seeded_math_random(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
-    uint8_t b[8];
-    uint32_t hi, lo;
+/* xorshift64*, the engine's own Math.random generator. */
+static uint64_t xorshift64star(uint64_t *state) {
+    uint64_t x = *state;
 
-    fill_seeded(qw__get(ctx), b, sizeof(b));
-    hi = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-    lo = (uint32_t)b[4] | (uint32_t)b[5] << 8 | (uint32_t)b[6] << 16 | (uint32_t)b[7] << 24;
-    return JS_NewFloat64(ctx, ((double)hi * 2097152.0 + (double)(lo >> 11)) / 9007199254740992.0);
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    *state = x;
+    return x * 0x2545F4914F6CDD1DULL;
 }
 
-/* Replaces the engine's Math.random (seeded from the clock per context) in a
- * new user context, before the prelude or the handler can take a reference. */
-int qw__seeded_math_random(JSContext *ctx) {
+/* Math.random. A seeded run takes 53 bits from two sfc32 words, as
+ * quickjs-wasm builds it; otherwise the engine's construction (52 bits of
+ * xorshift64* as a double in [1, 2), minus one) on the process's own state. */
+static JSValue js_math_random(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+    QWRuntime *qw = qw__get(ctx);
+    union {
+        double d;
+        uint64_t u;
+    } v;
+
+    if (qw->seeded) {
+        uint8_t b[8];
+        uint32_t hi, lo;
+        fill_seeded(qw, b, sizeof(b));
+        hi = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+        lo = (uint32_t)b[4] | (uint32_t)b[5] << 8 | (uint32_t)b[6] << 16 | (uint32_t)b[7] << 24;
+        return JS_NewFloat64(ctx, ((double)hi * 2097152.0 + (double)(lo >> 11)) / 9007199254740992.0);
+    }
+    v.u = ((uint64_t)0x3ff << 52) | (xorshift64star(&qw->math_rng) >> 12);
+    return JS_NewFloat64(ctx, v.d - 1.0);
+}
+
+/* The engine seeds Math.random per context from the time of day, and the
+ * state lives in the context: a context prepared in the zygote would give
+ * every worker forked from it the same sequence. The state is the
+ * process's instead, drawn from the kernel in each worker (qw__reseed). */
+void qw__reseed(QWRuntime *qw) {
+    do {
+        if (getrandom(&qw->math_rng, sizeof(qw->math_rng), 0) != (ssize_t)sizeof(qw->math_rng)) {
+            /* Only before the kernel's pool is initialised, never on a running system. */
+            qw->math_rng = uv_hrtime() ^ ((uint64_t)getpid() << 32);
+        }
+    } while (qw->math_rng == 0); /* xorshift's one fixed point */
+}
+
+/* Replaces the engine's Math.random in a new user context, before the
+ * prelude or the handler can take a reference to it. */
+int qw__install_math_random(JSContext *ctx) {
     JSValue global = JS_GetGlobalObject(ctx);
     JSValue math = JS_GetPropertyStr(ctx, global, "Math");
-    JSValue fn = JS_NewCFunction(ctx, js_seeded_math_random, "random", 0);
+    JSValue fn = JS_NewCFunction(ctx, js_math_random, "random", 0);
     int rc = JS_IsException(fn) ? -1
                                 : JS_DefinePropertyValueStr(ctx, math, "random", fn,
                                                             JS_PROP_WRITABLE | JS_PROP_CONFIGURABLE);

@@ -235,6 +235,16 @@ struct QWRuntime {
      * and Math.random draw from this sfc32 state instead of the kernel. */
     bool seeded;
     uint32_t rng[4];
+    /* Math.random's state otherwise: the process's own (qw__reseed), never
+     * the context's, which a forked worker shares with its zygote. */
+    uint64_t math_rng;
+
+    /* performance.now() counts from perf_origin_ns (uv_hrtime), and
+     * performance.timeOrigin is the wall-clock time then (ms since the epoch):
+     * set when a user context is made and again when init arrives
+     * (mod_clock.c, qw__clock_restart). */
+    uint64_t perf_origin_ns;
+    double time_origin_ms;
 
     /* fakeClock (the unit-test sandbox): the time Date and performance.now
      * give, ms since the epoch, moved only by `advanceTime` (mod_clock.c). */
@@ -246,8 +256,14 @@ struct QWRuntime {
 /* runtime.c */
 struct QWSandboxReport;
 /* The worker. `early_fence`: the report of layers a forked worker applied
- * before it knew its pool (zygote.c), NULL for none; it must outlive the call. */
-int QW_Run(const struct QWSandboxReport *early_fence);
+ * before it knew its pool (zygote.c), NULL for none; it must outlive the call.
+ * Takes `prepared` over (frees it). */
+int QW_Run(QWRuntime *prepared, const struct QWSandboxReport *early_fence);
+/* The engine, its contexts and the prelude, made once in the fork server
+ * (zygote) so that its workers share those pages: only our own code runs.
+ * NULL (the reason on stderr) if the prelude fails. `prepared` above is such
+ * a runtime in a forked child, or NULL to make one. */
+QWRuntime *QW_Prepare(void);
 QWRuntime *qw__get(JSContext *ctx);
 void qw__request_exit(QWRuntime *qw, int code);
 void qw__on_message(QWRuntime *qw, char *line, size_t len);
@@ -297,6 +313,8 @@ void qw__timers_close_all(QWRuntime *qw);
 void qw__timers_advance(QWRuntime *qw, double ms);
 /* mod_clock.c */
 int qw__fake_clock_install(JSContext *ctx);
+int qw__performance_install(JSContext *ctx);
+void qw__clock_restart(QWRuntime *qw);
 /* mod_encoding.c */
 void qw__mod_encoding_init(JSContext *ctx, JSValue ns);
 
@@ -305,7 +323,8 @@ void qw__mod_zlib_init(JSContext *ctx, JSValue ns);
 /* mod_crypto.c */
 void qw__mod_crypto_init(JSContext *ctx, JSValue ns);
 void qw__seed_random(QWRuntime *qw, uint32_t seed);
-int qw__seeded_math_random(JSContext *ctx);
+void qw__reseed(QWRuntime *qw);
+int qw__install_math_random(JSContext *ctx);
 /* mod_fetch.c */
 void qw__mod_fetch_init(JSContext *ctx, JSValue ns);
 void qw__fetch_on_result(QWRuntime *qw, int64_t id, JSValue payload);

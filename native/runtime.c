@@ -740,11 +740,12 @@ static JSContext *new_user_context(QWRuntime *qw) {
     /* No JS_AddIntrinsicEval: without it the engine has no way to compile
      * source at run time (eval, Function, AsyncFunction constructors all
      * fail), whatever the handler does. start_user_context adds it when the
-     * profile allows eval, before any handler code (and a seeded Math.random). */
+     * profile allows eval, before any handler code. */
     if (JS_AddIntrinsicBaseObjects(ctx) || JS_AddIntrinsicDate(ctx) || JS_AddIntrinsicRegExp(ctx) ||
         JS_AddIntrinsicJSON(ctx) || JS_AddIntrinsicProxy(ctx) || JS_AddIntrinsicMapSet(ctx) ||
         JS_AddIntrinsicTypedArrays(ctx) || JS_AddIntrinsicPromise(ctx) || JS_AddIntrinsicWeakRef(ctx) ||
-        JS_AddIntrinsicDOMException(ctx) || JS_AddIntrinsicAToB(ctx) || JS_AddPerformance(ctx)) {
+        JS_AddIntrinsicDOMException(ctx) || JS_AddIntrinsicAToB(ctx) || qw__performance_install(ctx) ||
+        qw__install_math_random(ctx)) {
         JS_FreeContext(ctx);
         return NULL;
     }
@@ -787,6 +788,15 @@ static int load_prelude(QWRuntime *qw) {
     JS_FreeValue(ctx, ret);
     return 0;
 fail:
+    if (qw->loop.data == NULL) {
+        /* In the zygote (QW_Prepare): no channel to answer on yet. */
+        JSValue exc = JS_GetException(ctx);
+        const char *text = JS_ToCString(ctx, exc);
+        fprintf(stderr, "bunbase-worker: the prelude failed to load: %s\n", text ? text : "(no message)");
+        JS_FreeCString(ctx, text);
+        JS_FreeValue(ctx, exc);
+        return -1;
+    }
     send_exception_as(qw, ctx, qw->load_id, "BUNDLE_LOAD_ERROR");
     return -1;
 }
@@ -980,8 +990,6 @@ static int start_user_context(QWRuntime *qw) {
     }
     if (qw->caps.allow_eval)
         CHECK(JS_AddIntrinsicEval(qw->ctx) == 0);
-    if (qw->seeded)
-        CHECK(qw__seeded_math_random(qw->ctx) == 0);
     qw->env = qw->env_json ? JS_ParseJSON(qw->ctx, qw->env_json, qw->env_json_len, "env")
                            : JS_NewObject(qw->ctx);
     CHECK(!JS_IsException(qw->env));
@@ -1148,6 +1156,9 @@ static void handle_init(QWRuntime *qw, char *line, size_t len) {
 
     qw->init_done = true;
     qw_trace("init");
+    /* The worker's time starts when it gets its pool: a context prepared
+     * in the zygote, or in a spare that waited, says nothing of the pool. */
+    qw__clock_restart(qw);
     /* Made by prepare(); this function frees it. */
     cctx = qw->cctx;
     qw->cctx = NULL;
@@ -1623,29 +1634,23 @@ static void teardown(QWRuntime *qw, bool free_js) {
     qw__buf_free(&qw->out_inflight);
 }
 
-int QW_Run(const struct QWSandboxReport *early_fence) {
+/* The runtime without its loop: what a zygote can make once for every
+ * worker it forks (nothing in it is tied to a process or a descriptor). */
+static QWRuntime *new_runtime(void) {
     QWRuntime *qw = calloc(1, sizeof(*qw));
-    bool fenced;
-    int code, r;
 
     CHECK(qw != NULL);
-    qw_trace("started");
     /* Large buffers (bodies, their base64 forms) go straight to mmap and back
      * to the kernel when freed; glibc's sliding threshold would otherwise
      * keep them in the heap and the worker's RSS high after one big request. */
     mallopt(M_MMAP_THRESHOLD, 256 * 1024);
     mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
-    /* The host may vanish at any time; a write to a closed socket must fail,
-     * not kill the process. */
-    signal(SIGPIPE, SIG_IGN);
-    CHECK(uv_loop_init(&qw->loop) == 0);
-    qw->loop.data = qw;
     qw->cb_invoke = qw->cb_cancel = qw->cb_set_handler = qw->cb_configure = JS_UNDEFINED;
-    qw->early_fence = early_fence;
     qw->fs_api = qw->env = qw->load_promise = JS_UNDEFINED;
     qw->body_out.array = JS_UNDEFINED;
     qw->next_call = 1;
     qw->next_timer_id = 1;
+    qw__reseed(qw);
 
     qw->rt = JS_NewRuntime2(&qw__heap_functions, &qw->heap);
     CHECK(qw->rt != NULL);
@@ -1655,6 +1660,41 @@ int QW_Run(const struct QWSandboxReport *early_fence) {
     JS_SetHostPromiseRejectionTracker(qw->rt, on_rejection, qw);
     JS_SetInterruptHandler(qw->rt, on_interrupt, qw);
     JS_SetCanBlock(qw->rt, false);
+    return qw;
+}
+
+QWRuntime *QW_Prepare(void) {
+    QWRuntime *qw = new_runtime();
+
+    /* A failure is our own code's (a broken build), never a handler's. */
+    if (prepare(qw) != 0)
+        return NULL;
+    /* The garbage of evaluating the prelude goes now, once, rather than in
+     * every worker, where collecting it would write to (and so copy) the
+     * pages the workers otherwise share with the zygote. */
+    JS_RunGC(qw->rt);
+    malloc_trim(0);
+    return qw;
+}
+
+int QW_Run(QWRuntime *prepared, const struct QWSandboxReport *early_fence) {
+    QWRuntime *qw = prepared ? prepared : new_runtime();
+    bool fenced;
+    int code, r;
+
+    qw_trace("started");
+    /* The host may vanish at any time; a write to a closed socket must fail,
+     * not kill the process. */
+    signal(SIGPIPE, SIG_IGN);
+    CHECK(uv_loop_init(&qw->loop) == 0);
+    qw->loop.data = qw;
+    qw->early_fence = early_fence;
+    if (prepared) {
+        /* A copy of the zygote's runtime: what must differ between its
+         * workers is made anew here, before anything else runs. */
+        JS_UpdateStackTop(qw->rt);
+        qw__reseed(qw);
+    }
 
     CHECK(uv_check_init(&qw->loop, &qw->check) == 0);
     qw->check.data = qw;
@@ -1669,7 +1709,7 @@ int QW_Run(const struct QWSandboxReport *early_fence) {
                 "with fd 3 = the protocol channel.\n",
                 uv_strerror(r));
         qw__request_exit(qw, QW_EXIT_BAD_SETTINGS);
-    } else if (prepare(qw) != 0) {
+    } else if (!prepared && prepare(qw) != 0) {
         qw__request_exit(qw, QW_EXIT_FATAL);
     } else {
         uv_run(&qw->loop, UV_RUN_DEFAULT);
