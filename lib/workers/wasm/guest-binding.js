@@ -21,6 +21,24 @@
   const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
   const wellFormed = (s) =>
     typeof s.isWellFormed === 'function' ? (s.isWellFormed() ? s : s.toWellFormed()) : s.replace(LONE_SURROGATE, '\uFFFD');
+  // A host call costs about as much as encoding a short ASCII string here, code unit by code
+  // unit (bodies like 'ok', header-sized text): those never leave the engine.
+  const SHORT_TEXT = 16;
+  const charCodeAt = String.prototype.charCodeAt;
+  const Bytes = Uint8Array;
+  const hostEncode = (s) => new Bytes(host.utf8Encode(toHost(wellFormed(s))));
+  function utf8Encode(value) {
+    const s = String(value);
+    const n = s.length;
+    if (n > SHORT_TEXT) return hostEncode(s);
+    const out = new Bytes(n);
+    for (let i = 0; i < n; i++) {
+      const c = charCodeAt.call(s, i);
+      if (c > 0x7f) return hostEncode(s);
+      out[i] = c;
+    }
+    return out;
+  }
   const u8 = (buffer) => (buffer === null || buffer === undefined ? null : new Uint8Array(buffer));
   // The host copies bytes out of an ArrayBuffer; a view is cut to its own bytes first.
   const bufferOf = (bytes) =>
@@ -150,7 +168,7 @@
     setInterval: (fn, delay, ...args) => addTimer(fn, delay, args, true),
     clearTimeout: clearTimer,
     clearInterval: clearTimer,
-    utf8Encode: (s) => new Uint8Array(host.utf8Encode(toHost(wellFormed(String(s))))),
+    utf8Encode,
     utf8Decode: (bytes, fatal) => (bytes.byteLength === 0 ? '' : fromHost(host.utf8Decode(bufferOf(viewBytes(bytes)), fatal ? 1 : 0))),
     base64Encode: (bytes) => host.base64Encode(bufferOf(viewBytes(bytes))),
     base64Decode: (s) => new Uint8Array(host.base64Decode(String(s))),

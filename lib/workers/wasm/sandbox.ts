@@ -404,15 +404,13 @@ export class Sandbox implements GrowthPayer {
 
   /** Runs pending promise jobs on behalf of `id`, as the native worker does after each entry. */
   #drain(id: number): void {
-    while (!this.#done) {
+    // executePendingJobs runs the queue dry unless a job throws; asking first is a plain call,
+    // where an empty run still allocates and reads back a result (a warm call made two runs).
+    while (!this.#done && this.#rt.hasPendingJob()) {
       this.#enter(id);
       const r = this.#rt.executePendingJobs();
       this.#leave();
-      if (r.error) {
-        this.#reportException(r.error, id);
-        continue;
-      }
-      if (r.value === 0) break;
+      if (r.error) this.#reportException(r.error, id);
     }
     this.#leave();
     this.#interrupted = undefined;
@@ -603,13 +601,6 @@ export class Sandbox implements GrowthPayer {
       view.dispose();
       return copy;
     };
-    const byteLength = (h: QuickJSHandle | undefined): number => {
-      if (h === undefined || ctx.typeof(h) !== 'object') return 0;
-      const view = ctx.getArrayBuffer(h);
-      const n = view.value.byteLength;
-      view.dispose();
-      return n;
-    };
     const buffer = (b: Uint8Array): QuickJSHandle => ctx.newArrayBuffer(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
     const caps = s.capabilities;
 
@@ -633,8 +624,13 @@ export class Sandbox implements GrowthPayer {
     fn('currentId', () => ctx.newNumber(this.#currentId));
     fn('respond', (id, head, body) => {
       // Measured before it is copied out: a body over the limit is never copied into the host.
-      const size = byteLength(body);
-      this.#respond(num(id), str(head), size > s.limits.maxBodyBytes ? size : bytes(body));
+      let out: Uint8Array | number | null = null;
+      if (body !== undefined && ctx.typeof(body) === 'object') {
+        const view = ctx.getArrayBuffer(body);
+        out = view.value.byteLength > s.limits.maxBodyBytes ? view.value.byteLength : view.value.slice();
+        view.dispose();
+      }
+      this.#respond(num(id), str(head), out);
       return undefined;
     });
     fn('fail', (id, code, name, message, stack) => {
