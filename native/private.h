@@ -200,6 +200,7 @@ struct QWRuntime {
     int64_t current_id;
     int64_t slice_id;        /* whose CPU slice is open */
     uint64_t slice_start_ns; /* thread CPU time it opened at, 0 = none */
+    uint64_t slice_wall_ns;  /* uv_hrtime() just before slice_start_ns was read */
 
     /* Interrupt state: after a limit fired, every JS frame is interrupted
      * until the current entry from the loop (and its job drain) is over. */
