@@ -128,11 +128,14 @@ static int connect_back(const char *path, const char *token, char role) {
     return fd;
 }
 
-/* In the forked child: become a worker. Never returns. */
-static void child_main(QWZygote *z, const char *token, bool netns) {
+/* In the forked child: become a worker. Never returns. `go` is the read end
+ * of a pipe on which the zygote says that it has reported the fork. */
+static void child_main(QWZygote *z, const char *token, bool netns, int go) {
     QWSandboxReport early;
     sigset_t none;
     int channel, output;
+    char byte;
+    ssize_t n;
 
     /* Nothing of the zygote's signal set-up survives into the worker. */
     sigemptyset(&none);
@@ -145,6 +148,16 @@ static void child_main(QWZygote *z, const char *token, bool netns) {
     explicit_bzero(z->in, sizeof(z->in));
     /* Dies with the zygote; and if the zygote is already gone, now. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != z->self)
+        _exit(QW_EXIT_FATAL);
+    /* The host learns the pid from the zygote's `forked` line and the worker
+     * from its connections: the worker must not be able to say `ready` (it
+     * has its engine and prelude already, so it could within microseconds)
+     * before the host knows which process it is. */
+    do
+        n = read(go, &byte, 1);
+    while (n < 0 && errno == EINTR);
+    close(go);
+    if (n != 1)
         _exit(QW_EXIT_FATAL);
     /* fd 3 (the control channel) is still open, so neither lands on 0-3. */
     channel = connect_back(z->socket_path, token, '3');
@@ -208,22 +221,35 @@ static int has_child(const QWZygote *z, pid_t pid) {
 static void do_fork(QWZygote *z, const char *token, bool netns) {
     char tok[QW_ZYGOTE_TOKEN_LEN + 1];
     pid_t pid;
+    int go[2];
 
     memcpy(tok, token, QW_ZYGOTE_TOKEN_LEN);
     tok[QW_ZYGOTE_TOKEN_LEN] = '\0';
     /* Room in the table first: the child must be recorded once forked. */
     add_child(z, 0);
     z->n_children--;
-    fflush(NULL);
-    pid = fork();
-    if (pid < 0) {
+    if (pipe2(go, O_CLOEXEC) != 0) {
         reply("failed %s %d\n", tok, errno);
         return;
     }
-    if (pid == 0)
-        child_main(z, tok, netns);
+    fflush(NULL);
+    pid = fork();
+    if (pid < 0) {
+        int e = errno;
+        close(go[0]);
+        close(go[1]);
+        reply("failed %s %d\n", tok, e);
+        return;
+    }
+    if (pid == 0) {
+        close(go[1]);
+        child_main(z, tok, netns, go[0]);
+    }
+    close(go[0]);
     add_child(z, pid);
     reply("forked %s %d\n", tok, (int)pid);
+    write_all(go[1], "g", 1);
+    close(go[1]);
 }
 
 static void on_line(QWZygote *z, char *line, size_t len) {
