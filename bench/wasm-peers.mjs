@@ -24,6 +24,7 @@ const ITEMS = Array.from({ length: 200 }, (_, i) => ({ id: i, name: `item-${i}`,
 const JSON_BODY = JSON.stringify({ items: ITEMS });
 const CPU_LOOP = 'let x = 0; for (let i = 0; i < 200000; i++) x += Math.sqrt(i) % 7;';
 const ROUNDS = 10;
+const WARMUP = { hello: 4000, json: 600, cpu: 10 };
 
 // The same work in both: a bare function taking and returning strings, and a handler.
 const BARE = {
@@ -266,7 +267,10 @@ export async function compareWithBareEngine({ quick }) {
     if (inline !== undefined) contenders.inline = () => inline.invoke(REQUESTS[k]);
     const sandbox = k === 'hello' && ivm !== undefined ? await ivmSandbox(ivm, HANDLERS.hello) : undefined;
     if (sandbox !== undefined) contenders.ivm = sandbox.invoke;
-    warm[k] = await inTurns(contenders, k === 'cpu' ? 60 : calls, k === 'cpu' ? 10 : 200);
+    // A new sandbox's calls get cheaper over the first few thousand, in the engine and on the
+    // host alike (with --no-liftoff too, so not only V8 tiering the WebAssembly up): 200 hellos
+    // in, a call still cost about twice the CPU it settles at. Each contender warms up longer.
+    warm[k] = await inTurns(contenders, k === 'cpu' ? 60 : calls, WARMUP[k]);
     await pool.close();
     await inline?.close();
     sandbox?.dispose();
