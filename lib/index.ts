@@ -3,6 +3,7 @@ export { buildHandler, type HandlerBundle } from './bundle/build-handler.js';
 export type { BuildHandlerOptions } from './bundle/options.js';
 export { Pool, type InvokeOptions } from './pool.js';
 export { InvokeResponse, type InvocationMetrics } from './response.js';
+export { MAX_RESPONSE_HEADERS, MAX_RESPONSE_HEADER_BYTES } from './response-header-limits.js';
 export type { InvokeRequest, HeadersInput } from './request.js';
 export type { PoolOptions } from './options.js';
 export type { PoolStats } from './stats.js';

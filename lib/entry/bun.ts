@@ -13,6 +13,7 @@ import { createHostFetch } from './bun-fetch.js';
 import { reserveDescriptors } from './fd-budget.js';
 import { readResponseBytes, trackStreamedResponses } from './response-bytes.js';
 import { EXIT_BAD_SETTINGS, PROTOCOL_VERSION } from '../protocol/constants.js';
+import { responseHeadersProblem } from '../response-header-limits.js';
 
 // Room for init with a large bundle; invocations are bounded by maxBodyBytes below.
 const MIN_LINE_BYTES = 64 * 1024 * 1024;
@@ -177,6 +178,12 @@ async function invoke(id: number, payload: Record<string, unknown>): Promise<voi
     if (!(result instanceof Response)) {
       throw new TypeError(`The handler returned ${describe(result)} instead of a Response`);
     }
+    const headers = [...result.headers];
+    const problem = responseHeadersProblem(headers);
+    if (problem !== undefined) {
+      answer({ id, type: 'error', payload: { code: 'RESPONSE_TOO_LARGE', name: 'RangeError', message: problem } });
+      return;
+    }
     const read = await readResponseBytes(result, limits.maxBodyBytes);
     const size = 'bytes' in read ? read.bytes.byteLength : read.stoppedAt;
     if (size > limits.maxBodyBytes) {
@@ -197,7 +204,7 @@ async function invoke(id: number, payload: Record<string, unknown>): Promise<voi
     const answered = {
       status: result.status,
       statusText: result.statusText,
-      headers: [...result.headers],
+      headers,
       cpuMs: (after.userCPUTime - before.userCPUTime + after.systemCPUTime - before.systemCPUTime) / 1000,
       peakMemoryBytes: after.maxRSS * 1024,
     };

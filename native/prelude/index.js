@@ -6,6 +6,7 @@ import { Headers, headerList } from './headers.js';
 import { Request, createRequest } from './request.js';
 import { Response, takeResponse } from './response.js';
 import { BodyTooLarge } from './stream.js';
+import { responseHeadersProblem } from '../../lib/response-header-limits.ts';
 import { MessageChannel, MessageEvent, MessagePort } from './message-channel.js';
 import { AbortController, AbortSignal, CustomEvent, Event, EventTarget } from './abort.js';
 import { TextDecoder, TextEncoder } from './encoding.js';
@@ -225,7 +226,13 @@ async function invoke(id, p) {
     }
     let s = takeResponse(response, maxBodyBytes);
     if (s instanceof Promise) s = await s;
-    native.respond(id, s.status, s.statusText, headerList(s.headers), s.bytes);
+    const headers = headerList(s.headers);
+    const problem = responseHeadersProblem(headers);
+    if (problem !== undefined) {
+      native.fail(id, new RangeError(problem), 'RESPONSE_TOO_LARGE');
+      return;
+    }
+    native.respond(id, s.status, s.statusText, headers, s.bytes);
   } catch (error) {
     native.fail(id, error, error instanceof BodyTooLarge ? 'RESPONSE_TOO_LARGE' : undefined);
   } finally {
