@@ -42,6 +42,10 @@ export let headerList;
 export let freezeHeaders;
 // A copy with the same list and guard (Request/Response clone()).
 export let copyHeaders;
+// Headers holding only content-type with a value of ours (a body's default
+// type): what `new Headers()` and `set()` would make, without checking a name
+// and value known to be valid.
+export let contentTypeHeaders;
 let sortedOf;
 
 const ENTRIES = 0;
@@ -80,6 +84,11 @@ export class Headers {
     headerList = (h) => h.#list;
     freezeHeaders = (h) => {
       h.#immutable = true;
+      return h;
+    };
+    contentTypeHeaders = (type) => {
+      const h = new Headers();
+      h.#list.push(['content-type', type]);
       return h;
     };
     copyHeaders = (h) => {

@@ -1,6 +1,6 @@
 // WHATWG Response over a buffered body.
 import { cloneBodyState, consumeState, extractBody, mixinBody } from './body.js';
-import { Headers, copyHeaders, freezeHeaders } from './headers.js';
+import { Headers, contentTypeHeaders, copyHeaders, freezeHeaders } from './headers.js';
 import { parseUrl } from './lazy-url.js';
 import { native } from './native.js';
 
@@ -8,6 +8,16 @@ const NULL_BODY = [101, 103, 204, 205, 304];
 const REDIRECT = [301, 302, 303, 307, 308];
 const TRUSTED = Symbol('trusted');
 const REASON = /^[\t\x20-\x7e\x80-\xff]*$/;
+const TEXT = 'text/plain;charset=UTF-8';
+const { utf8Encode } = native;
+
+// The state of a 200 response with `bytes` and only a content-type header:
+// what the constructor makes of a string body without init, and
+// Response.json() without init, taken without the checks that cannot fail
+// there (the warm path of most handlers).
+function plainState(bytes, type) {
+  return { status: 200, statusText: '', headers: contentTypeHeaders(type), bytes, source: null, shared: false, used: false, type: 'default', url: '', redirected: false };
+}
 
 let stateOf;
 
@@ -21,6 +31,10 @@ export class Response {
   constructor(body = null, init = undefined) {
     if (body === TRUSTED) {
       this.#s = init;
+      return;
+    }
+    if (typeof body === 'string' && init === undefined) {
+      this.#s = plainState(utf8Encode(body), TEXT);
       return;
     }
     init ??= {};
@@ -48,6 +62,7 @@ export class Response {
   static json(data, init = undefined) {
     const text = JSON.stringify(data);
     if (text === undefined) throw new TypeError('Value is not JSON serializable');
+    if (init === undefined) return new Response(TRUSTED, plainState(utf8Encode(text), 'application/json'));
     const headers = new Headers(init?.headers);
     if (!headers.has('content-type')) headers.set('content-type', 'application/json');
     return new Response(text, { ...init, headers });
