@@ -458,7 +458,15 @@ export class Pool extends EventEmitter<PoolEvents> {
     this.#invocations.succeed();
     if (outcome.coldStart) this.#counts.coldStarts++;
     this.#latency.add(metrics.wallMs);
-    const response = new InvokeResponse({ ...outcome, invocationId: task.id, metrics });
+    const response = new InvokeResponse({
+      invocationId: task.id,
+      status: outcome.status,
+      statusText: outcome.statusText,
+      headers: outcome.headers,
+      body: outcome.body,
+      logs: outcome.logs,
+      metrics,
+    });
     if (this.listenerCount('invocation') > 0) this.emit('invocation', {
       invocationId: task.id,
       projectId: this.capabilities.projectId,

@@ -40,6 +40,15 @@ static int append_js_string(JSContext *ctx, QWBuf *b, JSValueConst v) {
     return 0;
 }
 
+/* The end of a response line: what the invocation cost. */
+static void append_figures(QWBuf *b, double cpu_ms, const struct rusage *ru) {
+    qw__buf_puts(b, ",\"cpuMs\":");
+    qw__buf_millis(b, cpu_ms);
+    qw__buf_puts(b, ",\"peakMemoryBytes\":");
+    qw__buf_int(b, (int64_t)ru->ru_maxrss * 1024);
+    qw__buf_puts(b, "}}");
+}
+
 /* respond(id, status, statusText, headers: [name, value][], body: Uint8Array | null) */
 static JSValue js_respond(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
     QWRuntime *qw = qw__get(ctx);
@@ -72,8 +81,11 @@ static JSValue js_respond(JSContext *ctx, JSValueConst this_val, int argc, JSVal
         qw__finish_invocation(qw, inv);
         return JS_UNDEFINED;
     }
-    qw__buf_printf(&b, "{\"id\":%lld,\"type\":\"response\",\"payload\":{\"status\":%d,\"statusText\":",
-                   (long long)id, (int)status);
+    qw__buf_puts(&b, "{\"id\":");
+    qw__buf_int(&b, id);
+    qw__buf_puts(&b, ",\"type\":\"response\",\"payload\":{\"status\":");
+    qw__buf_int(&b, status);
+    qw__buf_puts(&b, ",\"statusText\":");
     if (append_js_string(ctx, &b, argv[2]))
         goto fail;
     qw__buf_puts(&b, ",\"headers\":[");
@@ -102,8 +114,8 @@ static JSValue js_respond(JSContext *ctx, JSValueConst this_val, int argc, JSVal
         /* Never the whole base64 form in memory: it is encoded as it goes out. */
         QWBuf tail = {0};
         qw__buf_puts(&b, "\"");
-        qw__buf_printf(&tail, "\",\"cpuMs\":%.3f,\"peakMemoryBytes\":%lld}}", cpu_ms,
-                       (long long)ru.ru_maxrss * 1024);
+        qw__buf_puts(&tail, "\"");
+        append_figures(&tail, cpu_ms, &ru);
         qw__send_streamed(qw, &b, argv[4], &tail);
     } else {
         if (body) {
@@ -113,8 +125,7 @@ static JSValue js_respond(JSContext *ctx, JSValueConst this_val, int argc, JSVal
         } else {
             qw__buf_puts(&b, "null");
         }
-        qw__buf_printf(&b, ",\"cpuMs\":%.3f,\"peakMemoryBytes\":%lld}}", cpu_ms,
-                       (long long)ru.ru_maxrss * 1024);
+        append_figures(&b, cpu_ms, &ru);
         qw__send(qw, &b);
     }
     qw__buf_free(&b);

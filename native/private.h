@@ -287,6 +287,24 @@ int qw__buf_reserve(QWBuf *b, size_t extra);
 void qw__buf_append(QWBuf *b, const void *data, size_t len);
 void qw__buf_puts(QWBuf *b, const char *s);
 void qw__buf_printf(QWBuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* An invoke line read without a JSON tree (invoke_line.c); spans point into the line. */
+#define QW_INVOKE_LINE_HEADERS 64
+typedef struct QWHeaderSpan {
+    const char *name, *value;
+    size_t name_len, value_len;
+} QWHeaderSpan;
+typedef struct QWInvokeLine {
+    int64_t id;
+    const char *method, *url, *body; /* body NULL: null */
+    size_t method_len, url_len, body_len;
+    QWHeaderSpan headers[QW_INVOKE_LINE_HEADERS];
+    size_t header_count;
+    double cpu_ms, timeout_ms;
+} QWInvokeLine;
+bool qw__read_invoke_line(const char *line, size_t len, QWInvokeLine *out);
+
+void qw__buf_int(QWBuf *b, int64_t value);
+void qw__buf_millis(QWBuf *b, double ms);
 void qw__buf_json_string(QWBuf *b, const char *s, size_t len);
 void qw__buf_base64(QWBuf *b, const uint8_t *data, size_t len);
 void qw__buf_free(QWBuf *b);

@@ -1455,6 +1455,61 @@ static JSValue parse_message(QWRuntime *qw, const char *line, size_t len) {
     return JS_EXCEPTION;
 }
 
+/* The payload object of an invoke line read by qw__read_invoke_line, as
+ * JS_ParseJSON would have made it; JS_EXCEPTION (taken care of) when it
+ * does not fit in memory. Like parse_message, outside maxMemory. */
+static JSValue invoke_payload(QWRuntime *qw, const QWInvokeLine *in) {
+    JSContext *ctx = qw->ctx;
+    JSValue payload, headers;
+    size_t i;
+    bool ok;
+
+    qw->heap.suspended = true;
+    payload = JS_NewObject(ctx);
+    headers = JS_NewArray(ctx);
+    /* Each call below takes its value, on failure too. */
+    ok = !JS_IsException(payload) && !JS_IsException(headers);
+    for (i = 0; ok && i < in->header_count; i++) {
+        const QWHeaderSpan *h = &in->headers[i];
+        JSValue pair = JS_NewArray(ctx);
+        ok = !JS_IsException(pair) &&
+             JS_SetPropertyUint32(ctx, pair, 0, JS_NewStringLen(ctx, h->name, h->name_len)) >= 0 &&
+             JS_SetPropertyUint32(ctx, pair, 1, JS_NewStringLen(ctx, h->value, h->value_len)) >= 0;
+        if (ok)
+            ok = JS_SetPropertyUint32(ctx, headers, (uint32_t)i, pair) >= 0;
+        else
+            JS_FreeValue(ctx, pair);
+    }
+    if (!ok) {
+        JS_FreeValue(ctx, headers);
+    } else {
+        ok = JS_DefinePropertyValueStr(ctx, payload, "method", JS_NewStringLen(ctx, in->method, in->method_len),
+                                       JS_PROP_C_W_E) >= 0 &&
+             JS_DefinePropertyValueStr(ctx, payload, "url", JS_NewStringLen(ctx, in->url, in->url_len), JS_PROP_C_W_E) >= 0;
+        if (ok)
+            ok = JS_DefinePropertyValueStr(ctx, payload, "headers", headers, JS_PROP_C_W_E) >= 0;
+        else
+            JS_FreeValue(ctx, headers);
+        ok = ok &&
+             JS_DefinePropertyValueStr(ctx, payload, "body",
+                                       in->body ? JS_NewStringLen(ctx, in->body, in->body_len) : JS_NULL,
+                                       JS_PROP_C_W_E) >= 0 &&
+             JS_DefinePropertyValueStr(ctx, payload, "cpuMs", JS_NewFloat64(ctx, in->cpu_ms), JS_PROP_C_W_E) >= 0 &&
+             JS_DefinePropertyValueStr(ctx, payload, "timeoutMs", JS_NewFloat64(ctx, in->timeout_ms), JS_PROP_C_W_E) >= 0;
+    }
+    qw->heap.suspended = false;
+    if (ok)
+        return payload;
+    JS_FreeValue(ctx, payload);
+    {
+        JSValue exc = JS_GetException(ctx);
+        if (qw__is_oom(ctx, exc))
+            qw__request_exit(qw, QW_EXIT_MEMORY);
+        JS_FreeValue(ctx, exc);
+    }
+    return JS_EXCEPTION;
+}
+
 /* Whether `msg` is an invoke; its id in *id. */
 static bool is_invoke(QWRuntime *qw, JSValueConst msg, int64_t *id) {
     JSContext *ctx = qw->ctx;
@@ -1494,6 +1549,18 @@ void qw__on_message(QWRuntime *qw, char *line, size_t len) {
     if (!qw->ctx)
         return;
     ctx = qw->ctx;
+    if (len < QW_TAKE_BODY_MIN && !qw->isolate_invocations) {
+        /* The common case, an invoke with a small body, without a JSON tree. */
+        QWInvokeLine il;
+        if (qw__read_invoke_line(line, len, &il)) {
+            JSValue payload = invoke_payload(qw, &il);
+            if (!JS_IsException(payload)) {
+                handle_invoke(qw, il.id, payload);
+                JS_FreeValue(ctx, payload);
+            }
+            return;
+        }
+    }
     if (len >= QW_TAKE_BODY_MIN) {
         /* The host's encoder writes id and type first; anything else just
          * takes the ordinary path below. */

@@ -5,6 +5,18 @@ export function encodeMessage(message: HostMessage): string {
   return JSON.stringify(message) + '\n';
 }
 
+type InvokePayload = Extract<HostMessage, { type: 'invoke' }>['payload'];
+
+/**
+ * The warm path's message, written without building it as an object first:
+ * the same text `encodeMessage` gives, field for field and in the same order,
+ * which the native worker reads without a JSON tree (native/invoke_line.c).
+ */
+export function encodeInvoke(id: number, p: InvokePayload): string {
+  const body = p.body === null ? 'null' : JSON.stringify(p.body);
+  return `{"id":${id},"type":"invoke","payload":{"method":${JSON.stringify(p.method)},"url":${JSON.stringify(p.url)},"headers":${JSON.stringify(p.headers)},"body":${body},"cpuMs":${JSON.stringify(p.cpuMs)},"timeoutMs":${JSON.stringify(p.timeoutMs)}}}\n`;
+}
+
 export type DecodeResult = { ok: true; message: WorkerMessage } | { ok: false; reason: string };
 
 /** Parses and validates one line from a worker. Never throws: a bad line is a result, not an exception. */

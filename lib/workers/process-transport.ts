@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Duplex } from 'node:stream';
 import { WorkerCrashedError } from '../errors.js';
-import { LineSplitter, PROTOCOL_VERSION, decodeMessage, encodeMessage, type HostMessage, type WorkerMessage } from '../protocol/index.js';
+import { LineSplitter, PROTOCOL_VERSION, decodeMessage, encodeInvoke, encodeMessage, type HostMessage, type WorkerMessage } from '../protocol/index.js';
 import { OutputCapture } from './output-capture.js';
 import { checkSpawnHeadroom, spawnFailure } from './spawn-resources.js';
 import type { SessionCommand, SessionMessage, Transport, TransportEvents } from './transport.js';
@@ -165,6 +165,12 @@ export class ProcessTransport implements Transport {
   }
 
   send(command: SessionCommand, onWritten?: () => void): void {
+    if (command.type === 'invoke') {
+      const p = command.payload;
+      const body = p.body === null ? null : base64(p.body);
+      this.#writeLine(encodeInvoke(command.id, { method: p.method, url: p.url, headers: p.headers, body, cpuMs: p.cpuMs, timeoutMs: p.timeoutMs }), onWritten);
+      return;
+    }
     this.#write(toWire(command), onWritten);
   }
 
@@ -210,9 +216,13 @@ export class ProcessTransport implements Transport {
   }
 
   #write(message: HostMessage, onWritten?: () => void): void {
+    this.#writeLine(encodeMessage(message), onWritten);
+  }
+
+  #writeLine(line: string, onWritten?: () => void): void {
     const channel = this.#channel;
     if (channel === undefined || channel.destroyed || !channel.writable) return onWritten?.();
-    channel.write(encodeMessage(message), onWritten);
+    channel.write(line, onWritten);
   }
 
 
@@ -249,17 +259,9 @@ function uncork(channel: Duplex): void {
   channel.uncork();
 }
 
-/** NDJSON carries bodies as base64; the session has them as bytes. */
-function toWire(command: SessionCommand): HostMessage {
+/** NDJSON carries bodies as base64; the session has them as bytes. (`invoke` is written by encodeInvoke.) */
+function toWire(command: Exclude<SessionCommand, { type: 'invoke' }>): HostMessage {
   switch (command.type) {
-    case 'invoke': {
-      const p = command.payload;
-      return {
-        id: command.id,
-        type: 'invoke',
-        payload: { method: p.method, url: p.url, headers: p.headers, body: p.body === null ? null : base64(p.body), cpuMs: p.cpuMs, timeoutMs: p.timeoutMs },
-      };
-    }
     case 'result': {
       const p = command.payload;
       if (!p.ok) return { ...command, payload: p };
@@ -275,12 +277,10 @@ function toWire(command: SessionCommand): HostMessage {
 function fromWire(message: Exclude<WorkerMessage, { type: 'advanced' }>): SessionMessage {
   switch (message.type) {
     case 'response': {
-      const p = message.payload;
-      return {
-        id: message.id,
-        type: 'response',
-        payload: { status: p.status, statusText: p.statusText, headers: p.headers, body: bytes(p.body), cpuMs: p.cpuMs, peakMemoryBytes: p.peakMemoryBytes },
-      };
+      // Decoded for this call alone: its body is turned into bytes in place, not copied into a new message.
+      const decoded = message as unknown as Extract<SessionMessage, { type: 'response' }>;
+      decoded.payload.body = bytes(message.payload.body);
+      return decoded;
     }
     case 'call':
       return { ...message, payload: { ...message.payload, args: { ...message.payload.args, body: bytes(message.payload.args.body) } } };
