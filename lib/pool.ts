@@ -425,11 +425,11 @@ export class Pool extends EventEmitter<PoolEvents> {
     }
     task.worker = slot.worker;
     this.#running.add(task);
-    const { result } = slot.worker.invoke(task.request, { invocationId: task.id, timeoutMs: remaining, deadlineMs: task.timeoutMs });
-    result.then(
-      (outcome) => this.#succeed(task, outcome, slot.worker.id),
-      (error: FunctionsError) => this.#fail(task, error),
-    );
+    const worker = slot.worker;
+    worker.invoke(task.request, { invocationId: task.id, timeoutMs: remaining, deadlineMs: task.timeoutMs }, (outcome) => {
+      if (outcome instanceof FunctionsError) this.#fail(task, outcome);
+      else this.#succeed(task, outcome, worker.id);
+    });
   }
 
   #metrics(task: Task, outcome: WorkerResult | undefined): InvocationMetrics {

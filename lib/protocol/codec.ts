@@ -14,7 +14,7 @@ type InvokePayload = Extract<HostMessage, { type: 'invoke' }>['payload'];
  */
 export function encodeInvoke(id: number, p: InvokePayload): string {
   const body = p.body === null ? 'null' : JSON.stringify(p.body);
-  return `{"id":${id},"type":"invoke","payload":{"method":${JSON.stringify(p.method)},"url":${JSON.stringify(p.url)},"headers":${JSON.stringify(p.headers)},"body":${body},"cpuMs":${JSON.stringify(p.cpuMs)},"timeoutMs":${JSON.stringify(p.timeoutMs)}}}\n`;
+  return `{"id":${id},"type":"invoke","payload":{"method":${JSON.stringify(p.method)},"url":${JSON.stringify(p.url)},"headers":${JSON.stringify(p.headers)},"body":${body},"cpuMs":${p.cpuMs},"timeoutMs":${p.timeoutMs}}}\n`;
 }
 
 export type DecodeResult = { ok: true; message: WorkerMessage } | { ok: false; reason: string };

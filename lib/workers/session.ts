@@ -19,6 +19,7 @@ import { LeftoverWork } from './leftover-work.js';
 import { SpinWait } from './spin-wait.js';
 import type { SessionMessage, Transport, TransportExit, WatcherFinding } from './transport.js';
 import type {
+  InvocationDone,
   InvokeOptions,
   LogEntry,
   ReadyInfo,
@@ -27,13 +28,11 @@ import type {
   Worker,
   WorkerContext,
   WorkerEvents,
-  WorkerResult,
 } from './worker.js';
 
 interface Invocation {
   id: number;
-  resolve: (result: WorkerResult) => void;
-  reject: (error: FunctionsError) => void;
+  done: InvocationDone;
   /** False once the caller has been answered (or gave up): late messages are then ignored. */
   open: boolean;
   /** Past its deadline and not yet answered: the worker takes nothing new until it answers or is killed. */
@@ -83,6 +82,9 @@ export class InvocationSession extends EventEmitter<WorkerEvents> implements Wor
   #sentNone = true;
   #exitPromise: Promise<void>;
   #resolveExit!: () => void;
+  readonly #emitFree = (): void => {
+    this.emit('free');
+  };
   #openedAt = 0;
   readonly #leftover: LeftoverWork;
   /** Why the worker is to be recycled once nothing is in flight. */
@@ -155,11 +157,13 @@ export class InvocationSession extends EventEmitter<WorkerEvents> implements Wor
     return promise;
   }
 
-  invoke(request: WireRequest, options: InvokeOptions): { id: number; result: Promise<WorkerResult> } {
+  invoke(request: WireRequest, options: InvokeOptions, done: InvocationDone): void {
     // Ids come from the pool, unique across its workers; they only ever grow on one worker.
     const id = options.invocationId;
     if (!this.accepting || id < this.#nextId) {
-      return { id, result: Promise.reject(withInvocation(new WorkerCrashedError('The worker is not taking invocations'), { invocationId: id })) };
+      const refused = withInvocation(new WorkerCrashedError('The worker is not taking invocations'), { invocationId: id });
+      queueMicrotask(() => done(refused));
+      return;
     }
     const coldStart = this.#sentNone;
     this.#nextId = id + 1;
@@ -167,26 +171,23 @@ export class InvocationSession extends EventEmitter<WorkerEvents> implements Wor
     // Time the call already spent queued: the handler gets it back before its worker is killed.
     const grace = options.timeoutMs > 0 ? Math.max(0, options.deadlineMs - options.timeoutMs) : 0;
     const now = performance.now();
-    const result = new Promise<WorkerResult>((resolve, reject) => {
-      const invocation: Invocation = {
-        id,
-        resolve,
-        reject,
-        open: true,
-        overdue: false,
-        logs: undefined,
-        denials: 0,
-        coldStart,
-        checkAt: options.timeoutMs > 0 ? now + options.timeoutMs : Infinity,
-        deadlineMs: options.deadlineMs,
-        grace,
-        timer: undefined,
-        calls: undefined,
-        until: options.timeoutMs > 0 ? now + options.timeoutMs + grace : Infinity,
-      };
-      this.#invocations.set(id, invocation);
-      if (options.timeoutMs > 0) this.#armDeadline(invocation.checkAt);
-    });
+    const invocation: Invocation = {
+      id,
+      done,
+      open: true,
+      overdue: false,
+      logs: undefined,
+      denials: 0,
+      coldStart,
+      checkAt: options.timeoutMs > 0 ? now + options.timeoutMs : Infinity,
+      deadlineMs: options.deadlineMs,
+      grace,
+      timer: undefined,
+      calls: undefined,
+      until: options.timeoutMs > 0 ? now + options.timeoutMs + grace : Infinity,
+    };
+    this.#invocations.set(id, invocation);
+    if (options.timeoutMs > 0) this.#armDeadline(invocation.checkAt);
     this.#transport.send({
       id,
       type: 'invoke',
@@ -202,7 +203,6 @@ export class InvocationSession extends EventEmitter<WorkerEvents> implements Wor
     });
     this.#transport.busy?.(options.timeoutMs > 0);
     this.#spin.start();
-    return { id, result };
   }
 
   #armDeadline(at: number): void {
@@ -291,7 +291,7 @@ export class InvocationSession extends EventEmitter<WorkerEvents> implements Wor
     invocation.open = false;
     invocation.logs?.seal();
     abortCalls(invocation);
-    invocation.reject(withInvocation(error, { invocationId: invocation.id, logs: invocation.logs?.entries ?? [] }));
+    invocation.done(withInvocation(error, { invocationId: invocation.id, logs: invocation.logs?.entries ?? [] }));
   }
 
   /** Kills the worker now; `error` goes to `invocationId` at once, the others get WORKER_CRASHED when it is gone. */
@@ -339,7 +339,7 @@ export class InvocationSession extends EventEmitter<WorkerEvents> implements Wor
         const invocation = this.#settle(message.id);
         if (invocation === undefined) return;
         const p = message.payload;
-        invocation.resolve({
+        invocation.done({
           status: p.status,
           statusText: p.statusText,
           headers: p.headers,
@@ -423,7 +423,7 @@ export class InvocationSession extends EventEmitter<WorkerEvents> implements Wor
       if (this.#recycleReason !== undefined) this.#kill(new WorkerCrashedError(this.#recycleReason), -1);
     }
     // Let the pool reuse the slot once the caller has been answered below.
-    queueMicrotask(() => this.emit('free'));
+    queueMicrotask(this.#emitFree);
     if (!invocation.open) return undefined;
     invocation.open = false;
     return invocation;
