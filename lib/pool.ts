@@ -51,7 +51,6 @@ interface Task {
   settled: boolean;
   /** False for calls refused before they were queued; they stay out of the latency figures. */
   admitted: boolean;
-  timer: NodeJS.Timeout | undefined;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
   worker: Worker | undefined;
@@ -90,6 +89,8 @@ export class Pool extends EventEmitter<PoolEvents> {
   readonly #options: ResolvedPoolOptions;
   readonly #slots = new Set<Slot>();
   readonly #queue = new TaskQueue<Task>();
+  #queueTimer: NodeJS.Timeout | undefined;
+  #queueDeadlineAt = Infinity;
   /** Tasks sent to a worker and not yet settled. */
   readonly #running = new Set<Task>();
   readonly #latency = new LatencyWindow();
@@ -142,7 +143,6 @@ export class Pool extends EventEmitter<PoolEvents> {
         reject,
         settled: false,
         admitted: false,
-        timer: undefined,
         signal: options.signal,
         onAbort: undefined,
         worker: undefined,
@@ -161,16 +161,52 @@ export class Pool extends EventEmitter<PoolEvents> {
     }
     this.#queue.push(task);
     this.#dispatch();
-    if (timeoutMs > 0 && task.worker === undefined && !task.settled) {
-      // While queued the deadline is ours; once running, the worker enforces the rest of it.
-      task.timer = setTimeout(() => {
-        if (!this.#queue.remove(task)) return;
-        this.#fail(task, new TimeoutError(`No worker became free within ${timeoutMs} ms (timeoutMs); the invocation never started`));
-        this.#checkDrained();
-      }, timeoutMs);
-    }
+    // While queued the deadline is ours; once running, the worker enforces the rest of it.
+    if (task.deadline > 0 && task.worker === undefined && !task.settled) this.#armQueueDeadline(task.deadline);
     return promise;
   }
+
+  /**
+   * One timer for the deadlines of every queued task, armed for the earliest:
+   * with more calls than workers most calls wait here, and a timer each cost
+   * an allocation and two list operations per call for deadlines that almost
+   * never fire. It is cleared whenever the queue empties.
+   */
+  #armQueueDeadline(at: number): void {
+    if (at >= this.#queueDeadlineAt) return;
+    clearTimeout(this.#queueTimer);
+    this.#queueDeadlineAt = at;
+    this.#queueTimer = setTimeout(this.#onQueueDeadline, Math.max(1, Math.ceil(at - performance.now())));
+  }
+
+  #clearQueueDeadline(): void {
+    if (this.#queueTimer === undefined) return;
+    clearTimeout(this.#queueTimer);
+    this.#queueTimer = undefined;
+    this.#queueDeadlineAt = Infinity;
+  }
+
+  /** The earliest queued deadline came (or a little before it: timers run on the loop's cached clock). */
+  readonly #onQueueDeadline = (): void => {
+    this.#queueTimer = undefined;
+    this.#queueDeadlineAt = Infinity;
+    const now = performance.now();
+    let next = Infinity;
+    const expired: Task[] = [];
+    for (const task of this.#queue.drain()) {
+      if (task.deadline > 0 && task.deadline <= now) {
+        expired.push(task);
+      } else {
+        this.#queue.push(task);
+        if (task.deadline > 0 && task.deadline < next) next = task.deadline;
+      }
+    }
+    if (next !== Infinity) this.#armQueueDeadline(next);
+    for (const task of expired) {
+      this.#fail(task, new TimeoutError(`No worker became free within ${task.timeoutMs} ms (timeoutMs); the invocation never started`));
+    }
+    this.#checkDrained();
+  };
 
   /** Why a call cannot even be queued, if it cannot. */
   #admit(task: Task, request: InvokeRequest, options: InvokeOptions): FunctionsError | undefined {
@@ -241,6 +277,7 @@ export class Pool extends EventEmitter<PoolEvents> {
     this.#bundleError = error;
     const waiters = this.#readyWaiters.splice(0);
     const tasks = this.#queue.drain();
+    this.#clearQueueDeadline();
     for (const waiter of waiters) waiter.reject(error);
     for (const task of tasks) this.#fail(task, copyError(error));
     if (waiters.length === 0 && tasks.length === 0 && !this.#closed) this.emit('error', error);
@@ -359,6 +396,7 @@ export class Pool extends EventEmitter<PoolEvents> {
     this.#stopped = true;
     this.#closed = true;
     this.#backoff.cancel();
+    this.#clearQueueDeadline();
     for (const task of this.#queue.drain()) {
       this.#fail(task, new PoolClosedError(`The pool was closed (${why}) before this invocation started`));
     }
@@ -403,6 +441,7 @@ export class Pool extends EventEmitter<PoolEvents> {
       if (slot === undefined) break;
       this.#run(slot, this.#queue.shift() as Task);
     }
+    if (this.#queue.size === 0) this.#clearQueueDeadline();
     if (this.#backoff.waiting || this.#stopped) return;
     const waiting = this.#queue.size - this.#countState('starting') * this.#options.concurrency;
     if (waiting > 0) {
@@ -413,7 +452,6 @@ export class Pool extends EventEmitter<PoolEvents> {
   }
 
   #run(slot: Slot, task: Task): void {
-    clearTimeout(task.timer);
     let remaining = 0;
     if (task.deadline > 0) {
       remaining = Math.ceil(task.deadline - performance.now());
@@ -501,7 +539,6 @@ export class Pool extends EventEmitter<PoolEvents> {
     if (task.settled) return false;
     task.settled = true;
     this.#running.delete(task);
-    clearTimeout(task.timer);
     if (task.onAbort !== undefined) task.signal?.removeEventListener('abort', task.onAbort);
     return true;
   }
@@ -509,6 +546,7 @@ export class Pool extends EventEmitter<PoolEvents> {
   #abort(task: Task, reason: unknown): void {
     const error = new AbortedError('The invocation was aborted by its AbortSignal', { cause: reason });
     if (this.#queue.remove(task)) {
+      if (this.#queue.size === 0) this.#clearQueueDeadline();
       this.#fail(task, error);
       this.#checkDrained();
     } else if (task.worker !== undefined) {
@@ -593,6 +631,7 @@ export class Pool extends EventEmitter<PoolEvents> {
     }, this.#queue.size > 0);
     let told = waiters.length > 0;
     if (this.#queue.size > 0 && this.#live() === 0 && this.#backoff.persistent(error)) {
+      this.#clearQueueDeadline();
       for (const task of this.#queue.drain()) this.#fail(task, copyError(error));
       told = true;
     }

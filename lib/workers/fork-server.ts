@@ -47,6 +47,8 @@ export interface ForkEvents {
    * when it never started or the zygote died under it.
    */
   exit(code: number | null, signal: NodeJS.Signals | null, failure?: Error): void;
+  /** The zygote reported the worker's pid (its connections may have come first). */
+  forked?(pid: number): void;
 }
 
 /** One worker forked by a `ForkServer`. */
@@ -146,6 +148,7 @@ export class ForkedProcess {
     this.#pid = pid;
     this.answered();
     if (this.#killWanted) this.kill();
+    this.#events?.forked?.(pid);
   }
 
   /**

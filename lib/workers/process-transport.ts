@@ -48,6 +48,8 @@ export class ProcessTransport implements Transport {
   #baselineBytes = 0;
   #killTimer: NodeJS.Timeout | undefined;
   #exited = false;
+  /** A forked worker's `ready`, until the zygote reports its pid. */
+  #heldReady: Extract<WorkerMessage, { type: 'ready' }> | undefined;
   /** `advanceTime` calls waiting for their `advanced`, oldest first (the worker answers in order). */
   readonly #advances: (() => void)[] = [];
 
@@ -81,6 +83,7 @@ export class ProcessTransport implements Transport {
           channel: (socket) => this.#attach(socket),
           output: (socket) => socket.on('data', (chunk: Buffer) => this.#onStderr(chunk)),
           exit: (code, signal, failure) => this.#onExit(code, signal, failure === undefined ? undefined : spawnFailure(this.#runtime, failure)),
+          forked: () => this.#releaseReady(),
         };
         // A fenced worker without network may make its network namespace before init (a spare has).
         this.#forked = server.fork(events, this.#context.options.osSandbox && !this.#context.capabilities.allowNetwork);
@@ -234,11 +237,29 @@ export class ProcessTransport implements Transport {
       this.#advances.shift()?.();
       return;
     }
-    const pid = this.pid;
-    if (decoded.message.type === 'ready' && this.#context.capabilities.maxMemory > 0 && pid !== undefined) {
-      this.#baselineBytes = residentBytes(pid);
+    if (decoded.message.type === 'ready') {
+      // A forked worker's channel can connect, and answer init, before the zygote
+      // has reported its pid: it is ready for the pool once it can be watched.
+      if (this.pid === undefined && this.#forked !== undefined) {
+        this.#heldReady = decoded.message;
+        return;
+      }
+      this.#onReady(decoded.message);
+      return;
     }
     this.#events?.message(fromWire(decoded.message));
+  }
+
+  #releaseReady(): void {
+    const ready = this.#heldReady;
+    this.#heldReady = undefined;
+    if (ready !== undefined && !this.#exited) this.#onReady(ready);
+  }
+
+  #onReady(ready: Extract<WorkerMessage, { type: 'ready' }>): void {
+    const pid = this.pid;
+    if (this.#context.capabilities.maxMemory > 0 && pid !== undefined) this.#baselineBytes = residentBytes(pid);
+    this.#events?.message(fromWire(ready));
   }
 
   #onExit(code: number | null, signal: NodeJS.Signals | null, failure?: WorkerCrashedError): void {
