@@ -40,11 +40,12 @@ export class InvokeResponse {
   readonly invocationId: number;
   readonly status: number;
   readonly statusText: string;
+  /** Lower-case names; repeated headers joined with `, ` (all of them kept in `headerList`). */
+  readonly headers: Record<string, string>;
   readonly headerList: HeaderPairs;
   readonly body: Uint8Array;
   readonly logs: readonly LogEntry[];
   readonly metrics: InvocationMetrics;
-  #headers: Record<string, string> | undefined;
 
   constructor(init: {
     invocationId: number;
@@ -59,26 +60,16 @@ export class InvokeResponse {
     this.status = init.status;
     this.statusText = init.statusText;
     this.headerList = init.headers;
-    this.body = init.body;
-    this.logs = init.logs;
-    this.metrics = init.metrics;
-  }
-
-  /**
-   * Lower-case names; repeated headers joined with `, ` (all of them kept in
-   * `headerList`). Made at the first read: many callers never read it, and
-   * building it on every answer showed in the host's CPU profile.
-   */
-  get headers(): Record<string, string> {
-    if (this.#headers !== undefined) return this.#headers;
     const headers: Record<string, string> = {};
-    for (const [name, value] of this.headerList) {
+    for (const [name, value] of init.headers) {
       const key = name.toLowerCase();
       const text = fromByteString(value);
       headers[key] = headers[key] === undefined ? text : `${headers[key]}, ${text}`;
     }
-    this.#headers = headers;
-    return headers;
+    this.headers = headers;
+    this.body = init.body;
+    this.logs = init.logs;
+    this.metrics = init.metrics;
   }
 
   get ok(): boolean {
