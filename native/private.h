@@ -154,6 +154,9 @@ struct QWRuntime {
     QWBuf out_inflight;
     uv_write_t write_req;
     bool writing;
+    /* Lines are collected, not written, until the host's lines of one read
+     * are handled: answers that one read causes leave in one write. */
+    bool holding_output;
     QWBodyOut body_out;
 
     /* Settings from init. */

@@ -321,7 +321,7 @@ void qw__send(QWRuntime *qw, QWBuf *line) {
         qw__buf_append(&qw->body_out.after, line->data, line->len);
         return;
     }
-    if (!qw->writing && qw->out_pending.len == 0) {
+    if (!qw->writing && !qw->holding_output && qw->out_pending.len == 0) {
         QWBuf tmp;
         buf = uv_buf_init(line->data, (unsigned int)line->len);
         n = uv_try_write((uv_stream_t *)&qw->ipc, &buf, 1);
@@ -338,7 +338,7 @@ void qw__send(QWRuntime *qw, QWBuf *line) {
         return;
     }
     qw__buf_append(&qw->out_pending, line->data, line->len);
-    if (!qw->writing)
+    if (!qw->writing && !qw->holding_output)
         start_write(qw);
 }
 
@@ -375,7 +375,7 @@ void qw__send_streamed(QWRuntime *qw, QWBuf *head, JSValueConst array, QWBuf *ta
     memset(tail, 0, sizeof(*tail));
     qw__buf_append(&qw->out_pending, head->data, head->len);
     qw__buf_free(head);
-    if (!qw->writing)
+    if (!qw->writing && !qw->holding_output)
         start_write(qw);
 }
 
@@ -456,6 +456,30 @@ static void on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf) {
     *buf = uv_buf_init(qw->rbuf + qw->rlen, (unsigned int)(qw->rcap - qw->rlen - 1));
 }
 
+/* Writes what was held: at once if the socket takes it all (no write request,
+ * no poll for writability), through the write queue otherwise. */
+static void flush_pending(QWRuntime *qw) {
+    uv_buf_t buf;
+    int n;
+
+    /* A streamed body is fed from the write queue's callbacks. */
+    if (qw->body_out.active) {
+        start_write(qw);
+        return;
+    }
+    buf = uv_buf_init(qw->out_pending.data, (unsigned int)qw->out_pending.len);
+    n = uv_try_write((uv_stream_t *)&qw->ipc, &buf, 1);
+    if (n == (int)qw->out_pending.len) {
+        qw->out_pending.len = 0;
+        return;
+    }
+    if (n > 0) {
+        memmove(qw->out_pending.data, qw->out_pending.data + n, qw->out_pending.len - (size_t)n);
+        qw->out_pending.len -= (size_t)n;
+    }
+    start_write(qw);
+}
+
 static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
     QWRuntime *qw = stream->data;
 
@@ -464,6 +488,7 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
         return;
     }
     qw->rlen += (size_t)nread;
+    qw->holding_output = true;
     while (!qw->exit_requested) {
         char *nl = memchr(qw->rbuf + qw->rscan, '\n', qw->rlen - qw->rscan);
         size_t line = qw->rstart, len;
@@ -478,6 +503,9 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
         if (len > 0)
             qw__on_message(qw, qw->rbuf + line, len);
     }
+    qw->holding_output = false;
+    if (!qw->writing && qw->out_pending.len > 0 && !uv_is_closing((uv_handle_t *)&qw->ipc))
+        flush_pending(qw);
     if (qw->rstart > 0) {
         memmove(qw->rbuf, qw->rbuf + qw->rstart, qw->rlen - qw->rstart);
         qw->rlen -= qw->rstart;
