@@ -89,6 +89,7 @@ typedef struct QWInvocation {
     uint64_t cpu_budget_ns;    /* 0 = none */
     uint64_t wall_deadline_ns; /* uv_hrtime() based, 0 = none */
     double timeout_ms;
+    size_t log_bytes;          /* log text sent for it (see qw__send_log) */
     uv_timer_t timer;
 } QWInvocation;
 

@@ -12,6 +12,8 @@
 #include "private.h"
 
 #define QW_READ_CHUNK 65536
+/* At most this much output is held back to leave in one write (see on_read). */
+#define QW_HOLD_OUTPUT_MAX 65536
 
 int qw__buf_reserve(QWBuf *b, size_t extra) {
     size_t want = b->len + extra + 1;
@@ -218,6 +220,7 @@ void qw__buf_free(QWBuf *b) {
 /* ---- output ------------------------------------------------------------- */
 
 static void start_write(QWRuntime *qw);
+static void flush_pending(QWRuntime *qw);
 
 /* Buffers past this size are given back once written, not kept for reuse. */
 #define QW_KEEP_BUF_MAX (256 * 1024)
@@ -338,8 +341,10 @@ void qw__send(QWRuntime *qw, QWBuf *line) {
         return;
     }
     qw__buf_append(&qw->out_pending, line->data, line->len);
-    if (!qw->writing && !qw->holding_output)
-        start_write(qw);
+    /* Held output is bounded: a handler logging in a loop before it returns
+     * to the loop has its lines written as before, not piled up here. */
+    if (!qw->writing && (!qw->holding_output || qw->out_pending.len >= QW_HOLD_OUTPUT_MAX))
+        flush_pending(qw);
 }
 
 /*
@@ -428,8 +433,20 @@ void qw__send_log(QWRuntime *qw, int64_t id, const char *level, const char *msg,
     QWBuf b = {0};
     struct timespec ts;
 
-    clock_gettime(CLOCK_REALTIME, &ts);
+    QWInvocation *inv = id ? qw__find_invocation(qw, id) : NULL;
+
     len = utf8_cut(msg, len, qw->max_log_bytes);
+    if (inv) {
+        /* The host keeps maxLogBytes of an invocation's logs and marks the
+         * rest as cut: once past that, lines are not even sent. A handler
+         * logging in a loop before it returns to the loop would otherwise
+         * pile them up in the write queue, which only drains between
+         * callbacks, until its worker ran out of memory. */
+        if (inv->log_bytes > qw->max_log_bytes)
+            return;
+        inv->log_bytes += len;
+    }
+    clock_gettime(CLOCK_REALTIME, &ts);
     qw__buf_printf(
         &b, "{\"id\":%lld,\"type\":\"log\",\"payload\":{\"level\":\"%s\",\"message\":", (long long)id, level);
     qw__buf_json_string(&b, msg, len);

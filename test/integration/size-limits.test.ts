@@ -51,4 +51,21 @@ describe.each(RUNTIMES)('%s: size limits', (runtime) => {
     expect(res.logs.at(-1)?.message).toMatch(/truncated/);
     expect(res.logs[0]?.message).toMatch(/^line 0 /);
   });
+
+  it('a handler that logs 300 MB before it returns (under a 100 MB maxMemory) is answered, its logs cut, its worker kept', async () => {
+    // The worker holds back output to write it in one go: the held part must stay small.
+    p = pool(runtime, `const line = 'z'.repeat(1 << 20);
+      export default { fetch() { for (let i = 0; i < 300; i++) console.log(line); return new Response('done') } }`, {
+      // Lines are cut to maxLogBytes in the worker: 1 MiB each, 300 MiB in all.
+      maxLogBytes: 1 << 20,
+      minWorkers: 1,
+      maxWorkers: 1,
+      timeoutMs: 60_000,
+    });
+    const res = await p.invoke({ path: '/' });
+    expect(res.text()).toBe('done');
+    expect(res.logs.at(-1)?.message).toMatch(/truncated/);
+    expect((await p.invoke({ path: '/' })).text()).toBe('done');
+    expect(p.stats().workersStarted, 'the worker kept serving').toBe(1);
+  });
 });
