@@ -10,25 +10,37 @@
 /** Most header fields (repeats such as several `set-cookie` count one each) a response may carry. */
 export const MAX_RESPONSE_HEADERS = 2000;
 
-/** Most characters all names and values of a response's headers may add up to. */
+/** Most characters the status text and all names and values of a response's headers may add up to. */
 export const MAX_RESPONSE_HEADER_BYTES = 256 * 1024;
 
 /**
- * Why these headers may not leave the worker, or undefined when they may. It
- * reads lengths only, and stops at the first field over a limit: a hostile list
- * costs no more than the limit to refuse. The caller fails the invocation with
+ * An HTTP reason phrase (RFC 9110): tab, space, visible ASCII and obs-text.
+ * The QuickJS prelude's Response constructor refuses any other statusText;
+ * the Bun entry checks Bun's Response, which lets CR and LF through, before
+ * the answer is sent.
+ */
+export const REASON_PHRASE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/**
+ * Why this response head may not leave the worker, or undefined when it may.
+ * The status text counts with the header names and values. It reads lengths
+ * only, and stops at the first field over a limit: a hostile list costs no
+ * more than the limit to refuse. The caller fails the invocation with
  * `RESPONSE_TOO_LARGE` and this text.
  */
-export function responseHeadersProblem(list: readonly (readonly [string, string])[]): string | undefined {
+export function responseHeadersProblem(list: readonly (readonly [string, string])[], statusText = ''): string | undefined {
   if (list.length > MAX_RESPONSE_HEADERS) {
     return `The response has ${list.length} header fields, more than the ${MAX_RESPONSE_HEADERS} a response may carry.`;
   }
-  let total = 0;
+  let total = statusText.length;
+  let at = 'its status text';
   for (const [name, value] of list) {
+    if (total > MAX_RESPONSE_HEADER_BYTES) break;
     total += name.length + value.length;
-    if (total > MAX_RESPONSE_HEADER_BYTES) {
-      return `The response's header names and values add up to more than ${MAX_RESPONSE_HEADER_BYTES} characters (reached at '${name.slice(0, 64)}'), the most a response may carry.`;
-    }
+    at = `'${name.slice(0, 64)}'`;
+  }
+  if (total > MAX_RESPONSE_HEADER_BYTES) {
+    return `The response's status text, header names and values add up to more than ${MAX_RESPONSE_HEADER_BYTES} characters (reached at ${at}), the most a response may carry.`;
   }
   return undefined;
 }

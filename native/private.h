@@ -37,6 +37,9 @@
 #define QW_STREAM_BODY_MIN (1024 * 1024)
 /* Bodies this large make the worker run the cycle collector once idle. */
 #define QW_GC_BODY_BYTES (1024 * 1024)
+/* Most bytes of a thrown value's name, message or stack the worker sends
+ * (lib/thrown-value.ts MAX_ERROR_TEXT, in characters there). */
+#define QW_MAX_ERROR_TEXT 65536
 #define QW_MAX_STACK_BYTES (1024 * 1024)
 /* RLIMIT_AS beyond maxMemory: the binary, thread-pool stacks, malloc slack. */
 #define QW_AS_HEADROOM ((uint64_t)256 << 20)

@@ -43,18 +43,43 @@ void qw__request_exit(QWRuntime *qw, int code) {
     uv_stop(&qw->loop);
 }
 
+/* A value the handler threw (or a field of it) as a C string of at most
+ * QW_MAX_ERROR_TEXT bytes, cut at a character boundary with a note of the
+ * cut, or NULL when converting it throws (no exception is left behind). A 60
+ * MB stack had the message line built from it outgrow the worker's memory
+ * (SIGABRT). */
+static char *dup_bounded(JSContext *ctx, JSValueConst v) {
+    size_t len, keep;
+    const char *s = JS_ToCStringLen(ctx, &len, v);
+    char *copy;
+
+    if (!s) {
+        JS_FreeValue(ctx, JS_GetException(ctx));
+        return NULL;
+    }
+    if (len <= QW_MAX_ERROR_TEXT) {
+        copy = strdup(s);
+    } else {
+        QWBuf b = {0};
+        keep = QW_MAX_ERROR_TEXT;
+        while (keep > 0 && ((unsigned char)s[keep] & 0xC0) == 0x80)
+            keep--;
+        qw__buf_printf(&b, "%.*s… [truncated: %zu more bytes]", (int)keep, s, len - keep);
+        copy = b.data;
+    }
+    JS_FreeCString(ctx, s);
+    return copy;
+}
+
+/* A string field of a thrown value, bounded; NULL when it is no string or its getter throws. */
 static char *dup_prop_string(JSContext *ctx, JSValueConst obj, const char *name) {
     JSValue v = JS_GetPropertyStr(ctx, obj, name);
-    const char *s;
     char *copy = NULL;
 
-    if (JS_IsString(v)) {
-        s = JS_ToCString(ctx, v);
-        if (s) {
-            copy = strdup(s);
-            JS_FreeCString(ctx, s);
-        }
-    }
+    if (JS_IsException(v))
+        JS_FreeValue(ctx, JS_GetException(ctx));
+    else if (JS_IsString(v))
+        copy = dup_bounded(ctx, v);
     JS_FreeValue(ctx, v);
     return copy;
 }
@@ -73,14 +98,10 @@ static void error_info(JSContext *ctx, JSValueConst err, QWErrorInfo *info) {
         info->message = dup_prop_string(ctx, err, "message");
         info->stack = dup_prop_string(ctx, err, "stack");
     }
-    if (!info->message) {
-        const char *s = JS_ToCString(ctx, err);
-        info->message = strdup(s ? s : "(unprintable exception)");
-        if (s)
-            JS_FreeCString(ctx, s);
-        else
-            JS_FreeValue(ctx, JS_GetException(ctx));
-    }
+    if (!info->message)
+        info->message = dup_bounded(ctx, err);
+    if (!info->message)
+        info->message = strdup("(unprintable exception)");
     if (!info->name)
         info->name = strdup(JS_IsError(err) ? "Error" : "NonErrorThrown");
     /* QuickJS stacks hold only the frames; lead with "Name: message" as V8

@@ -13,7 +13,8 @@ import { createHostFetch } from './bun-fetch.js';
 import { reserveDescriptors } from './fd-budget.js';
 import { readResponseBytes, trackStreamedResponses } from './response-bytes.js';
 import { EXIT_BAD_SETTINGS, PROTOCOL_VERSION } from '../protocol/constants.js';
-import { responseHeadersProblem } from '../response-header-limits.js';
+import { MAX_RESPONSE_HEADER_BYTES, REASON_PHRASE, responseHeadersProblem } from '../response-header-limits.js';
+import { boundedText, describeThrown, isCapabilityDenied } from '../thrown-value.js';
 
 // Room for init with a large bundle; invocations are bounded by maxBodyBytes below.
 const MIN_LINE_BYTES = 64 * 1024 * 1024;
@@ -68,17 +69,19 @@ function currentId(): number {
 }
 
 function errorPayload(code: string, error: unknown): Record<string, string> {
-  if (error instanceof AggregateError && error.errors.length > 0) {
-    // Bun reports a module that fails to build as an AggregateError of build messages.
-    const inner = error.errors.map((e: unknown) => (e instanceof Object && 'message' in e ? String(e.message) : String(e)));
-    const first = error.errors[0] as { name?: unknown };
-    const name = typeof first.name === 'string' && first.name !== 'BuildMessage' ? first.name : 'SyntaxError';
-    return { code, name, message: inner.join('; '), stack: inner.join('\n') };
+  try {
+    if (error instanceof AggregateError && error.errors.length > 0) {
+      // Bun reports a module that fails to build as an AggregateError of build messages.
+      const inner = error.errors.map((e: unknown) => (e instanceof Object && 'message' in e ? String(e.message) : String(e)));
+      const first = error.errors[0] as { name?: unknown };
+      const name = typeof first.name === 'string' && first.name !== 'BuildMessage' ? first.name : 'SyntaxError';
+      return { code, name, message: boundedText(inner.join('; ')), stack: boundedText(inner.join('\n')) };
+    }
+  } catch {
+    // A handler's own AggregateError with hostile members: read like any thrown value below.
   }
-  if (error instanceof Error) {
-    return { code, name: error.name, message: error.message, stack: error.stack ?? '' };
-  }
-  return { code, name: 'Error', message: `non-Error value thrown: ${String(error)}` };
+  const { name, message, stack } = describeThrown(error);
+  return stack === undefined ? { code, name, message } : { code, name, message, stack };
 }
 
 /** A name Bun accepts for a made-up module, so messages and stack traces say `handler.js:3:7`. */
@@ -179,7 +182,11 @@ async function invoke(id: number, payload: Record<string, unknown>): Promise<voi
       throw new TypeError(`The handler returned ${describe(result)} instead of a Response`);
     }
     const headers = [...result.headers];
-    const problem = responseHeadersProblem(headers);
+    // Bun's Response takes any statusText, CR and LF included; the QuickJS runtimes refuse those when it is built.
+    if (result.statusText.length <= MAX_RESPONSE_HEADER_BYTES && !REASON_PHRASE.test(result.statusText)) {
+      throw new TypeError('Invalid statusText');
+    }
+    const problem = responseHeadersProblem(headers, result.statusText);
     if (problem !== undefined) {
       answer({ id, type: 'error', payload: { code: 'RESPONSE_TOO_LARGE', name: 'RangeError', message: problem } });
       return;
@@ -215,8 +222,7 @@ async function invoke(id: number, payload: Record<string, unknown>): Promise<voi
     const base64 = bytes.byteLength === 0 ? null : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
     answer({ id, type: 'response', payload: { ...answered, body: base64 } });
   } catch (error) {
-    const code = (error as { code?: unknown } | null)?.code === 'CAPABILITY_DENIED' ? 'CAPABILITY_DENIED' : 'HANDLER_ERROR';
-    answer({ id, type: 'error', payload: errorPayload(code, error) });
+    answer({ id, type: 'error', payload: errorPayload(isCapabilityDenied(error) ? 'CAPABILITY_DENIED' : 'HANDLER_ERROR', error) });
   } finally {
     inFlight.delete(id);
   }
@@ -243,8 +249,8 @@ function failCurrent(error: unknown): void {
     inFlight.delete(id);
     send({ id, type: 'error', payload: errorPayload('HANDLER_ERROR', error) });
   } else {
-    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    send({ id: 0, type: 'log', payload: { level: 'error', message: `Uncaught: ${message}`, time: Date.now() } });
+    const { name, message, stack } = describeThrown(error);
+    send({ id: 0, type: 'log', payload: { level: 'error', message: `Uncaught: ${stack ?? `${name}: ${message}`}`, time: Date.now() } });
   }
 }
 

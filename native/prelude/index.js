@@ -227,16 +227,26 @@ async function invoke(id, p) {
     let s = takeResponse(response, maxBodyBytes);
     if (s instanceof Promise) s = await s;
     const headers = headerList(s.headers);
-    const problem = responseHeadersProblem(headers);
+    const problem = responseHeadersProblem(headers, s.statusText);
     if (problem !== undefined) {
       native.fail(id, new RangeError(problem), 'RESPONSE_TOO_LARGE');
       return;
     }
     native.respond(id, s.status, s.statusText, headers, s.bytes);
   } catch (error) {
-    native.fail(id, error, error instanceof BodyTooLarge ? 'RESPONSE_TOO_LARGE' : undefined);
+    native.fail(id, error, isBodyTooLarge(error) ? 'RESPONSE_TOO_LARGE' : undefined);
   } finally {
     controllers.delete(id);
+  }
+}
+
+// instanceof asks a proxy's getPrototypeOf trap, which a handler can make throw:
+// inside invoke()'s catch that would leave the invocation unanswered.
+function isBodyTooLarge(error) {
+  try {
+    return error instanceof BodyTooLarge;
+  } catch {
+    return false;
   }
 }
 

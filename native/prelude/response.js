@@ -3,11 +3,11 @@ import { cloneBodyState, consumeState, extractBody, mixinBody } from './body.js'
 import { Headers, contentTypeHeaders, copyHeaders, freezeHeaders } from './headers.js';
 import { parseUrl } from './lazy-url.js';
 import { native } from './native.js';
+import { MAX_RESPONSE_HEADER_BYTES, REASON_PHRASE } from '../../lib/response-header-limits.ts';
 
 const NULL_BODY = [101, 103, 204, 205, 304];
 const REDIRECT = [301, 302, 303, 307, 308];
 const TRUSTED = Symbol('trusted');
-const REASON = /^[\t\x20-\x7e\x80-\xff]*$/;
 const TEXT = 'text/plain;charset=UTF-8';
 const { utf8Encode } = native;
 
@@ -43,7 +43,11 @@ export class Response {
       throw new RangeError(`Failed to construct 'Response': The status provided (${init.status}) is outside the range [200, 599].`);
     }
     const statusText = init.statusText === undefined ? '' : String(init.statusText);
-    if (statusText !== '' && !REASON.test(statusText)) throw new TypeError('Invalid statusText');
+    // One longer than a response head may be is refused when the response is sent
+    // (RESPONSE_TOO_LARGE): the regex alone took seconds, or ran out of memory, on 20 MB.
+    if (statusText !== '' && statusText.length <= MAX_RESPONSE_HEADER_BYTES && !REASON_PHRASE.test(statusText)) {
+      throw new TypeError('Invalid statusText');
+    }
     const headers = new Headers(init.headers);
     let bytes = null;
     let source = null;

@@ -5,6 +5,8 @@
 // (globalThis.__qw_entry) that the host takes and removes before any handler
 // code runs. Everything that needs the outside world goes through the raw host
 // functions in globalThis.__qw_host, which are taken and removed here.
+import { describeThrown, isCapabilityDenied } from '../../thrown-value.ts';
+
 (() => {
   const host = globalThis.__qw_host;
   delete globalThis.__qw_host;
@@ -58,23 +60,8 @@
   const calls = new Map();
   const fsOps = new Map();
 
-  function errorInfo(error) {
-    if (error !== null && typeof error === 'object') {
-      const name = typeof error.name === 'string' ? error.name : error instanceof Error ? 'Error' : 'NonErrorThrown';
-      const message = typeof error.message === 'string' ? error.message : String(error);
-      let stack = typeof error.stack === 'string' ? error.stack : undefined;
-      // QuickJS stacks hold only the frames; lead with "Name: message" as V8 does.
-      if (stack !== undefined && stack.startsWith('    at ')) stack = `${name}: ${message}\n${stack}`;
-      return { name, message, stack };
-    }
-    let message;
-    try {
-      message = String(error);
-    } catch {
-      message = '(unprintable exception)';
-    }
-    return { name: 'NonErrorThrown', message, stack: undefined };
-  }
+  // What the handler threw, read so that reading cannot throw or grow without bound (thrown-value.ts).
+  const errorInfo = describeThrown;
 
   function addTimer(fn, delay, args, repeat) {
     if (typeof fn !== 'function') {
@@ -154,7 +141,7 @@
       const code =
         named === 'RESPONSE_TOO_LARGE'
           ? named
-          : error !== null && typeof error === 'object' && error.code === 'CAPABILITY_DENIED'
+          : isCapabilityDenied(error)
             ? 'CAPABILITY_DENIED'
             : 'HANDLER_ERROR';
       const info = errorInfo(error);
