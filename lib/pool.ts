@@ -179,6 +179,21 @@ export class Pool extends EventEmitter<PoolEvents> {
     this.#queueTimer = setTimeout(this.#onQueueDeadline, Math.max(1, Math.ceil(at - performance.now())));
   }
 
+  /**
+   * A queued call's deadline passed. With no worker ready and some still
+   * starting, the likelier cause is the bundle's start (top-level code that
+   * does not finish), not busy workers: the message says which.
+   */
+  #neverStarted(task: Task): TimeoutError {
+    const starting = this.#countState('starting');
+    if (this.#countState('ready') === 0 && starting > 0) {
+      return new TimeoutError(
+        `No worker became ready within ${task.timeoutMs} ms (timeoutMs); the invocation never started. ${starting} worker(s) still starting: the bundle's top-level code may not finish (a start is given up after startTimeoutMs, ${this.#options.startTimeoutMs} ms)`,
+      );
+    }
+    return new TimeoutError(`No worker became free within ${task.timeoutMs} ms (timeoutMs); the invocation never started`);
+  }
+
   #clearQueueDeadline(): void {
     if (this.#queueTimer === undefined) return;
     clearTimeout(this.#queueTimer);
@@ -203,7 +218,7 @@ export class Pool extends EventEmitter<PoolEvents> {
     }
     if (next !== Infinity) this.#armQueueDeadline(next);
     for (const task of expired) {
-      this.#fail(task, new TimeoutError(`No worker became free within ${task.timeoutMs} ms (timeoutMs); the invocation never started`));
+      this.#fail(task, this.#neverStarted(task));
     }
     this.#checkDrained();
   };
@@ -457,7 +472,7 @@ export class Pool extends EventEmitter<PoolEvents> {
       remaining = Math.ceil(task.deadline - performance.now());
       // Expired in the queue (its timer is late under load): it never reaches a worker.
       if (remaining <= 0) {
-        this.#fail(task, new TimeoutError(`No worker became free within ${task.timeoutMs} ms (timeoutMs); the invocation never started`));
+        this.#fail(task, this.#neverStarted(task));
         return;
       }
     }

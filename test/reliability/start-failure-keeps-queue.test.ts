@@ -37,4 +37,18 @@ describe.each(RUNTIMES)('%s: queued work and start failures', (runtime) => {
       await watchdog(p.close(), 20_000, 'close()');
     }
   });
+
+  it("a call whose deadline comes while the only worker is still starting says so, not that workers were busy", async () => {
+    const p = pool(runtime, `await new Promise(() => {});\nexport default { fetch() { return new Response('never') } }`, {
+      maxWorkers: 1,
+      startTimeoutMs: 20_000,
+    });
+    try {
+      const error = await watchdog(p.invoke({ path: '/' }, { timeoutMs: 300 }).catch((e: unknown) => e), 10_000, 'the call');
+      expect(error).toMatchObject({ code: 'TIMEOUT' });
+      expect((error as Error).message).toMatch(/still starting.*top-level code.*startTimeoutMs, 20000 ms/);
+    } finally {
+      await watchdog(p.close(), 20_000, 'close()');
+    }
+  });
 });
