@@ -313,9 +313,6 @@ static void start_write(QWRuntime *qw) {
  * an empty buffer: a large line that does not fit the socket at once is
  * handed to the write queue as it is, not copied. */
 void qw__send(QWRuntime *qw, QWBuf *line) {
-    uv_buf_t buf;
-    int n;
-
     qw__buf_append(line, "\n", 1);
     if (uv_is_closing((uv_handle_t *)&qw->ipc))
         return;
@@ -324,23 +321,14 @@ void qw__send(QWRuntime *qw, QWBuf *line) {
         qw__buf_append(&qw->body_out.after, line->data, line->len);
         return;
     }
-    if (!qw->writing && !qw->holding_output && qw->out_pending.len == 0) {
-        QWBuf tmp;
-        buf = uv_buf_init(line->data, (unsigned int)line->len);
-        n = uv_try_write((uv_stream_t *)&qw->ipc, &buf, 1);
-        if (n == (int)line->len)
-            return;
-        if (n < 0)
-            n = 0;
-        memmove(line->data, line->data + n, line->len - (size_t)n);
-        line->len -= (size_t)n;
-        tmp = qw->out_pending;
+    if (qw->out_pending.len == 0) {
+        /* Taken over as it is, not copied (see above). */
+        QWBuf tmp = qw->out_pending;
         qw->out_pending = *line;
         *line = tmp;
-        start_write(qw);
-        return;
+    } else {
+        qw__buf_append(&qw->out_pending, line->data, line->len);
     }
-    qw__buf_append(&qw->out_pending, line->data, line->len);
     /* Held output is bounded: a handler logging in a loop before it returns
      * to the loop has its lines written as before, not piled up here. */
     if (!qw->writing && (!qw->holding_output || qw->out_pending.len >= QW_HOLD_OUTPUT_MAX))
