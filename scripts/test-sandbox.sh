@@ -275,8 +275,17 @@ attack name-to-handle
 attack tiocsti
 check "control: x32 syscall" escaped "$A" x32
 check "fenced:  x32 syscall kills" signal:SYS "${LAUNCH[@]}" -- "$A" x32
-check "control: int 0x80 (i386 ABI)" escaped "$A" int80
-check "fenced:  int 0x80 (i386 ABI) kills" signal:SYS "${LAUNCH[@]}" -- "$A" int80
+# A kernel built without the i386 ABI (CONFIG_IA32_EMULATION off, or
+# ia32_emulation=0) answers int 0x80 with SIGSEGV, fence or no fence: nothing
+# reaches a system call, so there is nothing for the filter to kill.
+"$A" int80 >/dev/null 2>&1 </dev/null
+if [ "$(outcome $?)" = signal:SEGV ]; then
+  check "kernel without i386 ABI: int 0x80 faults" signal:SEGV "$A" int80
+  check "fenced:  int 0x80 (no i386 ABI) faults" signal:SEGV "${LAUNCH[@]}" -- "$A" int80
+else
+  check "control: int 0x80 (i386 ABI)" escaped "$A" int80
+  check "fenced:  int 0x80 (i386 ABI) kills" signal:SYS "${LAUNCH[@]}" -- "$A" int80
+fi
 
 echo "== privileges and limits"
 attack caps
