@@ -16,7 +16,8 @@ let gate: Promise<void> = Promise.resolve();
  * long-running task on the least busy thread (see thread.ts).
  */
 function sandboxThreads(): Tinypool {
-  threads ??= new Tinypool({
+  if (threads !== undefined) return threads;
+  threads = new Tinypool({
     filename: new URL('./thread.js', import.meta.url).href,
     minThreads: 0,
     maxThreads: availableParallelism(),
@@ -26,6 +27,12 @@ function sandboxThreads(): Tinypool {
     // Tinypool's Atomics.wait loop would block a thread whose sandboxes are all idle.
     useAtomics: false,
   });
+  // tinypool reports on itself what it cannot pin on a task: a thread that
+  // failed with no task on it, or a message from a thread it already stopped
+  // (a sandbox that ended while the thread was being terminated). Each
+  // sandbox hears of its own end through its task and its port; unheard,
+  // such an 'error' event would throw and take the host process down.
+  threads.on('error', noop);
   return threads;
 }
 
