@@ -108,7 +108,7 @@ import { describeThrown, isCapabilityDenied } from '../../thrown-value.ts';
 
   function hostCall(op, args) {
     return new Promise((resolve, reject) => {
-      const call = host.call(String(op), JSON.stringify(args));
+      const call = host.call(String(op), jsonStringify(args));
       calls.set(call, { resolve, reject });
     });
   }
@@ -122,7 +122,7 @@ import { describeThrown, isCapabilityDenied } from '../../thrown-value.ts';
   }
 
   const native = {
-    env: JSON.parse(options.env),
+    env: jsonParse(options.env),
     allowEval: options.allowEval,
     allowFilesystem: options.allowFilesystem,
     projectId: options.projectId,
@@ -133,7 +133,7 @@ import { describeThrown, isCapabilityDenied } from '../../thrown-value.ts';
       callbacks = o;
     },
     respond(id, status, statusText, headers, bytes) {
-      const head = JSON.stringify([Number(status), String(statusText), headers.map(([n, v]) => [String(n), String(v)])]);
+      const head = jsonStringify([Number(status), String(statusText), headers.map(([n, v]) => [String(n), String(v)])]);
       // Absent bytes are undefined, never null: the host tells the two apart by type only.
       host.respond(Number(id), head, bytes === null || bytes === undefined ? undefined : bufferOf(viewBytes(bytes)));
     },
@@ -247,7 +247,7 @@ import { describeThrown, isCapabilityDenied } from '../../thrown-value.ts';
   // ---- what the host calls ---------------------------------------------------
   globalThis.__qw_entry = {
     invoke(id, method, url, headersJson, body) {
-      callbacks.invoke(id, { method, url, headers: JSON.parse(headersJson), body: u8(body) });
+      callbacks.invoke(id, { method, url, headers: jsonParse(headersJson), body: u8(body) });
     },
     cancel(id) {
       callbacks.cancel(id);
@@ -268,7 +268,7 @@ import { describeThrown, isCapabilityDenied } from '../../thrown-value.ts';
       const c = calls.get(call);
       if (c === undefined) return;
       calls.delete(call);
-      const r = JSON.parse(json);
+      const r = jsonParse(json);
       if (r.ok && body !== null) r.value.body = new Uint8Array(body);
       c.resolve(r);
     },
@@ -277,13 +277,13 @@ import { describeThrown, isCapabilityDenied } from '../../thrown-value.ts';
       if (op === undefined) return;
       fsOps.delete(id);
       if (!ok) {
-        const e = JSON.parse(json);
+        const e = jsonParse(json);
         const error = new Error(e.message);
         Object.assign(error, e.props);
         op.reject(error);
         return;
       }
-      op.resolve(bytes !== null ? new Uint8Array(bytes) : json === null ? undefined : JSON.parse(json));
+      op.resolve(bytes !== null ? new Uint8Array(bytes) : json === null ? undefined : jsonParse(json));
     },
   };
   globalThis.__qw = native;
