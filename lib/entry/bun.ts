@@ -181,6 +181,10 @@ async function invoke(id: number, payload: Record<string, unknown>): Promise<voi
     if (!(result instanceof Response)) {
       throw new TypeError(`The handler returned ${describe(result)} instead of a Response`);
     }
+    // Status 0 means "no response" to fetch(); the host has nothing to answer with.
+    if (result.type === 'error') {
+      throw new TypeError('The handler returned Response.error(), a network error, which has no status to answer with.');
+    }
     const headers = [...result.headers];
     // Bun's Response takes any statusText, CR and LF included; the QuickJS runtimes refuse those when it is built.
     if (result.statusText.length <= MAX_RESPONSE_HEADER_BYTES && !REASON_PHRASE.test(result.statusText)) {

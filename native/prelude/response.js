@@ -140,6 +140,8 @@ export function createFetchResponse(v) {
 export function takeResponse(r, maxBodyBytes = Infinity) {
   const s = stateOf(r);
   if (s.used) throw new TypeError('The handler returned a Response whose body has already been consumed.');
+  // Status 0 means "no response" to fetch(); the host has nothing to answer with.
+  if (s.type === 'error') throw new TypeError('The handler returned Response.error(), a network error, which has no status to answer with.');
   if (s.source) return consumeState(s, maxBodyBytes).then(() => s);
   if (s.bytes !== null) s.used = true;
   return s;

@@ -37,6 +37,15 @@ describe.each(RUNTIMES)('%s: handler errors', (runtime) => {
     expect((error as Error).message).toMatch(/Response/);
   });
 
+  it('returning Response.error() gives HANDLER_ERROR saying so, and the worker lives on (its status 0 broke the protocol)', async () => {
+    p = pool(runtime, `export default { fetch(req) { return req.url.endsWith('/ok') ? new Response('fine') : Response.error() } }`);
+    const error = await p.invoke({ path: '/' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'HANDLER_ERROR', workerName: 'TypeError' });
+    expect((error as Error).message).toContain('Response.error()');
+    expect((await p.invoke({ path: '/ok' })).text()).toBe('fine');
+    expect(p.stats().workersStarted).toBe(1);
+  });
+
   it('a bundle with a syntax error fails with BUNDLE_LOAD_ERROR before ready', async () => {
     p = pool(runtime, `export default { fetch(req) { return new Response('x' }`);
     await expect(p.ready()).rejects.toMatchObject({ code: 'BUNDLE_LOAD_ERROR' });
