@@ -24,6 +24,10 @@ const LARGE_BODY_CHARS = 4 * 1024 * 1024;
 const LARGE_BODY_BYTES = 256 * 1024;
 /** Far more than the launcher's room for Bun's own descriptors: a bound, not a guess. */
 const MAX_PLACEHOLDERS = 1024;
+/** Statuses whose responses have no body (the Fetch standard's null body statuses). */
+const NULL_BODY_STATUS = new Set([204, 205, 304]);
+/** Bun's own Response, taken before the handler loads: a handler may replace the global. */
+const BunResponse = Response;
 
 interface InitPayload {
   protocol: number;
@@ -178,12 +182,16 @@ async function invoke(id: number, payload: Record<string, unknown>): Promise<voi
     });
     const ctx = { waitUntil(): void {}, passThroughOnException(): void {}, signal: controller.signal };
     const result = await context.run(id, () => (handler as Handler)(request, init?.env ?? {}, ctx));
-    if (!(result instanceof Response)) {
+    if (!(result instanceof BunResponse)) {
       throw new TypeError(`The handler returned ${describe(result)} instead of a Response`);
     }
-    // Status 0 means "no response" to fetch(); the host has nothing to answer with.
-    if (result.type === 'error') {
-      throw new TypeError('The handler returned Response.error(), a network error, which has no status to answer with.');
+    // Status 0 means "no response" to fetch(); Bun also builds 101 (with type 'error'). Neither answers a request.
+    if (result.status < 200) {
+      throw new TypeError(
+        result.status === 0
+          ? 'The handler returned Response.error(), a network error, which has no status to answer with.'
+          : `The handler returned status ${result.status}: a response's status must be in the range [200, 599]`,
+      );
     }
     const headers = [...result.headers];
     // Bun's Response takes any statusText, CR and LF included; the QuickJS runtimes refuse those when it is built.
@@ -195,7 +203,9 @@ async function invoke(id: number, payload: Record<string, unknown>): Promise<voi
       answer({ id, type: 'error', payload: { code: 'RESPONSE_TOO_LARGE', name: 'RangeError', message: problem } });
       return;
     }
-    const read = await readResponseBytes(result, limits.maxBodyBytes);
+    // Bun's Response keeps a body with 204, 205 and 304, which the QuickJS runtimes refuse
+    // (as the Fetch standard does) and HTTP never sends: the host gets none.
+    const read = NULL_BODY_STATUS.has(result.status) ? { bytes: new Uint8Array(0) } : await readResponseBytes(result, limits.maxBodyBytes);
     const size = 'bytes' in read ? read.bytes.byteLength : read.stoppedAt;
     if (size > limits.maxBodyBytes) {
       const what = 'bytes' in read ? `is ${size} bytes` : `stream passed ${size} bytes (reading stopped there)`;

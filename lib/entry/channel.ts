@@ -9,6 +9,9 @@ const fs = createRequire(import.meta.url)('node:fs') as typeof import('node:fs')
 /** Messages longer than this are worth a garbage collection between decoding steps. */
 const LARGE_LINE = 4 * 1024 * 1024;
 
+/** The entry's own JSON, taken before the handler loads: a handler may replace the global's methods. */
+const { parse: parseJson, stringify: stringifyJson } = JSON;
+
 /** The protocol descriptor the host opened for us (docs/protocol.md). */
 export const CHANNEL_FD = 3;
 
@@ -70,7 +73,7 @@ function tryWrite(data: string | Buffer, offset: number): number {
 
 /** Writes one message, after anything posted before it (writeAll). */
 export function send(message: { id: number; type: string; payload: unknown }): void {
-  const line = JSON.stringify(message) + '\n';
+  const line = stringifyJson(message) + '\n';
   if (batched === '') {
     writeAll(line);
     return;
@@ -90,7 +93,7 @@ const BODY_SLICE_BYTES = 3 * 256 * 1024;
  * and push a strict worker past maxMemory.
  */
 export function sendWithBody(message: { id: number; type: string; payload: Record<string, unknown> }, body: Uint8Array): void {
-  const head = JSON.stringify({ id: message.id, type: message.type, payload: message.payload });
+  const head = stringifyJson({ id: message.id, type: message.type, payload: message.payload });
   // `payload` is the last field and `body` goes last in it: `…}}` becomes `…,"body":"<base64>"}}`.
   if (!head.endsWith('}}') || 'body' in message.payload) throw new TypeError('sendWithBody: unexpected message shape');
   const start = batched + head.slice(0, -2) + (Object.keys(message.payload).length > 0 ? ',' : '') + '"body":"';
@@ -108,7 +111,7 @@ export function sendWithBody(message: { id: number; type: string; payload: Recor
  * host instead of one each. Only for messages that may wait that long.
  */
 export function post(message: { id: number; type: string; payload: unknown }): void {
-  const line = JSON.stringify(message) + '\n';
+  const line = stringifyJson(message) + '\n';
   if (line.length > BATCH_LINE_BYTES) {
     flush();
     writeAll(line);
@@ -135,7 +138,7 @@ export function listen(maxLineBytes: number, onMessage: (message: HostMessageIn)
       // A large message (a request body) is held as bytes, then text, then parsed: collect
       // between the steps so that no more than two copies are alive at once (maxMemory).
       if (line.length > LARGE_LINE) Bun.gc(true);
-      onMessage(JSON.parse(line) as HostMessageIn);
+      onMessage(parseJson(line) as HostMessageIn);
     },
     () => process.exit(3),
     (bytes) => {

@@ -46,6 +46,16 @@ describe.each(RUNTIMES)('%s: handler errors', (runtime) => {
     expect(p.stats().workersStarted).toBe(1);
   });
 
+  it('a status below 200 (101) is HANDLER_ERROR; 204, 205 and 304 arrive without a body', async () => {
+    // Bun builds a 101 Response and keeps a body with 204; the QuickJS runtimes refuse both, as the Fetch standard does.
+    p = pool(runtime, `export default { fetch(req) { const s = Number(new URL(req.url).searchParams.get('s')); return s === 101 ? new Response(null, { status: 101 }) : new Response(null, { status: s }) } }`);
+    await expect(p.invoke({ path: '/?s=101' })).rejects.toMatchObject({ code: 'HANDLER_ERROR' });
+    for (const status of [204, 205, 304]) {
+      const res = await p.invoke({ path: `/?s=${status}` });
+      expect([res.status, res.text()]).toEqual([status, '']);
+    }
+  });
+
   it('a bundle with a syntax error fails with BUNDLE_LOAD_ERROR before ready', async () => {
     p = pool(runtime, `export default { fetch(req) { return new Response('x' }`);
     await expect(p.ready()).rejects.toMatchObject({ code: 'BUNDLE_LOAD_ERROR' });

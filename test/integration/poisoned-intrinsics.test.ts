@@ -18,7 +18,7 @@ export default {
   },
 };`;
 
-describe.each(RUNTIMES.filter((r) => r !== 'bun'))('%s: a handler that replaces JSON', (runtime) => {
+describe.each(RUNTIMES)('%s: a handler that replaces JSON', (runtime) => {
   let p: Pool | undefined;
   afterEach(async () => p?.close());
 
@@ -30,5 +30,15 @@ describe.each(RUNTIMES.filter((r) => r !== 'bun'))('%s: a handler that replaces 
       expect(res.text()).toBe(`got n${i} b`);
       expect(res.headers['x-b']).toBe('c');
     }
+  });
+});
+
+describe.each(RUNTIMES)('%s: a handler that replaces Response', (runtime) => {
+  let p: Pool | undefined;
+  afterEach(async () => p?.close());
+
+  it('still answers with the Response it built before the replacement', async () => {
+    p = pool(runtime, `const R = Response; globalThis.Response = function () { return {}; }; export default { fetch() { return new R('real') } }`);
+    expect((await p.invoke({ path: '/' })).text()).toBe('real');
   });
 });
