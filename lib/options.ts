@@ -10,8 +10,19 @@ const MB = 1024 * 1024;
 /** Runtime-control variables a worker must never receive: they change how the runtime itself behaves. */
 const FORBIDDEN_ENV = /^(LD_|DYLD_|NODE_|BUN_|UV_|MALLOC_|GLIBC_|QJS_|BUNBASE_)|^(PATH|HOME|TMPDIR|SHELL|IFS|ENV|BASH_ENV)$/i;
 
-const PositiveInt = v.pipe(v.number(), v.safeInteger(), v.minValue(1));
-const NonNegativeInt = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
+export const PositiveInt = v.pipe(v.number(), v.safeInteger(), v.minValue(1));
+export const NonNegativeInt = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
+
+/**
+ * The longest delay a Node timer takes (2^31 - 1 ms, about 24.8 days): a
+ * longer one fires after 1 ms, with a warning, so a deadline past it would
+ * be checked a thousand times a second instead of never.
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+const TIMER_TOO_LONG = `at most ${MAX_TIMER_MS} ms (about 24.8 days), the longest delay a Node timer takes`;
+/** A duration in ms that becomes a timer; 0 where the option says it means "none". */
+export const TimerMs = v.pipe(NonNegativeInt, v.maxValue(MAX_TIMER_MS, TIMER_TOO_LONG));
+const PositiveTimerMs = v.pipe(PositiveInt, v.maxValue(MAX_TIMER_MS, TIMER_TOO_LONG));
 
 const SourceSchema = v.union([
   v.strictObject({
@@ -73,11 +84,11 @@ export const PoolOptionsSchema = v.pipe(
     /** Invocations waiting for a worker before `QUEUE_FULL`. Default 1000. */
     maxQueue: v.optional(NonNegativeInt, 1000),
     /** Wall-clock deadline of one invocation, awaited work included; 0 = none. Default 30 000 ms. */
-    timeoutMs: v.optional(NonNegativeInt, 30_000),
+    timeoutMs: v.optional(TimerMs, 30_000),
     /** How long a worker may take from spawn to `ready`. Default 10 000 ms. */
-    startTimeoutMs: v.optional(PositiveInt, 10_000),
+    startTimeoutMs: v.optional(PositiveTimerMs, 10_000),
     /** Workers above `minWorkers` idle this long are stopped; 0 = never. Default 30 000 ms. */
-    idleTimeoutMs: v.optional(NonNegativeInt, 30_000),
+    idleTimeoutMs: v.optional(TimerMs, 30_000),
     /** A worker is replaced after this many invocations; 0 = never. Default 10 000. */
     recycleAfter: v.optional(NonNegativeInt, 10_000),
     /** Largest request or response body. Default 32 MiB. */
@@ -138,7 +149,7 @@ export const PoolOptionsSchema = v.pipe(
       {},
     ),
     /** Grace period for a worker to exit after `shutdown` before it is killed. Default 2000 ms. */
-    shutdownTimeoutMs: v.optional(NonNegativeInt, 2000),
+    shutdownTimeoutMs: v.optional(TimerMs, 2000),
 
     // ---- the unit-test sandbox ----
     /**

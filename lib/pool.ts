@@ -14,6 +14,7 @@ import {
 } from './errors.js';
 import type { PoolEvents } from './events.js';
 import { InvocationCounts } from './invocation-counts.js';
+import { invokeOptionsError } from './invoke-options.js';
 import { LatencyWindow } from './latency.js';
 import type { ResolvedPoolOptions } from './options.js';
 import { normalizeRequest, type InvokeRequest } from './request.js';
@@ -129,6 +130,9 @@ export class Pool extends EventEmitter<PoolEvents> {
 
   /** Runs the handler once. Resolves with its response, rejects with a `FunctionsError`. */
   invoke(request: InvokeRequest, options: InvokeOptions = {}): Promise<InvokeResponse> {
+    const optionsError = invokeOptionsError(options);
+    // Options that cannot be used are not read further: the call is refused below.
+    if (optionsError !== undefined) options = {};
     const timeoutMs = options.timeoutMs ?? this.#options.timeoutMs;
     let task!: Task;
     const promise = new Promise<InvokeResponse>((resolve, reject) => {
@@ -148,7 +152,7 @@ export class Pool extends EventEmitter<PoolEvents> {
         worker: undefined,
       };
     });
-    const refusal = this.#admit(task, request, options);
+    const refusal = optionsError ?? this.#admit(task, request, options);
     if (refusal !== undefined) {
       this.#fail(task, refusal);
       return promise;

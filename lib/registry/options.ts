@@ -1,10 +1,7 @@
 import * as v from 'valibot';
 import { InvalidOptionsError } from '../errors.js';
-import { formatIssues, issuesOf } from '../options.js';
+import { PositiveInt, TimerMs, formatIssues, issuesOf } from '../options.js';
 import type { RegistryStore } from './store.js';
-
-const PositiveInt = v.pipe(v.number(), v.safeInteger(), v.minValue(1));
-const NonNegativeInt = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
 
 const STORE_METHODS = ['insertFunction', 'addVersion', 'setActiveVersion', 'setCapabilities', 'getFunction', 'findFunction', 'listFunctions', 'getVersion', 'listVersions', 'capabilityHistory', 'deleteFunction', 'close'] as const;
 
@@ -28,7 +25,7 @@ export const RegistryOptionsSchema = v.pipe(
     /** Invocations one project may have in flight at once; more get `QUOTA_EXCEEDED`. Default: half of `maxWorkers`, at least 1. */
     maxProjectConcurrency: v.optional(PositiveInt),
     /** A function's pool unused this long is closed; 0 = only when evicted. Default 60 000 ms. */
-    idlePoolMs: v.optional(NonNegativeInt, 60_000),
+    idlePoolMs: v.optional(TimerMs, 60_000),
     /** Versions kept per function (the active one is always kept). Default 10. */
     maxVersions: v.optional(PositiveInt, 10),
     /**
@@ -42,7 +39,7 @@ export const RegistryOptionsSchema = v.pipe(
      * (`registry.refresh()`); 0 = never. Default 1000 ms. Costs one
      * `PRAGMA data_version` per tick while nobody else writes.
      */
-    watchMs: v.optional(NonNegativeInt, 1000),
+    watchMs: v.optional(TimerMs, 1000),
   }),
   v.check((o) => (o.database === undefined) !== (o.store === undefined), 'pass exactly one of database and store'),
 );
