@@ -235,6 +235,7 @@ export class Registry extends EventEmitter<RegistryEvents> {
 
   /** The function's record, or undefined. */
   async get(id: string): Promise<FunctionRecord | undefined> {
+    this.#open();
     const entry = this.#entries.get(id);
     if (entry !== undefined) return this.#record(entry.row);
     const row = await this.#store.getFunction(id);
@@ -243,6 +244,7 @@ export class Registry extends EventEmitter<RegistryEvents> {
 
   /** The function named `name` in `projectId`, or undefined. */
   async find(projectId: string, name: string): Promise<FunctionRecord | undefined> {
+    this.#open();
     const id = this.#names.get(`${projectId}/${name}`);
     const entry = id === undefined ? undefined : this.#entries.get(id);
     if (entry !== undefined) return this.#record(entry.row);
@@ -254,12 +256,14 @@ export class Registry extends EventEmitter<RegistryEvents> {
 
   /** Every function, or those of one project, ordered by project then name. */
   async list(filter: { projectId?: string } = {}): Promise<FunctionRecord[]> {
+    this.#open();
     const rows = await this.#store.listFunctions(filter.projectId);
     return rows.filter((row) => !this.#removing.has(row.id)).map((row) => this.#record(row));
   }
 
   /** The kept versions, oldest first. */
   async versions(id: string): Promise<VersionInfo[]> {
+    this.#open();
     const row = await this.#require(id);
     const versions = await this.#store.listVersions(id);
     return versions.map((v) => ({ version: v.version, filename: v.filename, createdAt: new Date(v.createdAt), active: v.version === row.activeVersion }));
@@ -267,6 +271,7 @@ export class Registry extends EventEmitter<RegistryEvents> {
 
   /** Every capability profile the function had, oldest first; the last is the current one. */
   async capabilityHistory(id: string): Promise<CapabilityChange[]> {
+    this.#open();
     await this.#require(id);
     const history = await this.#store.capabilityHistory(id);
     return history.map((h) => ({ capabilities: storedJson(h.capabilitiesJson) as Capabilities, setAt: new Date(h.setAt) }));
@@ -464,6 +469,11 @@ export class Registry extends EventEmitter<RegistryEvents> {
     const row = this.#removing.has(id) ? undefined : await this.#store.getFunction(id);
     if (row === undefined) throw notFound(id);
     return row;
+  }
+
+  /** Reads after close() would reach a closed store, whose own error names no registry. */
+  #open(): void {
+    if (this.#closed) throw new PoolClosedError('The registry is closed');
   }
 
   #gone(id: string): never {
