@@ -3,6 +3,7 @@ import * as variantModule from '@jitl/quickjs-ng-wasmfile-release-sync';
 import { newQuickJSWASMModuleFromVariant, newVariant, type QuickJSSyncVariant, type QuickJSWASMModule } from 'quickjs-emscripten-core';
 import { EngineStrings } from './engine-strings.js';
 import { guardedMemory } from './memory-growth.js';
+import { allocateJobSlot } from './pending-jobs.js';
 
 // The package's types describe its CommonJS build; under ESM its variant is the default export.
 const variant = (variantModule as unknown as { default: QuickJSSyncVariant }).default;
@@ -19,6 +20,8 @@ export interface Engine {
   strings: EngineStrings | undefined;
   /** The lazily evaluated parts of the prelude, by the name `native.loadLazy` uses (CMakeLists.txt's list). */
   lazy: Map<string, string>;
+  /** The module's word for the job queue's last context (pending-jobs.ts). */
+  jobSlot: number;
 }
 
 let engine: Promise<Engine> | undefined;
@@ -35,6 +38,10 @@ export function loadEngine(): Promise<Engine> {
     const module = await newQuickJSWASMModuleFromVariant(newVariant(variant, { wasmMemory: guardedMemory() }));
     const probe = module.newRuntime();
     const version = /([0-9]+\.[0-9]+\.[0-9]+)/.exec(probe.dumpMemoryUsage())?.[1] ?? 'unknown';
+    const probeContext = probe.newContext();
+    // Module memory, not the probe's: it outlives the probe.
+    const jobSlot = allocateJobSlot(probe, probeContext);
+    probeContext.dispose();
     probe.dispose();
     return {
       module,
@@ -43,6 +50,7 @@ export function loadEngine(): Promise<Engine> {
       prelude: read('index'),
       strings: EngineStrings.probe(module),
       lazy: new Map(parts.map((part) => [part, read(part)])),
+      jobSlot,
     };
   })();
   return engine;

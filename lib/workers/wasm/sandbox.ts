@@ -6,6 +6,7 @@ import { parseFetchArgs, parseHead } from './guest-input.js';
 import { HostFiles } from './host-files.js';
 import { LeftoverCpu } from './leftover-cpu.js';
 import { growthPayer, setGrowthPayer, type GrowthPayer } from './memory-growth.js';
+import { runPendingJobs } from './pending-jobs.js';
 import type { CallResult, FromSandbox, SandboxSettings, SandboxTask, ToSandbox } from './messages.js';
 import { SandboxClock, type ClockTimer } from './sandbox-clock.js';
 import { SeededRandom } from './seeded-random.js';
@@ -404,13 +405,13 @@ export class Sandbox implements GrowthPayer {
 
   /** Runs pending promise jobs on behalf of `id`, as the native worker does after each entry. */
   #drain(id: number): void {
-    // executePendingJobs runs the queue dry unless a job throws; asking first is a plain call,
+    // runPendingJobs runs the queue dry unless a job throws; asking first is a plain call,
     // where an empty run still allocates and reads back a result (a warm call made two runs).
     while (!this.#done && this.#rt.hasPendingJob()) {
       this.#enter(id);
-      const r = this.#rt.executePendingJobs();
+      const error = runPendingJobs(this.#rt, this.#ctx, this.#engine.jobSlot);
       this.#leave();
-      if (r.error) this.#reportException(r.error, id);
+      if (error !== undefined) this.#reportException(error, id);
     }
     this.#leave();
     this.#interrupted = undefined;
@@ -962,7 +963,11 @@ export class Sandbox implements GrowthPayer {
         this.#ctx.dispose();
         this.#rt.dispose();
       } catch {
-        // A runtime stopped by a limit may still hold objects; its memory goes back with the module's allocator.
+        // JS_FreeRuntime aborts the engine (thrown here as a RuntimeError, printed on stderr) when an
+        // object of the runtime is still referenced; that runtime's memory then stays in the thread's
+        // module. Runtimes stopped by a limit free cleanly (their calls have returned by now); the one
+        // known cause, a stray context made by the job runner, is gone (pending-jobs.ts). Caught so
+        // that the thread's other sandboxes keep being served.
       }
     });
   }
