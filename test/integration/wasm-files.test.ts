@@ -74,6 +74,14 @@ describe('quickjs-wasm: files through host calls, with the profile path rules', 
     expect(denials.filter((d) => d.capability === 'filesystem')).toHaveLength(6);
   });
 
+  it('an import made during an invocation leaves nothing of the module on the global object', async () => {
+    p = pool('quickjs-wasm', `export default { async fetch() { const fs = await import('node:fs/promises'); return new Response(typeof fs.readFile + ' ' + ('__qw_fs' in globalThis)) } }`, {
+      capabilities: profiles.custom('wasm-files', { allowFilesystem: true, allowedPaths: [root] }),
+    });
+    expect((await p.invoke({ path: '/' })).text()).toBe('function false');
+    expect((await p.invoke({ path: '/' })).text()).toBe('function false');
+  });
+
   it('without allowFilesystem the import itself is refused, with a denial', async () => {
     p = pool('quickjs-wasm', HANDLER);
     const denials: DenialEvent[] = [];

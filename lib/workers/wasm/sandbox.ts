@@ -196,9 +196,13 @@ export class Sandbox implements GrowthPayer {
   #renew(): boolean {
     const next = this.#next ?? this.#prepare();
     this.#next = undefined;
-    this.#entry?.dispose();
-    this.#ctx.dispose();
-    this.#rt.dispose();
+    try {
+      this.#entry?.dispose();
+      this.#ctx.dispose();
+      this.#rt.dispose();
+    } catch {
+      // As in #dispose: an engine abort while freeing must not end the thread's other sandboxes.
+    }
     this.#clock.clearTimers();
     this.#timers.clear();
     [this.#rt, this.#ctx, this.#entry] = [next.rt, next.ctx, next.entry];
@@ -908,7 +912,8 @@ export class Sandbox implements GrowthPayer {
     }
     ctx.setProp(ctx.global, '__qw_fs', fs.value);
     fs.value.dispose();
-    return 'const fs = globalThis.__qw_fs; export const { readFile, writeFile, readdir, stat, mkdir, rm } = fs; export default fs;';
+    // The module takes the object off the global as it is evaluated, whenever the import comes.
+    return 'const fs = globalThis.__qw_fs; delete globalThis.__qw_fs; export const { readFile, writeFile, readdir, stat, mkdir, rm } = fs; export default fs;';
   }
 
   #evalVoid(code: string): void {
