@@ -1320,6 +1320,11 @@ done:
     JS_FreeValue(cctx, payload);
     JS_FreeValue(cctx, msg);
     JS_FreeContext(cctx);
+    /* What init needed and no longer does (its line, its JSON tree, the
+     * compiler's work) is freed now; malloc would otherwise keep those pages
+     * at the top of the heap, dirty and this worker's own, for as long as it
+     * lives (12 to 16 KB for a hello handler). */
+    malloc_trim(0);
 }
 
 /* ---- messages after init ------------------------------------------------- */

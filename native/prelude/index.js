@@ -22,7 +22,7 @@ import { FormData } from './formdata.js';
 import { installLazySubtle, loadSubtle } from './lazy-subtle.js';
 import { structuredClone } from './clone.js';
 import { installUserTiming } from './performance.js';
-import { createProcess } from './process.js';
+import { createProcess, processEnv } from './process.js';
 import { fixErrorStackSetter } from './error-stack.js';
 
 // The pool's env, once configure() has it. The native worker evaluates this
@@ -122,13 +122,19 @@ installLazyCompression();
 // road to run-time compilation already fails. These wrappers only give the
 // failure a clear EvalError and report the denial to the host (the same
 // CAPABILITY_DENIED as Bun's); a handler that removes them gets the
-// engine's own TypeError, never a compiler.
+// engine's own TypeError, never a compiler. Returns what lifts them again,
+// every replaced property as it was (descriptor and all).
 function denyEval() {
   const deny = (what) => {
     native.denyEval(what);
     const error = new EvalError(`${what} is disabled: the capability profile does not allow it (allowEval: false).`);
     error.code = 'CAPABILITY_DENIED';
     return error;
+  };
+  const replaced = [];
+  const replace = (target, key, value) => {
+    replaced.push([target, key, Object.getOwnPropertyDescriptor(target, key)]);
+    Object.defineProperty(target, key, { value, writable: true, configurable: true, enumerable: false });
   };
   const wrap = (proto, name) => {
     const original = proto.constructor;
@@ -137,17 +143,33 @@ function denyEval() {
     };
     Object.defineProperty(wrapper, 'name', { value: original.name });
     wrapper.prototype = proto;
-    Object.defineProperty(proto, 'constructor', { value: wrapper, writable: true, configurable: true, enumerable: false });
+    replace(proto, 'constructor', wrapper);
     return wrapper;
   };
-  define('Function', wrap(Function.prototype, 'Function'));
+  replace(globalThis, 'Function', wrap(Function.prototype, 'Function'));
   wrap(Object.getPrototypeOf(async function () {}), 'AsyncFunction');
   wrap(Object.getPrototypeOf(function* () {}), 'GeneratorFunction');
   wrap(Object.getPrototypeOf(async function* () {}), 'AsyncGeneratorFunction');
-  define('eval', function evalDisabled() {
+  replace(globalThis, 'eval', function evalDisabled() {
     throw deny('eval');
   });
+  return () => {
+    for (const [target, key, descriptor] of replaced.reverse()) {
+      if (descriptor) Object.defineProperty(target, key, descriptor);
+      else delete target[key];
+    }
+  };
 }
+
+// What needs no pool setting is made with the prelude, before any pool is
+// known: in the fork server that is once for all of its workers, whose pages
+// stay shared as long as a worker does not write to them (configure() made a
+// forked worker copy or add 108 KB of pages, now 32 KB). configure() then
+// fills in the pool's env and, for a pool that allows eval, lifts the
+// denial: both before any handler code.
+const nodeProcess = createProcess({});
+define('process', nodeProcess);
+const liftEvalDenial = denyEval();
 
 // What depends on the pool, once: before any handler code, never after.
 let configured = false;
@@ -156,8 +178,8 @@ function configure(settings) {
   configured = true;
   env = settings.env;
   maxBodyBytes = settings.maxBodyBytes ?? Infinity;
-  define('process', createProcess(env));
-  if (!settings.allowEval) denyEval();
+  nodeProcess.env = processEnv(env);
+  if (settings.allowEval) liftEvalDenial();
 }
 
 // A binding that knows its pool already (quickjs-wasm) passes the settings

@@ -5,12 +5,16 @@
 // environment) with NODE_ENV defaulting to 'production': libraries such as
 // React and immer read it to leave their development checks out, as a
 // bundler's define would for a browser build.
+export function processEnv(env) {
+  return { NODE_ENV: 'production', ...env };
+}
+
 export function createProcess(env) {
   const noop = () => process;
   const process = {
     title: 'browser',
     browser: true,
-    env: { NODE_ENV: 'production', ...env },
+    env: processEnv(env),
     argv: [],
     version: '',
     versions: {},
