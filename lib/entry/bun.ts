@@ -7,11 +7,12 @@ import { isBuiltin } from 'node:module';
 import type { Capabilities } from '../capabilities/index.js';
 import { installConsole } from './bun-console.js';
 import { installGuards, patchStaticImports } from './bun-guards.js';
-import { listen, post, send, sendWithBody, type HostMessageIn } from './channel.js';
+import { beforeWrite, flushPosted, listen, post, send, sendWithBody, type HostMessageIn } from './channel.js';
 import { resolveHandler, type Handler } from './handler.js';
 import { createHostFetch } from './bun-fetch.js';
 import { reserveDescriptors } from './fd-budget.js';
 import { readResponseBytes, trackStreamedResponses } from './response-bytes.js';
+import { cpuMsBetween, readUsage, usageAtStart } from './usage.js';
 import { EXIT_BAD_SETTINGS, PROTOCOL_VERSION } from '../protocol/constants.js';
 import { MAX_RESPONSE_HEADER_BYTES, REASON_PHRASE, responseHeadersProblem } from '../response-header-limits.js';
 import { boundedText, describeThrown, isCapabilityDenied } from '../thrown-value.js';
@@ -158,8 +159,7 @@ async function invoke(id: number, payload: Record<string, unknown>): Promise<voi
   const limits = (init as InitPayload).limits;
   const controller = new AbortController();
   inFlight.set(id, { controller });
-  // One getrusage at each end gives both figures: per call, system calls are most of the worker's cost.
-  const before = process.resourceUsage();
+  const before = usageAtStart();
   try {
     const method = String(payload['method']);
     let encoded = payload['body'];
@@ -221,20 +221,19 @@ async function invoke(id: number, payload: Record<string, unknown>): Promise<voi
       return;
     }
     const bytes = (read as { bytes: Uint8Array }).bytes;
-    const after = process.resourceUsage();
-    const answered = {
-      status: result.status,
-      statusText: result.statusText,
-      headers,
-      cpuMs: (after.userCPUTime - before.userCPUTime + after.systemCPUTime - before.systemCPUTime) / 1000,
-      peakMemoryBytes: after.maxRSS * 1024,
-    };
+    const head = { status: result.status, statusText: result.statusText, headers, cpuMs: 0, peakMemoryBytes: 0 };
     if (bytes.byteLength > LARGE_BODY_BYTES) {
-      sendWithBody({ id, type: 'response', payload: answered }, bytes);
+      finishFigures(head, before, readUsage());
+      sendWithBody({ id, type: 'response', payload: head }, bytes);
       return;
     }
     const base64 = bytes.byteLength === 0 ? null : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
-    answer({ id, type: 'response', payload: { ...answered, body: base64 } });
+    const answered = { ...head, body: base64 };
+    // Its figures are read when it is written, with those of the answers leaving beside it.
+    unfinished.push({ payload: answered, before });
+    post({ id, type: 'response', payload: answered });
+    // Alone, it is written at once (see answer).
+    if (inFlight.size <= 1) flushPosted();
   } catch (error) {
     answer({ id, type: 'error', payload: errorPayload(isCapabilityDenied(error) ? 'CAPABILITY_DENIED' : 'HANDLER_ERROR', error) });
   } finally {
@@ -250,6 +249,26 @@ function answer(message: { id: number; type: string; payload: unknown }): void {
   if (inFlight.size > 1) post(message);
   else send(message);
 }
+
+interface Figures {
+  cpuMs: number;
+  peakMemoryBytes: number;
+}
+
+function finishFigures(figures: Figures, before: NodeJS.ResourceUsage, after: NodeJS.ResourceUsage): void {
+  figures.cpuMs = cpuMsBetween(before, after);
+  figures.peakMemoryBytes = after.maxRSS * 1024;
+}
+
+/** Posted responses whose figures are still to be read: one reading when they are written. */
+let unfinished: { payload: Figures; before: NodeJS.ResourceUsage }[] = [];
+
+beforeWrite(() => {
+  if (unfinished.length === 0) return;
+  const after = readUsage();
+  for (const { payload, before } of unfinished) finishFigures(payload, before, after);
+  unfinished = [];
+});
 
 function describe(value: unknown): string {
   if (value === null) return 'null';

@@ -11,6 +11,8 @@ const LARGE_LINE = 4 * 1024 * 1024;
 
 /** The entry's own JSON, taken before the handler loads: a handler may replace the global's methods. */
 const { parse: parseJson, stringify: stringifyJson } = JSON;
+/** Likewise queueMicrotask: posted answers would otherwise wait for the next write. */
+const enqueue = queueMicrotask;
 
 /** The protocol descriptor the host opened for us (docs/protocol.md). */
 export const CHANNEL_FD = 3;
@@ -18,8 +20,12 @@ export const CHANNEL_FD = 3;
 /** Lines above this size are written on their own, never copied into a batch. */
 const BATCH_LINE_BYTES = 64 * 1024;
 
-/** Lines posted this turn, written together by flush() (post). */
-let batched = '';
+type Message = { id: number; type: string; payload: unknown };
+
+/** Messages posted this turn, written together by flushPosted() (post). */
+let posted: Message[] = [];
+/** Runs before posted messages are turned into text (beforeWrite). */
+let beforePostedWrite: (() => void) | undefined;
 
 /** Retries of a write that made no progress before each pause of a millisecond. */
 const SPINS_BEFORE_PAUSE = 64;
@@ -71,16 +77,44 @@ function tryWrite(data: string | Buffer, offset: number): number {
   }
 }
 
-/** Writes one message, after anything posted before it (writeAll). */
-export function send(message: { id: number; type: string; payload: unknown }): void {
-  const line = stringifyJson(message) + '\n';
-  if (batched === '') {
+/**
+ * `hook` runs once before the messages posted so far become text, whatever
+ * writes them (flushPosted, send, sendWithBody): the entry fills in the figures of
+ * the answers among them then, with one reading for all of them.
+ */
+export function beforeWrite(hook: () => void): void {
+  beforePostedWrite = hook;
+}
+
+/**
+ * The posted messages as text, in order, to be written before anything else.
+ * A line above BATCH_LINE_BYTES is written here on its own, never copied into
+ * the text.
+ */
+function takePosted(): string {
+  if (posted.length === 0) return '';
+  beforePostedWrite?.();
+  const messages = posted;
+  posted = [];
+  let text = '';
+  for (const message of messages) {
+    const line = stringifyJson(message) + '\n';
+    if (line.length <= BATCH_LINE_BYTES) {
+      text += line;
+      continue;
+    }
+    if (text !== '') writeAll(text);
+    text = '';
     writeAll(line);
-    return;
   }
-  const lines = batched + line;
-  batched = '';
-  writeAll(lines);
+  return text;
+}
+
+/** Writes one message, after anything posted before it (writeAll). */
+export function send(message: Message): void {
+  const line = stringifyJson(message) + '\n';
+  const before = takePosted();
+  writeAll(before === '' ? line : before + line);
 }
 
 /** A body is turned into base64 this many bytes at a time (a multiple of 3: the pieces join into one base64 text). */
@@ -96,8 +130,7 @@ export function sendWithBody(message: { id: number; type: string; payload: Recor
   const head = stringifyJson({ id: message.id, type: message.type, payload: message.payload });
   // `payload` is the last field and `body` goes last in it: `…}}` becomes `…,"body":"<base64>"}}`.
   if (!head.endsWith('}}') || 'body' in message.payload) throw new TypeError('sendWithBody: unexpected message shape');
-  const start = batched + head.slice(0, -2) + (Object.keys(message.payload).length > 0 ? ',' : '') + '"body":"';
-  batched = '';
+  const start = takePosted() + head.slice(0, -2) + (Object.keys(message.payload).length > 0 ? ',' : '') + '"body":"';
   writeAll(start);
   const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   for (let at = 0; at < bytes.length; at += BODY_SLICE_BYTES) writeAll(bytes.subarray(at, at + BODY_SLICE_BYTES).toString('base64'));
@@ -108,28 +141,22 @@ export function sendWithBody(message: { id: number; type: string; payload: Recor
  * Queues one message for a single write at the end of this microtask
  * checkpoint. Answers that settle together (invocations that arrived in one
  * read, concurrency above 1) then cost one system call and one wake-up of the
- * host instead of one each. Only for messages that may wait that long.
+ * host instead of one each. Only for messages that may wait that long. The
+ * message is turned into text when it is written, after beforeWrite's hook.
  */
-export function post(message: { id: number; type: string; payload: unknown }): void {
-  const line = stringifyJson(message) + '\n';
-  if (line.length > BATCH_LINE_BYTES) {
-    flush();
-    writeAll(line);
-    return;
-  }
-  if (batched === '') queueMicrotask(flush);
-  batched += line;
+export function post(message: Message): void {
+  if (posted.length === 0) enqueue(flushPosted);
+  posted.push(message);
 }
 
-function flush(): void {
-  if (batched === '') return;
-  const lines = batched;
-  batched = '';
-  writeAll(lines);
+/** Writes what was posted now, instead of at the end of the microtask checkpoint. */
+export function flushPosted(): void {
+  const text = takePosted();
+  if (text !== '') writeAll(text);
 }
 
 // A handler that calls process.exit() while answers are queued: they still go out.
-process.on('exit', flush);
+process.on('exit', flushPosted);
 
 export function listen(maxLineBytes: number, onMessage: (message: HostMessageIn) => void): void {
   const splitter = new LineSplitter(
