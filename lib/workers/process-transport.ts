@@ -12,6 +12,8 @@ import type { RuntimeName, WorkerContext } from './worker.js';
 
 const STDERR_TAIL_BYTES = 4096;
 const NEWLINE = 0x0a;
+/** Lines longer than this are written on their own, never copied into a batch of held lines. */
+const HELD_LINE_CHARS = 64 * 1024;
 
 /** How a runtime's process is started; the rest of the transport is shared. */
 export interface LaunchSpec {
@@ -50,6 +52,9 @@ export class ProcessTransport implements Transport {
   #exited = false;
   /** A forked worker's `ready`, until the zygote reports its pid. */
   #heldReady: Extract<WorkerMessage, { type: 'ready' }> | undefined;
+  /** Lines held while answers from one read are handled, written together by #flushHeld; undefined when not batching. */
+  #held: string | undefined;
+  #heldCallbacks: (() => void)[] | undefined;
   /** `advanceTime` calls waiting for their `advanced`, oldest first (the worker answers in order). */
   readonly #advances: (() => void)[] = [];
 
@@ -126,7 +131,7 @@ export class ProcessTransport implements Transport {
   /** The protocol channel is there (at spawn, or when a forked worker connected back): send `init`. */
   #attach(channel: Duplex): void {
     this.#channel = channel;
-    channel.on('data', (chunk: Buffer) => this.#onData(channel, chunk));
+    channel.on('data', (chunk: Buffer) => this.#onData(chunk));
     // The channel erroring (EPIPE after a crash) is reported through the exit event.
     channel.on('error', () => {});
     // Stopped before it connected: end-of-file instead of init makes it exit.
@@ -156,15 +161,17 @@ export class ProcessTransport implements Transport {
    * Several answers in one read (a worker running invocations concurrently)
    * free several slots, which are refilled in the promise jobs that follow
    * (the pool's queue, or callers awaiting an answer and invoking again):
-   * the channel stays corked until all of them have run, so the new
-   * invocations leave in one write instead of one each.
+   * lines written until all of them have run are held and leave in one write
+   * instead of one each (#flushHeld).
    */
-  #onData(channel: Duplex, chunk: Buffer): void {
+  #onData(chunk: Buffer): void {
     const batch = chunk.indexOf(NEWLINE) !== chunk.lastIndexOf(NEWLINE);
-    if (batch) channel.cork();
+    if (batch && this.#held === undefined) {
+      this.#held = '';
+      // A tick queued from a microtask runs once the whole microtask queue has drained.
+      queueMicrotask(() => process.nextTick(this.#flushHeld));
+    }
     this.#splitter.push(chunk);
-    // A tick queued from a microtask runs once the whole microtask queue has drained.
-    if (batch) queueMicrotask(() => process.nextTick(uncork, channel));
   }
 
   send(command: SessionCommand, onWritten?: () => void): void {
@@ -189,6 +196,8 @@ export class ProcessTransport implements Transport {
   close(graceMs: number): void {
     this.#stopping = true;
     if (this.#exited) return;
+    // Held lines (the shutdown message among them) go out before the end of the channel.
+    this.#flushHeld();
     this.#channel?.end();
     clearTimeout(this.#killTimer);
     this.#killTimer = setTimeout(() => this.kill(), graceMs);
@@ -223,10 +232,38 @@ export class ProcessTransport implements Transport {
   }
 
   #writeLine(line: string, onWritten?: () => void): void {
+    if (this.#held !== undefined) {
+      if (line.length <= HELD_LINE_CHARS) {
+        this.#held += line;
+        if (onWritten !== undefined) (this.#heldCallbacks ??= []).push(onWritten);
+        return;
+      }
+      // A large line (a request body) is not copied into the batch: what was held goes first.
+      this.#flushHeld();
+      this.#held = '';
+    }
     const channel = this.#channel;
     if (channel === undefined || channel.destroyed || !channel.writable) return onWritten?.();
     channel.write(line, onWritten);
   }
+
+  /**
+   * Writes the held lines as one string: Writable.cork did the same with an
+   * entry and a write request per line and a writev of as many pieces.
+   */
+  readonly #flushHeld = (): void => {
+    const text = this.#held;
+    const callbacks = this.#heldCallbacks;
+    this.#held = undefined;
+    this.#heldCallbacks = undefined;
+    if (text === undefined || text === '') {
+      if (callbacks !== undefined) for (const done of callbacks) done();
+      return;
+    }
+    this.#writeLine(text, callbacks === undefined ? undefined : () => {
+      for (const done of callbacks) done();
+    });
+  };
 
 
   #onLine(line: string): void {
@@ -274,10 +311,6 @@ export class ProcessTransport implements Transport {
     for (const resolve of this.#advances.splice(0)) resolve();
     this.#events?.exit({ code, signal, failure, detail: this.#stderrTail });
   }
-}
-
-function uncork(channel: Duplex): void {
-  channel.uncork();
 }
 
 /** NDJSON carries bodies as base64; the session has them as bytes. (`invoke` is written by encodeInvoke.) */
