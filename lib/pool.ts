@@ -13,6 +13,7 @@ import {
   withInvocation,
 } from './errors.js';
 import type { PoolEvents } from './events.js';
+import { IdTable } from './id-table.js';
 import { InvocationCounts } from './invocation-counts.js';
 import { invokeOptionsError } from './invoke-options.js';
 import { LatencyWindow } from './latency.js';
@@ -93,7 +94,7 @@ export class Pool extends EventEmitter<PoolEvents> {
   #queueTimer: NodeJS.Timeout | undefined;
   #queueDeadlineAt = Infinity;
   /** Tasks sent to a worker and not yet settled. */
-  readonly #running = new Set<Task>();
+  readonly #running = new IdTable<Task>();
   readonly #latency = new LatencyWindow();
   readonly #invocations = new InvocationCounts();
   readonly #counts = { coldStarts: 0, workersStarted: 0, workersExited: 0, startFailures: 0 };
@@ -163,8 +164,15 @@ export class Pool extends EventEmitter<PoolEvents> {
       task.onAbort = () => this.#abort(task, signal.reason);
       signal.addEventListener('abort', task.onAbort, { once: true });
     }
-    this.#queue.push(task);
-    this.#dispatch();
+    // Nothing waiting and a worker free: straight to it, without a trip through the queue
+    // (at concurrency above 1 most calls find a free slot).
+    const free = this.#queue.size === 0 ? this.#freeSlot() : undefined;
+    if (free !== undefined) {
+      this.#run(free, task);
+    } else {
+      this.#queue.push(task);
+      this.#dispatch();
+    }
     // While queued the deadline is ours; once running, the worker enforces the rest of it.
     if (task.deadline > 0 && task.worker === undefined && !task.settled) this.#armQueueDeadline(task.deadline);
     return promise;
@@ -419,7 +427,7 @@ export class Pool extends EventEmitter<PoolEvents> {
     for (const task of this.#queue.drain()) {
       this.#fail(task, new PoolClosedError(`The pool was closed (${why}) before this invocation started`));
     }
-    for (const task of [...this.#running]) {
+    for (const task of this.#running.values()) {
       this.#fail(task, new PoolClosedError(`The pool was closed (${why}) before the handler answered; its worker was killed`));
     }
     for (const slot of this.#slots) void this.#retire(slot, `the pool was closed (${why})`, 0);
@@ -481,7 +489,7 @@ export class Pool extends EventEmitter<PoolEvents> {
       }
     }
     task.worker = slot.worker;
-    this.#running.add(task);
+    this.#running.set(task.id, task);
     const worker = slot.worker;
     worker.invoke(task.request, { invocationId: task.id, timeoutMs: remaining, deadlineMs: task.timeoutMs }, (outcome) => {
       if (outcome instanceof FunctionsError) this.#fail(task, outcome);
@@ -557,7 +565,7 @@ export class Pool extends EventEmitter<PoolEvents> {
   #settle(task: Task): boolean {
     if (task.settled) return false;
     task.settled = true;
-    this.#running.delete(task);
+    this.#running.delete(task.id);
     if (task.onAbort !== undefined) task.signal?.removeEventListener('abort', task.onAbort);
     return true;
   }

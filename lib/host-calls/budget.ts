@@ -2,6 +2,7 @@ import {
   FetchBufferLimitError,
   FetchConcurrencyLimitError,
 } from "../errors.js";
+import { IdTable } from "../id-table.js";
 import type { HostFetchLimits } from "../options.js";
 
 /** One admitted host call: its share of the invocation's byte budget. */
@@ -26,7 +27,7 @@ interface InvocationUsage {
  */
 export class HostCallBudget {
   readonly #limits: HostFetchLimits;
-  readonly #invocations = new Map<number, InvocationUsage>();
+  readonly #invocations = new IdTable<InvocationUsage>();
   #calls = 0;
 
   constructor(limits: HostFetchLimits) {

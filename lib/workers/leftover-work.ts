@@ -1,12 +1,9 @@
 import type { LogEntry } from './worker.js';
 
-/**
- * Answered invocations are remembered in two generations of this many: at
- * least the last GENERATION and at most twice that; older ones count as past
- * their deadline.
- */
-const GENERATION = 2048;
+/** Answered invocations remembered; older ones count as past their deadline. */
+const REMEMBERED = 4096;
 
+/** What is left to an invocation's work after its answer. */
 interface Leftover {
   /** performance.now() at the invocation's deadline; Infinity without one. */
   until: number;
@@ -28,18 +25,21 @@ interface Leftover {
  */
 export class LeftoverWork {
   /**
-   * Two generations, dropped whole: a single map with the oldest entry
-   * deleted at each answer rehashed its table over and over, and with a
-   * deadline of seconds its entries outlived young-generation collections,
-   * which showed as a quarter of the host's CPU going to garbage collection
-   * at high call rates.
+   * The last REMEMBERED answers, in a ring of numbers: an object and a map
+   * entry per answer lived for thousands of calls, and at high call rates
+   * that made the host's young-generation collections promote about a
+   * quarter of everything allocated per call (measured with stand-in
+   * workers: 12 µs of host CPU per call, 4 µs without). Lookups come only
+   * with output after an answer, and scan from the newest.
    */
-  #answered = new Map<number, Leftover>();
-  #older = new Map<number, Leftover>();
+  readonly #ids = new Float64Array(REMEMBERED);
+  readonly #until = new Float64Array(REMEMBERED);
+  readonly #logBytesLeft = new Float64Array(REMEMBERED);
+  /** Answers so far; the newest is at (#count - 1) % REMEMBERED. */
+  #count = 0;
   readonly #maxLogBytes: number;
   readonly #onBreach: (reason: string) => void;
   readonly #load: Leftover;
-  #last: Leftover | undefined;
   #latest = 0;
   #breached = false;
 
@@ -51,13 +51,12 @@ export class LeftoverWork {
 
   /** Invocation `id` was answered; `until` is its deadline (performance.now() ms, Infinity for none). */
   answered(id: number, until: number, logBytesUsed: number): void {
-    if (this.#answered.size >= GENERATION) {
-      this.#older = this.#answered;
-      this.#answered = new Map();
-    }
-    this.#last = { until, logBytesLeft: Math.max(0, this.#maxLogBytes - logBytesUsed) };
-    this.#answered.set(id, this.#last);
-    this.#latest = Math.max(this.#latest, until);
+    const at = this.#count % REMEMBERED;
+    this.#count++;
+    this.#ids[at] = id;
+    this.#until[at] = until;
+    this.#logBytesLeft[at] = Math.max(0, this.#maxLogBytes - logBytesUsed);
+    if (until > this.#latest) this.#latest = until;
   }
 
   /** The latest deadline of answered work that may still be running (past ones included); 0 before any answer. */
@@ -72,16 +71,18 @@ export class LeftoverWork {
    */
   log(id: number, entry: LogEntry): LogEntry | undefined {
     if (this.#breached) return undefined;
-    const leftover = this.#find(id);
-    if (leftover === undefined) {
+    const at = this.#find(id);
+    if (at === undefined) {
       this.#breach(
         `invocation ${id} logged after its answer and past its deadline (timeoutMs)`,
       );
       return undefined;
     }
     const bytes = Buffer.byteLength(entry.message);
-    if (bytes <= leftover.logBytesLeft) {
-      leftover.logBytesLeft -= bytes;
+    const left = at === -1 ? this.#load.logBytesLeft : (this.#logBytesLeft[at] as number);
+    if (bytes <= left) {
+      if (at === -1) this.#load.logBytesLeft = left - bytes;
+      else this.#logBytesLeft[at] = left - bytes;
       return entry;
     }
     const reason = `${id === 0 ? 'output no invocation claims' : `invocation ${id}, after its answer,`} went past maxLogBytes (${this.#maxLogBytes})`;
@@ -97,10 +98,22 @@ export class LeftoverWork {
     );
   }
 
-  #find(id: number): Leftover | undefined {
-    const leftover = id === 0 ? (this.#last ?? this.#load) : (this.#answered.get(id) ?? this.#older.get(id));
-    if (leftover === undefined || leftover.until < performance.now()) return undefined;
-    return leftover;
+  /** The slot of `id` (-1: the bundle's load), or undefined when it is unknown or past its deadline. */
+  #find(id: number): number | undefined {
+    let at: number | undefined;
+    if (id === 0) {
+      at = this.#count === 0 ? -1 : (this.#count - 1) % REMEMBERED;
+    } else {
+      for (let n = this.#count - 1; n >= 0 && n >= this.#count - REMEMBERED; n--) {
+        if (this.#ids[n % REMEMBERED] === id) {
+          at = n % REMEMBERED;
+          break;
+        }
+      }
+    }
+    if (at === undefined) return undefined;
+    const until = at === -1 ? this.#load.until : (this.#until[at] as number);
+    return until < performance.now() ? undefined : at;
   }
 
   #breach(reason: string): void {

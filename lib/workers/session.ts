@@ -12,6 +12,7 @@ import {
   withInvocation,
 } from '../errors.js';
 import { HostCallBudget, type HostCallTicket } from '../host-calls/budget.js';
+import { IdTable } from '../id-table.js';
 import { EXIT_BAD_SETTINGS, EXIT_FENCE_INCOMPLETE } from '../protocol/index.js';
 import { missingLayers } from '../sandbox/fence-report.js';
 import { InvocationLogs } from './invocation-logs.js';
@@ -65,7 +66,8 @@ export class InvocationSession extends EventEmitter<WorkerEvents> implements Wor
   readonly runtime: RuntimeName;
   readonly #context: WorkerContext;
   readonly #transport: Transport;
-  readonly #invocations = new Map<number, Invocation>();
+  /** Keyed by invocation id (ids only grow on a worker, so ascending is the order they were sent in). */
+  readonly #invocations = new IdTable<Invocation>();
   readonly #spin: SpinWait;
   readonly #hostCalls: HostCallBudget;
   #info: ReadyInfo | undefined;
@@ -221,7 +223,7 @@ export class InvocationSession extends EventEmitter<WorkerEvents> implements Wor
     this.#deadlineAt = Infinity;
     const now = performance.now();
     let next = Infinity;
-    for (const invocation of [...this.#invocations.values()]) {
+    for (const invocation of this.#invocations.values()) {
       if (invocation.checkAt <= now) {
         invocation.checkAt = Infinity;
         this.#overrun(invocation, invocation.deadlineMs, invocation.grace);
@@ -306,7 +308,7 @@ export class InvocationSession extends EventEmitter<WorkerEvents> implements Wor
 
   #soleInvocation(): number {
     if (this.#invocations.size !== 1) return 0;
-    return this.#invocations.keys().next().value ?? 0;
+    return this.#invocations.firstId() ?? 0;
   }
 
   #violation(reason: string): void {
@@ -518,7 +520,7 @@ export class InvocationSession extends EventEmitter<WorkerEvents> implements Wor
     this.#dying = true;
     const reason = this.#killReason;
     if (this.#info === undefined) this.#start?.reject(this.#startFailure(exit));
-    for (const [id, invocation] of this.#invocations) {
+    for (const [id, invocation] of this.#invocations.entries()) {
       clearTimeout(invocation.timer);
       abortCalls(invocation);
       if (!invocation.open) continue;
