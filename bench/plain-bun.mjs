@@ -80,6 +80,10 @@ class PlainBun {
     });
   }
 
+  get pid() {
+    return this.#child.pid;
+  }
+
   invoke(request) {
     const id = this.#nextId++;
     return new Promise((resolve) => {
@@ -114,13 +118,14 @@ function plainDir(code) {
  * `plain` answers every line as it arrives, many at once; `plainSerial` is sent one
  * request at a time per process, as the pool sends to a worker (concurrency 1).
  */
-function contenders(bun) {
+export function contenders(bun) {
   const plain = (serial) => async (code, workers) => {
     const dir = plainDir(code);
     const processes = Array.from({ length: workers }, () => new PlainBun(bun, dir, serial));
     let next = 0;
     return {
       invoke: (request) => processes[next++ % processes.length].invoke(request),
+      pids: () => processes.map((p) => p.pid),
       close: () => {
         for (const p of processes) p.close();
         rmSync(dir, { recursive: true, force: true });
