@@ -33,20 +33,26 @@ describe('quickjs-wasm: the host side of a WebAssembly sandbox', () => {
     expect(control.outcome).toMatchObject({ kind: 'result', ok: true, value: 'x' });
   });
 
-  it('a response head forged by replacing JSON.stringify (status 99999, an extra field) is PROTOCOL_ERROR', async () => {
+  // The binding used to serialise with the handler's JSON.stringify too; it has its own copy
+  // now. What got through before is in test/unit/wasm/guest-input.test.ts, fed to the host's check.
+  it('a response head forged by replacing JSON.stringify (status 99999, an extra field) does not reach the host: the real head does', async () => {
     const forge = `JSON.stringify = () => '[99999, "OK", [["set-cookie", "x"]], 1]';`;
-    expectRejected(await attack(WASM, '', { module: `export default { fetch() { ${forge} return new Response('x'); } }` }), 'PROTOCOL_ERROR');
+    const pool = createPool({ runtime: WASM, capabilities: profiles.strict('forged-head'), source: { code: `export default { fetch() { ${forge} return new Response('x'); } }` } });
+    try {
+      const res = await pool.invoke({ path: '/' });
+      expect([res.status, res.text(), res.headers['set-cookie']]).toEqual([200, 'x', undefined]);
+    } finally {
+      await pool.close();
+    }
   });
 
   describe('fetch arguments', () => {
     const server = useLoopbackServer((_req, res) => res.end('served'));
-    it('forged by replacing JSON.stringify (a URL that is a number) are PROTOCOL_ERROR, and nothing is fetched', async () => {
+    it('forged by replacing JSON.stringify (a URL that is a number) do not reach the host: the real fetch does', async () => {
       const caps = { allowNetwork: true, allowedDomains: ['127.0.0.1'] };
       const forge = `const real = JSON.stringify; JSON.stringify = (x, ...r) => (x && typeof x === 'object' && 'url' in x ? real({ ...x, url: 5 }) : real(x, ...r));`;
-      const hits = server.hits.length;
       const run = await attack(WASM, `${forge} return await (await fetch(input.url)).text();`, { caps, input: { url: server.origin() + '/forged' } });
-      expectRejected(run, 'PROTOCOL_ERROR');
-      expect(server.hits.length).toBe(hits);
+      expect(expectWorked(run)).toBe('served');
       expect(expectWorked(await attack(WASM, `return await (await fetch(input.url)).text();`, { caps, input: { url: server.origin() + '/ok' } }))).toBe('served');
     });
   });

@@ -3,9 +3,9 @@ import { WorkerMessageSchema, type FetchArgs, type HeaderPairs } from '../../pro
 
 /**
  * What a quickjs-wasm sandbox hands the host as JSON: the response head and
- * a fetch's arguments. The binding builds them, but with globals of the
- * handler's context (`JSON.stringify`, `Array.prototype.map`, `String`), which
- * a handler can replace: a header name could arrive as an object, and a
+ * a fetch's arguments. The binding builds them with its own JSON, but with
+ * other globals of the handler's context (`Array.prototype.map`, `String`),
+ * which a handler can replace: a header name could arrive as an object, and a
  * header name without `toLowerCase` once threw in the host's own thread,
  * ending the host process. So they are untrusted input, checked against the
  * protocol's schema, the one the process runtimes' messages pass.
