@@ -167,9 +167,15 @@ function denyEval() {
 // forked worker copy or add 108 KB of pages, now 32 KB). configure() then
 // fills in the pool's env and, for a pool that allows eval, lifts the
 // denial: both before any handler code.
+//
+// A binding that knows its pool already (quickjs-wasm, below) denies eval in
+// configure() instead, only when the pool does not allow it: with the
+// denial made first and lifted, the WebAssembly engine later crashed (memory
+// access out of bounds) evaluating the lazy Intl data under a denied eval,
+// cause not found; it has no zygote whose pages this would save.
 const nodeProcess = createProcess({});
 define('process', nodeProcess);
-const liftEvalDenial = denyEval();
+const liftEvalDenial = 'env' in native ? undefined : denyEval();
 
 // What depends on the pool, once: before any handler code, never after.
 let configured = false;
@@ -179,7 +185,11 @@ function configure(settings) {
   env = settings.env;
   maxBodyBytes = settings.maxBodyBytes ?? Infinity;
   nodeProcess.env = processEnv(env);
-  if (settings.allowEval) liftEvalDenial();
+  if (liftEvalDenial === undefined) {
+    if (!settings.allowEval) denyEval();
+  } else if (settings.allowEval) {
+    liftEvalDenial();
+  }
 }
 
 // A binding that knows its pool already (quickjs-wasm) passes the settings
