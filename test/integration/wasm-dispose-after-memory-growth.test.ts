@@ -27,8 +27,8 @@ function runHost(workload: string, where: 'thread' | 'inline'): Promise<{ answer
   });
 }
 
-describe('quickjs-wasm: a sandbox whose jobs grew the memory is freed cleanly', () => {
-  if (!RUNTIMES.includes('quickjs-wasm')) return;
+// Skipped, not emptied, when the run leaves quickjs-wasm out (an empty suite fails the run).
+describe.skipIf(!RUNTIMES.includes('quickjs-wasm'))('quickjs-wasm: a sandbox whose jobs grew the memory is freed cleanly', () => {
 
   it.each([
     ['files', 'thread', ['{"ok":10,"EMFILE":19990}']],
