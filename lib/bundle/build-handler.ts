@@ -5,6 +5,7 @@ import { BundleLoadError, BundleTooLargeError, InvalidOptionsError } from '../er
 import { formatIssues, issuesOf } from '../options.js';
 import { buildBundle } from './build.js';
 import { cacheKey, defaultCacheDir, lookupBundle, stampInputs, storeBundle, type CachedBundle } from './cache.js';
+import { checkInputsInside, sourceRoot } from './source-root.js';
 import { BuildHandlerOptionsSchema, targetOf, type BuildHandlerOptions, type ResolvedBuildSettings } from './options.js';
 
 /** A handler bundle built from an entry, ready for `source: { code, filename, sourceMap }`. */
@@ -27,6 +28,8 @@ const building = new Map<string, Promise<HandlerBundle>>();
 
 interface Plan {
   entry: string;
+  /** The directory the handler's own files must be inside (source-root.ts). */
+  root: string;
   key: string;
   cacheDir: string | undefined;
   target: ReturnType<typeof targetOf>;
@@ -43,7 +46,7 @@ function plan(entry: string, runtime: string, settings: ResolvedBuildSettings): 
       : settings.cacheDir === undefined
         ? defaultCacheDir(path)
         : resolve(settings.cacheDir);
-  return { entry: path, key: cacheKey(path, target), cacheDir, target, settings };
+  return { entry: path, root: sourceRoot(path, settings.root), key: cacheKey(path, target), cacheDir, target, settings };
 }
 
 /** A cached bundle is held to this call's limit too: the build that made it may have had a larger one. */
@@ -77,6 +80,12 @@ export function findCachedHandler(entry: string, runtime: string, settings: Reso
   const p = plan(entry, runtime, settings);
   const hit = lookupBundle(p.key, p.cacheDir);
   if (hit === undefined || Buffer.byteLength(hit.bundle.code) > settings.maxBundleBytes) return undefined;
+  // The build that made it may have had another root: resolveHandler reports the error.
+  try {
+    checkInputsInside(p.entry, p.root, hit.bundle.inputs.map((i) => i.path), p.cacheDir);
+  } catch {
+    return undefined;
+  }
   return fromCache(hit.bundle, hit.from);
 }
 
@@ -88,6 +97,7 @@ export function resolveHandler(entry: string, runtime: string, settings: Resolve
     const hit = lookupBundle(p.key, p.cacheDir);
     if (hit !== undefined) {
       checkSize(p, hit.bundle);
+      checkInputsInside(p.entry, p.root, hit.bundle.inputs.map((i) => i.path), p.cacheDir);
       return Promise.resolve(fromCache(hit.bundle, hit.from));
     }
   } catch (error) {
@@ -106,7 +116,12 @@ export function resolveHandler(entry: string, runtime: string, settings: Resolve
       .finally(() => building.delete(q.key));
     building.set(p.key, pending);
   }
-  return pending;
+  // Each caller's own root: pools created together may share a build and differ in it.
+  const { entry: path, root, cacheDir } = p;
+  return pending.then((bundle) => {
+    checkInputsInside(path, root, bundle.inputs, cacheDir);
+    return bundle;
+  });
 }
 
 /**

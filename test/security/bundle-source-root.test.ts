@@ -1,0 +1,112 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildHandler, createPool, profiles } from 'bunbase-functions';
+
+// The bundler runs on the host with the host's files. A tenant's handler that
+// imports a host file would carry it into its bundle and could answer with it.
+//   <top>/host-secrets.json                      the host's, outside every tenant
+//   <top>/node_modules/shout/index.js            a package the tenants may use
+//   <top>/tenants/a/package.json                 tenant a's project: its source root
+//   <top>/tenants/a/node_modules/.cache/...      a build cache (other handlers' bundles)
+//   <top>/tenants/b/secret.ts                    another tenant's source
+const top = mkdtempSync(join(tmpdir(), 'source-root-'));
+const tenant = join(top, 'tenants', 'a');
+const SECRET = 'host-token-5f2c9d';
+mkdirSync(tenant, { recursive: true });
+mkdirSync(join(top, 'tenants', 'b'), { recursive: true });
+mkdirSync(join(top, 'node_modules', 'shout'), { recursive: true });
+mkdirSync(join(tenant, 'node_modules', '.cache', 'bunbase-functions'), { recursive: true });
+writeFileSync(join(top, 'host-secrets.json'), JSON.stringify({ token: SECRET }));
+writeFileSync(join(top, 'tenants', 'b', 'secret.ts'), `export default '${SECRET}';\n`);
+writeFileSync(join(tenant, 'node_modules', '.cache', 'bunbase-functions', 'other.json'), JSON.stringify({ code: SECRET }));
+writeFileSync(join(top, 'node_modules', 'shout', 'package.json'), JSON.stringify({ name: 'shout', version: '1.0.0', main: 'index.js' }));
+writeFileSync(join(top, 'node_modules', 'shout', 'index.js'), 'export const shout = (s) => s.toUpperCase() + "!";\n');
+writeFileSync(join(tenant, 'package.json'), JSON.stringify({ name: 'tenant-a', private: true }));
+symlinkSync(join(top, 'host-secrets.json'), join(tenant, 'linked.json'));
+
+afterAll(() => rmSync(top, { recursive: true, force: true }));
+
+let n = 0;
+/** A handler file in tenant a's project that imports `specifier` and answers with it. */
+function handlerImporting(specifier: string): string {
+  const entry = join(tenant, `handler-${n++}.ts`);
+  writeFileSync(entry, `import value from ${JSON.stringify(specifier)};\nexport default () => Response.json(value);\n`);
+  return entry;
+}
+
+async function buildError(entry: string, options: { root?: string } = {}): Promise<{ code?: string; message: string }> {
+  return buildHandler(entry, { runtime: 'quickjs-ng', cacheDir: false, ...options }).then(
+    () => ({ message: 'built' }),
+    (e: unknown) => e as { code?: string; message: string },
+  );
+}
+
+describe('a source.entry bundle holds only its own project files and npm packages', () => {
+  it.each([
+    ['a relative import out of the project', '../../host-secrets.json', '../../host-secrets.json'],
+    ['an absolute import', join(top, 'host-secrets.json'), '../../host-secrets.json'],
+    ["another tenant's source", '../b/secret.ts', '../b/secret.ts'],
+    ['a symbolic link inside the project to a file outside', './linked.json', '../../host-secrets.json'],
+    ['a build cache under node_modules', './node_modules/.cache/bunbase-functions/other.json', 'node_modules/.cache/bunbase-functions/other.json'],
+    ['a file beside the packages', '../../node_modules/shout/../../host-secrets.json', '../../host-secrets.json'],
+  ])('%s is BUNDLE_LOAD_ERROR naming the file, not its content', async (_, specifier, named) => {
+    const error = await buildError(handlerImporting(specifier));
+    expect(error.code).toBe('BUNDLE_LOAD_ERROR');
+    expect(error.message).toContain(`outside its source root ${tenant} (or in a build cache)`);
+    expect(error.message).toContain(named);
+    expect(error.message).not.toContain(SECRET);
+  });
+
+  it('a pool of such a handler does not start, on every runtime', async () => {
+    const entry = handlerImporting('../../host-secrets.json');
+    for (const runtime of ['quickjs-ng', 'bun', 'quickjs-wasm'] as const) {
+      const pool = createPool({ runtime, capabilities: profiles.strict('tenant-a'), source: { entry, cacheDir: false } });
+      await expect(pool.ready()).rejects.toMatchObject({ code: 'BUNDLE_LOAD_ERROR' });
+      await expect(pool.invoke({ path: '/' })).rejects.toMatchObject({ code: 'BUNDLE_LOAD_ERROR' });
+      await pool.close();
+    }
+  });
+
+  it('packages from a node_modules above the entry are bundled and run', async () => {
+    const entry = join(tenant, 'uses-package.ts');
+    writeFileSync(entry, `import { shout } from 'shout';\nexport default () => new Response(shout('hi'));\n`);
+    const pool = createPool({ runtime: 'quickjs-ng', capabilities: profiles.strict('tenant-a'), source: { entry, cacheDir: false } });
+    try {
+      expect((await pool.invoke({ path: '/' })).text()).toBe('HI!');
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('source.root widens the project on purpose, and a cached build is held to the narrower root of a later call', async () => {
+    const entry = handlerImporting('../../host-secrets.json');
+    const wide = await buildHandler(entry, { runtime: 'quickjs-ng', cacheDir: false, root: top });
+    expect(wide.code).toContain(SECRET);
+    // The same entry is now in the memory cache; the default root still refuses it.
+    const narrow = await buildError(entry);
+    expect(narrow.code).toBe('BUNDLE_LOAD_ERROR');
+    expect(narrow.message).not.toContain(SECRET);
+    const pool = createPool({ runtime: 'quickjs-ng', capabilities: profiles.strict('tenant-a'), source: { entry, cacheDir: false } });
+    await expect(pool.ready()).rejects.toMatchObject({ code: 'BUNDLE_LOAD_ERROR' });
+    await pool.close();
+  });
+
+  it('the bundle cache is not a source, even inside the project', async () => {
+    const cacheDir = join(tenant, 'bundles');
+    mkdirSync(cacheDir, { recursive: true });
+    writeFileSync(join(cacheDir, 'other.json'), JSON.stringify({ code: SECRET }));
+    const error = await buildHandler(handlerImporting('./bundles/other.json'), { runtime: 'quickjs-ng', cacheDir }).catch(
+      (e: unknown) => e as { code?: string; message: string },
+    );
+    expect(error).toMatchObject({ code: 'BUNDLE_LOAD_ERROR', message: expect.stringContaining('bundles/other.json') });
+    expect((error as Error).message).not.toContain(SECRET);
+  });
+
+  it('an empty source.root is INVALID_OPTIONS', async () => {
+    await expect(buildHandler(handlerImporting('shout'), { runtime: 'quickjs-ng', root: '' })).rejects.toMatchObject({
+      code: 'INVALID_OPTIONS',
+    });
+  });
+});
