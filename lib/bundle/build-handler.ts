@@ -5,7 +5,7 @@ import { BundleLoadError, BundleTooLargeError, InvalidOptionsError } from '../er
 import { formatIssues, issuesOf } from '../options.js';
 import { buildBundle } from './build.js';
 import { cacheKey, defaultCacheDir, lookupBundle, stampInputs, storeBundle, type CachedBundle } from './cache.js';
-import { checkInputsInside, sourceRoot } from './source-root.js';
+import { SourceFence, sourceRoot } from './source-root.js';
 import { BuildHandlerOptionsSchema, targetOf, type BuildHandlerOptions, type ResolvedBuildSettings } from './options.js';
 
 /** A handler bundle built from an entry, ready for `source: { code, filename, sourceMap }`. */
@@ -26,10 +26,17 @@ export interface HandlerBundle {
 
 const building = new Map<string, Promise<HandlerBundle>>();
 
+/**
+ * Largest file a build reads (or four times maxBundleBytes, if that is more):
+ * a bound on what esbuild holds in memory, not a bundle limit (types,
+ * comments and unused code leave a source larger than its part in the bundle).
+ */
+const MAX_SOURCE_FILE_BYTES = 64 * 1024 * 1024;
+
 interface Plan {
   entry: string;
-  /** The directory the handler's own files must be inside (source-root.ts). */
-  root: string;
+  /** What the handler's bundle may hold (source-root.ts). */
+  fence: SourceFence;
   key: string;
   cacheDir: string | undefined;
   target: ReturnType<typeof targetOf>;
@@ -46,7 +53,8 @@ function plan(entry: string, runtime: string, settings: ResolvedBuildSettings): 
       : settings.cacheDir === undefined
         ? defaultCacheDir(path)
         : resolve(settings.cacheDir);
-  return { entry: path, root: sourceRoot(path, settings.root), key: cacheKey(path, target), cacheDir, target, settings };
+  const fence = new SourceFence(path, sourceRoot(path, settings.root), cacheDir, Math.max(MAX_SOURCE_FILE_BYTES, 4 * settings.maxBundleBytes));
+  return { entry: path, fence, key: cacheKey(path, target), cacheDir, target, settings };
 }
 
 /** A cached bundle is held to this call's limit too: the build that made it may have had a larger one. */
@@ -82,7 +90,7 @@ export function findCachedHandler(entry: string, runtime: string, settings: Reso
   if (hit === undefined || Buffer.byteLength(hit.bundle.code) > settings.maxBundleBytes) return undefined;
   // The build that made it may have had another root: resolveHandler reports the error.
   try {
-    checkInputsInside(p.entry, p.root, hit.bundle.inputs.map((i) => i.path), p.cacheDir);
+    p.fence.check(hit.bundle.inputs.map((i) => i.path));
   } catch {
     return undefined;
   }
@@ -97,7 +105,7 @@ export function resolveHandler(entry: string, runtime: string, settings: Resolve
     const hit = lookupBundle(p.key, p.cacheDir);
     if (hit !== undefined) {
       checkSize(p, hit.bundle);
-      checkInputsInside(p.entry, p.root, hit.bundle.inputs.map((i) => i.path), p.cacheDir);
+      p.fence.check(hit.bundle.inputs.map((i) => i.path));
       return Promise.resolve(fromCache(hit.bundle, hit.from));
     }
   } catch (error) {
@@ -107,7 +115,7 @@ export function resolveHandler(entry: string, runtime: string, settings: Resolve
   let pending = building.get(p.key);
   if (pending === undefined) {
     const q = p;
-    pending = buildBundle(q.entry, q.target, q.settings)
+    pending = buildBundle(q.entry, q.target, q.settings, q.fence)
       .then((built) => {
         const bundle = { code: built.code, map: built.map, filename: built.filename, inputs: stampInputs(built.inputs) };
         storeBundle(q.key, bundle, q.cacheDir);
@@ -116,10 +124,10 @@ export function resolveHandler(entry: string, runtime: string, settings: Resolve
       .finally(() => building.delete(q.key));
     building.set(p.key, pending);
   }
-  // Each caller's own root: pools created together may share a build and differ in it.
-  const { entry: path, root, cacheDir } = p;
+  // Each caller's own fence: pools created together may share a build and differ in root or limit.
+  const fence = p.fence;
   return pending.then((bundle) => {
-    checkInputsInside(path, root, bundle.inputs, cacheDir);
+    fence.check(bundle.inputs);
     return bundle;
   });
 }

@@ -4,6 +4,7 @@ import { BuildTimeoutError, BundleLoadError, BundleTooLargeError } from '../erro
 import { loadEsbuild } from './esbuild.js';
 import { findBuiltinImports, keepBuiltinsExternal } from './node-builtins.js';
 import type { BundleTarget, ResolvedBuildSettings } from './options.js';
+import type { SourceFence } from './source-root.js';
 
 /** A fresh build of one entry. */
 export interface BuiltBundle {
@@ -24,7 +25,7 @@ export function bundleFilename(entry: string): string {
   return `${basename(entry, extname(entry))}.bundle.js`;
 }
 
-function esbuildOptions(entry: string, target: BundleTarget): BuildOptions {
+function esbuildOptions(entry: string, target: BundleTarget, fence: SourceFence): BuildOptions {
   const dir = dirname(entry);
   return {
     entryPoints: [entry],
@@ -41,9 +42,9 @@ function esbuildOptions(entry: string, target: BundleTarget): BuildOptions {
     charset: 'utf8',
     define: { 'process.env.NODE_ENV': '"production"' },
     ...(target === 'bun'
-      ? { platform: 'node', target: 'esnext', conditions: ['bun', 'worker'], mainFields: ['module', 'main'] }
+      ? { platform: 'node', target: 'esnext', conditions: ['bun', 'worker'], mainFields: ['module', 'main'], plugins: [fence.plugin()] }
       : // QuickJS-NG is a browser-like engine without Node built-ins; ES2023 is what it parses.
-        { platform: 'browser', target: 'es2023', conditions: ['worker', 'browser'], plugins: [keepBuiltinsExternal()] }),
+        { platform: 'browser', target: 'es2023', conditions: ['worker', 'browser'], plugins: [keepBuiltinsExternal(), fence.plugin()] }),
   };
 }
 
@@ -52,18 +53,28 @@ function esbuildOptions(entry: string, target: BundleTarget): BuildOptions {
  * with `BUNDLE_LOAD_ERROR` (build errors, Node built-ins on QuickJS, esbuild
  * missing), `BUNDLE_TOO_LARGE` or `BUILD_TIMEOUT`.
  */
-export async function buildBundle(entry: string, target: BundleTarget, settings: ResolvedBuildSettings): Promise<BuiltBundle> {
+export async function buildBundle(
+  entry: string,
+  target: BundleTarget,
+  settings: ResolvedBuildSettings,
+  fence: SourceFence,
+): Promise<BuiltBundle> {
   const esbuild = await loadEsbuild();
   const started = performance.now();
-  const context = await esbuild.context(esbuildOptions(entry, target));
+  const context = await esbuild.context(esbuildOptions(entry, target, fence));
   let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    void context.cancel();
-  }, settings.buildTimeoutMs);
+  let timer: NodeJS.Timeout | undefined;
+  // A build stuck where cancel() cannot reach (a read that never ends) is left behind, not awaited.
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      timedOut = true;
+      void context.cancel().catch(() => undefined);
+      reject(buildTimeout(entry, settings.buildTimeoutMs));
+    }, settings.buildTimeoutMs);
+  });
   let result: BuildResult<{ metafile: true; write: false }>;
   try {
-    result = (await context.rebuild()) as BuildResult<{ metafile: true; write: false }>;
+    result = (await Promise.race([context.rebuild(), deadline])) as BuildResult<{ metafile: true; write: false }>;
   } catch (error) {
     if (timedOut) throw buildTimeout(entry, settings.buildTimeoutMs);
     const errors = (error as { errors?: Message[] }).errors ?? [];
@@ -75,7 +86,8 @@ export async function buildBundle(entry: string, target: BundleTarget, settings:
     );
   } finally {
     clearTimeout(timer);
-    await context.dispose();
+    if (timedOut) void context.dispose().catch(() => undefined);
+    else await context.dispose();
   }
   // A cancelled build may also resolve, with no output.
   if (timedOut) throw buildTimeout(entry, settings.buildTimeoutMs);

@@ -1,4 +1,5 @@
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
+import type { Plugin } from 'esbuild';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { BundleLoadError } from '../errors.js';
 
@@ -20,33 +21,76 @@ export function sourceRoot(entry: string, root: string | undefined): string {
 /**
  * The bundler runs on the host, with the host's files: a handler that
  * imports `../../other-tenant/secrets.json` or `/etc/app/config.json` would
- * carry that file into its bundle and could answer with it. So every input
- * of a bundle must be inside the source root, or be a file of an npm package
- * in a `node_modules` directory of the entry's own directory or one above it
- * (where Node and esbuild look for packages). Paths are compared after
- * symbolic links are resolved. Never, even inside the root: the bundle
- * cache (`cacheDir`) and the dot-entries of a `node_modules`, such as the
- * default cache in `node_modules/.cache`, which hold other handlers' bundles.
- *
- * Throws `BUNDLE_LOAD_ERROR` naming the files outside, relative to the entry's directory.
+ * carry that file into its bundle and could answer with it, and one that
+ * imports a link to `/dev/zero` had esbuild read until the host ran out of
+ * memory (a build timeout cannot stop a read). So every input of a bundle
+ * must be a regular file of a bounded size, inside the
+ * source root, or a file of an npm package in a `node_modules` directory of
+ * the entry's own directory or one above it (where Node and esbuild look for
+ * packages). Paths are compared after symbolic links are resolved. Never,
+ * even inside the root: the bundle cache (`cacheDir`) and the dot-entries of
+ * a `node_modules`, such as the default cache in `node_modules/.cache`,
+ * which hold other handlers' bundles.
  */
-export function checkInputsInside(entry: string, root: string, inputs: readonly string[], cacheDir?: string): void {
-  const realRoot = real(root);
-  const entryDir = real(dirname(entry));
-  const realCache = cacheDir === undefined ? undefined : real(cacheDir);
-  const outside = inputs.filter((input) => {
+export class SourceFence {
+  readonly #entry: string;
+  readonly #root: string;
+  readonly #realRoot: string;
+  readonly #entryDir: string;
+  readonly #realCache: string | undefined;
+  readonly #maxFileBytes: number;
+
+  constructor(entry: string, root: string, cacheDir: string | undefined, maxFileBytes: number) {
+    this.#entry = entry;
+    this.#root = root;
+    this.#realRoot = real(root);
+    this.#entryDir = real(dirname(entry));
+    this.#realCache = cacheDir === undefined ? undefined : real(cacheDir);
+    this.#maxFileBytes = maxFileBytes;
+  }
+
+  /** Why `input` may not go into the bundle, or undefined when it may. Reads nothing but the file's status. */
+  refusal(input: string): string | undefined {
     const path = real(input);
-    if ((realCache !== undefined && isInside(path, realCache)) || inHiddenModulesEntry(path)) return true;
-    return !isInside(path, realRoot) && !isPackageFile(path, entryDir);
-  });
-  if (outside.length === 0) return;
-  const dir = dirname(entry);
-  const named = outside.slice(0, MAX_NAMED).map((path) => relative(dir, path));
-  const more = outside.length > MAX_NAMED ? ` and ${outside.length - MAX_NAMED} more` : '';
-  throw new BundleLoadError(
-    `${relative(dir, entry)} imports files outside its source root ${root} (or in a build cache): ${named.join(', ')}${more}. ` +
-      'A handler bundle may hold only its own project files and npm packages; set source.root to a directory that contains them all',
-  );
+    const name = relative(dirname(this.#entry), input);
+    if ((this.#realCache !== undefined && isInside(path, this.#realCache)) || inHiddenModulesEntry(path)) {
+      return `${name} is in a build cache, which holds other handlers' bundles`;
+    }
+    if (!isInside(path, this.#realRoot) && !isPackageFile(path, this.#entryDir)) {
+      return `${name} is outside the handler's source root ${this.#root}; a bundle may hold only the handler's own project files and npm packages (set source.root to a directory that contains them all)`;
+    }
+    let stat;
+    try {
+      stat = statSync(path);
+    } catch {
+      return undefined; // esbuild reports a file it cannot read.
+    }
+    if (!stat.isFile()) return `${name} is not a regular file`;
+    if (stat.size > this.#maxFileBytes) return `${name} is ${stat.size} bytes, more than a build reads from one file (${this.#maxFileBytes})`;
+    return undefined;
+  }
+
+  /** The check inside esbuild, before it reads a file: a refused file is a build error at its import. */
+  plugin(): Plugin {
+    return {
+      name: 'bunbase-source-fence',
+      setup: (build) => {
+        build.onLoad({ filter: /.*/ }, (args) => {
+          if (args.namespace !== 'file') return undefined;
+          const why = this.refusal(args.path);
+          return why === undefined ? undefined : { errors: [{ text: why }] };
+        });
+      },
+    };
+  }
+
+  /** The same check over a finished or cached bundle's inputs; throws `BUNDLE_LOAD_ERROR` naming what was refused. */
+  check(inputs: readonly string[]): void {
+    const refused = inputs.map((input) => this.refusal(input)).filter((why) => why !== undefined);
+    if (refused.length === 0) return;
+    const more = refused.length > MAX_NAMED ? `; and ${refused.length - MAX_NAMED} more` : '';
+    throw new BundleLoadError(`Could not bundle ${this.#entry}: ${refused.slice(0, MAX_NAMED).join('; ')}${more}`);
+  }
 }
 
 function real(path: string): string {

@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -25,6 +26,11 @@ writeFileSync(join(top, 'node_modules', 'shout', 'package.json'), JSON.stringify
 writeFileSync(join(top, 'node_modules', 'shout', 'index.js'), 'export const shout = (s) => s.toUpperCase() + "!";\n');
 writeFileSync(join(tenant, 'package.json'), JSON.stringify({ name: 'tenant-a', private: true }));
 symlinkSync(join(top, 'host-secrets.json'), join(tenant, 'linked.json'));
+symlinkSync('/dev/zero', join(tenant, 'zero.txt'));
+execFileSync('mkfifo', [join(tenant, 'pipe.txt')]);
+// Sparse: its size without the disk space.
+writeFileSync(join(tenant, 'big.txt'), '');
+truncateSync(join(tenant, 'big.txt'), 65 * 1024 * 1024);
 
 afterAll(() => rmSync(top, { recursive: true, force: true }));
 
@@ -54,9 +60,21 @@ describe('a source.entry bundle holds only its own project files and npm package
   ])('%s is BUNDLE_LOAD_ERROR naming the file, not its content', async (_, specifier, named) => {
     const error = await buildError(handlerImporting(specifier));
     expect(error.code).toBe('BUNDLE_LOAD_ERROR');
-    expect(error.message).toContain(`outside its source root ${tenant} (or in a build cache)`);
+    expect(error.message).toMatch(new RegExp(`outside the handler's source root ${tenant}|in a build cache`));
     expect(error.message).toContain(named);
     expect(error.message).not.toContain(SECRET);
+  });
+
+  it('a device behind a link, or a pipe, is refused before esbuild reads it (it read /dev/zero until the host ran out of memory)', async () => {
+    const device = await buildError(handlerImporting('./zero.txt'));
+    expect(device).toMatchObject({ code: 'BUNDLE_LOAD_ERROR', message: expect.stringContaining("dev/zero is outside the handler's source root") });
+    const pipe = await buildError(handlerImporting('./pipe.txt'));
+    expect(pipe).toMatchObject({ code: 'BUNDLE_LOAD_ERROR', message: expect.stringContaining('pipe.txt is not a regular file') });
+  });
+
+  it('a file larger than a build reads is refused before it is read', async () => {
+    const error = await buildError(handlerImporting('./big.txt'));
+    expect(error).toMatchObject({ code: 'BUNDLE_LOAD_ERROR', message: expect.stringContaining(`big.txt is ${65 * 1024 * 1024} bytes`) });
   });
 
   it('a pool of such a handler does not start, on every runtime', async () => {
