@@ -5,6 +5,7 @@ export { Pool, type InvokeOptions } from './pool.js';
 export { InvokeResponse, type InvocationMetrics } from './response.js';
 export { MAX_RESPONSE_HEADERS, MAX_RESPONSE_HEADER_BYTES } from './response-header-limits.js';
 export type { InvokeRequest, HeadersInput } from './request.js';
+export type { InvokeInput } from './web-request.js';
 export type { PoolOptions } from './options.js';
 export type { PoolStats } from './stats.js';
 export type { PoolEvents, LogEvent, DenialEvent, WorkerStartEvent, WorkerExitEvent, InvocationEvent } from './events.js';

@@ -19,6 +19,7 @@ import { invokeOptionsError } from './invoke-options.js';
 import { LatencyWindow } from './latency.js';
 import type { ResolvedPoolOptions } from './options.js';
 import { normalizeRequest, type InvokeRequest } from './request.js';
+import { needsReading, readRequest, type InvokeInput } from './web-request.js';
 import { InvokeResponse, type InvocationMetrics } from './response.js';
 import { RespawnBackoff } from './respawn-backoff.js';
 import { TaskQueue } from './task-queue.js';
@@ -130,7 +131,14 @@ export class Pool extends EventEmitter<PoolEvents> {
   }
 
   /** Runs the handler once. Resolves with its response, rejects with a `FunctionsError`. */
-  invoke(request: InvokeRequest, options: InvokeOptions = {}): Promise<InvokeResponse> {
+  invoke(request: InvokeInput, options: InvokeOptions = {}): Promise<InvokeResponse> {
+    // A Web Request or a streamed body is read into bytes first (its deadline starts after that).
+    if (needsReading(request)) {
+      // A Request's own signal counts when the options name none, as fetch() does.
+      const signal = options.signal ?? (request instanceof Request ? request.signal : undefined);
+      const next = signal === undefined ? options : { ...options, signal };
+      return readRequest(request, this.#options.maxBodyBytes).then((plain) => this.invoke(plain, next));
+    }
     const optionsError = invokeOptionsError(options);
     // Options that cannot be used are not read further: the call is refused below.
     if (optionsError !== undefined) options = {};
@@ -153,7 +161,7 @@ export class Pool extends EventEmitter<PoolEvents> {
         worker: undefined,
       };
     });
-    const refusal = optionsError ?? this.#admit(task, request, options);
+    const refusal = optionsError ?? this.#admit(task, request as InvokeRequest, options);
     if (refusal !== undefined) {
       this.#fail(task, refusal);
       return promise;
@@ -257,13 +265,8 @@ export class Pool extends EventEmitter<PoolEvents> {
 
   /** WHATWG in, WHATWG out: runs the handler with `request` and returns its `Response`. */
   async fetch(request: Request, options: InvokeOptions = {}): Promise<Response> {
-    const body = request.body === null ? null : new Uint8Array(await request.arrayBuffer());
-    const signal = options.signal ?? request.signal;
-    const response = await this.invoke(
-      { method: request.method, url: request.url, headers: request.headers, body },
-      { ...options, signal },
-    );
-    return response.toResponse();
+    // invoke() reads the body, at most maxBodyBytes of it (a proxied upload cannot make the host buffer more).
+    return (await this.invoke(request, options)).toResponse();
   }
 
   /**

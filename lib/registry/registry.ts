@@ -5,7 +5,7 @@ import { createPool } from '../create-pool.js';
 import { FunctionNotFoundError, InvalidOptionsError, PoolClosedError, type FunctionsError } from '../errors.js';
 import { validateOptions, type PoolOptions, type ResolvedPoolOptions } from '../options.js';
 import type { InvokeOptions } from '../pool.js';
-import type { InvokeRequest } from '../request.js';
+import type { InvokeInput } from '../web-request.js';
 import type { InvokeResponse } from '../response.js';
 import { loadSource } from '../bundle/load-source.js';
 import type { PoolStats } from '../stats.js';
@@ -209,7 +209,7 @@ export class Registry extends EventEmitter<RegistryEvents> {
    * is at its quota, `INVALID_CAPABILITIES` when its stored profile no longer
    * validates, or whatever the pool rejects with.
    */
-  invoke(id: string, request: InvokeRequest, options: InvokeOptions = {}): Promise<InvokeResponse> {
+  invoke(id: string, request: InvokeInput, options: InvokeOptions = {}): Promise<InvokeResponse> {
     const entry = this.#entries.get(id);
     const handle = entry?.handle;
     if (handle === undefined || this.#closed) return this.#invokeCold(id, request, options);
@@ -224,13 +224,7 @@ export class Registry extends EventEmitter<RegistryEvents> {
 
   /** WHATWG in, WHATWG out, like `pool.fetch`. */
   async fetch(id: string, request: Request, options: InvokeOptions = {}): Promise<Response> {
-    const body = request.body === null ? null : new Uint8Array(await request.arrayBuffer());
-    const response = await this.invoke(
-      id,
-      { method: request.method, url: request.url, headers: request.headers, body },
-      { ...options, signal: options.signal ?? request.signal },
-    );
-    return response.toResponse();
+    return (await this.invoke(id, request, options)).toResponse();
   }
 
   /** The function's record, or undefined. */
@@ -520,7 +514,7 @@ export class Registry extends EventEmitter<RegistryEvents> {
     return entry;
   }
 
-  async #invokeCold(id: string, request: InvokeRequest, options: InvokeOptions): Promise<InvokeResponse> {
+  async #invokeCold(id: string, request: InvokeInput, options: InvokeOptions): Promise<InvokeResponse> {
     if (this.#closed) throw new PoolClosedError('The registry is closed');
     const entry = await this.#load(id);
     const projectId = entry.row.projectId;
@@ -539,7 +533,7 @@ export class Registry extends EventEmitter<RegistryEvents> {
     return this.#run(entry, handle, request, options);
   }
 
-  #run(entry: FunctionEntry, handle: PoolHandle, request: InvokeRequest, options: InvokeOptions): Promise<InvokeResponse> {
+  #run(entry: FunctionEntry, handle: PoolHandle, request: InvokeInput, options: InvokeOptions): Promise<InvokeResponse> {
     this.#manager.enter(handle);
     entry.invocations++;
     return handle.pool.invoke(request, options).then(
