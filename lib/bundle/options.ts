@@ -11,18 +11,18 @@ export const DEFAULT_BUILD_TIMEOUT_MS = 60_000;
 /** How a handler entry is bundled. Shared by `source: { entry }` and `buildHandler()`. */
 export const BuildSettingsEntries = {
   /**
-   * Where built bundles are kept between processes: a directory, or `false`
-   * for memory only. Default: `node_modules/.cache/bunbase-functions` in the
-   * nearest directory above the entry that has a package.json (memory only if none).
-   */
-  cacheDir: v.optional(v.union([v.pipe(v.string(), v.nonEmpty('must not be empty')), v.literal(false)])),
-  /**
    * The directory the handler's own files must be inside (a bundle may also
    * hold npm packages from a `node_modules` at or above the entry). Default:
    * the nearest directory above the entry with a package.json, else the
    * entry's directory. An import from outside is `BUNDLE_LOAD_ERROR`.
    */
   root: v.optional(v.pipe(v.string(), v.nonEmpty('must not be empty'))),
+  /**
+   * Where built bundles are kept between processes: a directory, or `false`
+   * for memory only. Default: `node_modules/.cache/bunbase-functions` in the
+   * nearest directory above the entry that has a package.json (memory only if none).
+   */
+  cacheDir: v.optional(v.union([v.pipe(v.string(), v.nonEmpty('must not be empty')), v.literal(false)])),
   /** Largest bundle accepted, in bytes (`BUNDLE_TOO_LARGE` beyond). Default 16 MiB. */
   maxBundleBytes: v.optional(PositiveInt, DEFAULT_MAX_BUNDLE_BYTES),
   /** Longest a build may take (`BUILD_TIMEOUT` beyond). Default 60 000 ms. */

@@ -19,15 +19,15 @@ describe('validation messages are written for the user, not in valibot terms', (
     [{ timeoutMS: 5 }, "timeoutMS: unknown option 'timeoutMS' — did you mean 'timeoutMs'?"],
     [
       { source: {} },
-      'source: must be { code, filename?, sourceMap? } or { path } or { entry, cacheDir?, maxBundleBytes?, buildTimeoutMs? }, got {}',
+      'source: must be { code, filename?, sourceMap? } or { path } or { entry, root?, cacheDir?, maxBundleBytes?, buildTimeoutMs? }, got {}',
     ],
     [
       { source: undefined },
-      'source: is required: { code, filename?, sourceMap? } or { path } or { entry, cacheDir?, maxBundleBytes?, buildTimeoutMs? }',
+      'source: is required: { code, filename?, sourceMap? } or { path } or { entry, root?, cacheDir?, maxBundleBytes?, buildTimeoutMs? }',
     ],
     [
       { source: 'export default 1' },
-      'source: must be { code, filename?, sourceMap? } or { path } or { entry, cacheDir?, maxBundleBytes?, buildTimeoutMs? }, got "export default 1"',
+      'source: must be { code, filename?, sourceMap? } or { path } or { entry, root?, cacheDir?, maxBundleBytes?, buildTimeoutMs? }, got "export default 1"',
     ],
     [{ source: { code: 1 } }, 'source.code: must be a string, got 1'],
     [
