@@ -76,7 +76,7 @@ describe('encodeInvoke', () => {
 });
 
 describe('encodeBody and decodeBody', () => {
-  const sizes = [0, 1, 2, 3, 100, 4095, 4096, 70_000];
+  const sizes = [0, 1, 2, 3, 64, 65, 100, 4095, 4096, 70_000];
   it.each(sizes)('round-trips %i bytes into a buffer that holds the body alone', (size) => {
     const body = Uint8Array.from({ length: size }, (_, i) => (i * 31 + 7) & 0xff);
     const text = encodeBody(body);
@@ -94,7 +94,8 @@ describe('encodeBody and decodeBody', () => {
   });
 
   it('decodes base64 with whitespace and stray characters as Buffer does, without bytes never written', () => {
-    for (const text of ['aGVs bG8=', 'aGVsbG8', 'aGVsbG8=\n', '!!aGk=', '====', 'a']) {
+    const long = Buffer.alloc(300, 7).toString('base64');
+    for (const text of ['aGVs bG8=', 'aGVsbG8', 'aGVsbG8=\n', '!!aGk=', '====', 'a', `${long.slice(0, 100)}\n ${long.slice(100)}`, `${long}!!`]) {
       const decoded = decodeBody(text) as Uint8Array;
       expect(Buffer.from(decoded).equals(Buffer.from(text, 'base64'))).toBe(true);
       expect(decoded.buffer.byteLength).toBe(decoded.byteLength);
