@@ -36,7 +36,8 @@ export class SourceFence {
   readonly #entry: string;
   readonly #root: string;
   readonly #realRoot: string;
-  readonly #entryDir: string;
+  /** The `node_modules` directories at and above the entry, symbolic links resolved. */
+  readonly #modules: string[];
   readonly #realCache: string | undefined;
   readonly #maxFileBytes: number;
 
@@ -44,7 +45,7 @@ export class SourceFence {
     this.#entry = entry;
     this.#root = root;
     this.#realRoot = real(root);
-    this.#entryDir = real(dirname(entry));
+    this.#modules = modulesAbove(dirname(entry));
     this.#realCache = cacheDir === undefined ? undefined : real(cacheDir);
     this.#maxFileBytes = maxFileBytes;
   }
@@ -56,7 +57,7 @@ export class SourceFence {
     if ((this.#realCache !== undefined && isInside(path, this.#realCache)) || inHiddenModulesEntry(path)) {
       return `${name} is in a build cache, which holds other handlers' bundles`;
     }
-    if (!isInside(path, this.#realRoot) && !isPackageFile(path, this.#entryDir)) {
+    if (!isInside(path, this.#realRoot) && !isPackageFile(path, this.#modules)) {
       return `${name} is outside the handler's source root ${this.#root}; a bundle may hold only the handler's own project files and npm packages (set source.root to a directory that contains them all)`;
     }
     let stat;
@@ -114,13 +115,28 @@ function inHiddenModulesEntry(path: string): boolean {
   return false;
 }
 
-/** A file of a package under `<dir>/node_modules/`, where `<dir>` is the entry's directory or above it. */
-function isPackageFile(path: string, entryDir: string): boolean {
-  const marker = `${sep}node_modules${sep}`;
-  for (let at = path.indexOf(marker); at !== -1; at = path.indexOf(marker, at + 1)) {
-    if (!isInside(entryDir, path.slice(0, at) || sep)) continue;
-    const rest = path.slice(at + marker.length).split(sep);
-    // pnpm keeps the packages themselves in node_modules/.pnpm/<name@version>/node_modules/<name>/.
+/**
+ * Where packages may come from: `node_modules` in the entry's directory and
+ * each one above it, on the path as given and as resolved (a linked
+ * `node_modules`, or an entry in a linked directory, still counts).
+ */
+function modulesAbove(entryDir: string): string[] {
+  const found = new Set<string>();
+  for (const start of [resolve(entryDir), real(entryDir)]) {
+    for (let dir = start; ; dir = dirname(dir)) {
+      const modules = join(dir, 'node_modules');
+      if (existsSync(modules)) found.add(real(modules));
+      if (dirname(dir) === dir) break;
+    }
+  }
+  return [...found];
+}
+
+/** A file of a package (`<name>/…`, `@scope/<name>/…`, pnpm's `.pnpm/<name@version>/node_modules/<name>/…`) in one of `modules`. */
+function isPackageFile(path: string, modules: readonly string[]): boolean {
+  for (const dir of modules) {
+    if (!isInside(path, dir) || path === dir) continue;
+    const rest = path.slice(dir.length + 1).split(sep);
     if (rest[0] === '.pnpm') return rest.length > 4 && rest[2] === 'node_modules' && !(rest[3] ?? '.').startsWith('.');
     return rest.length > 1 && !(rest[0] ?? '.').startsWith('.');
   }

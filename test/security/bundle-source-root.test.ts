@@ -98,6 +98,31 @@ describe('a source.entry bundle holds only its own project files and npm package
     }
   });
 
+  it('a linked node_modules (the packages kept elsewhere) still provides packages, and only packages', async () => {
+    const project = join(top, 'tenants', 'c');
+    const store = join(top, 'store', 'node_modules');
+    mkdirSync(join(store, 'echo-pkg'), { recursive: true });
+    mkdirSync(project, { recursive: true });
+    writeFileSync(join(project, 'package.json'), '{"private":true}');
+    writeFileSync(join(store, 'echo-pkg', 'package.json'), JSON.stringify({ name: 'echo-pkg', version: '1.0.0', main: 'index.js' }));
+    writeFileSync(join(store, 'echo-pkg', 'index.js'), 'export const echo = (s) => s + s;\n');
+    writeFileSync(join(top, 'store', 'private.json'), JSON.stringify({ token: SECRET }));
+    symlinkSync(store, join(project, 'node_modules'));
+    const entry = join(project, 'handler.ts');
+    writeFileSync(entry, `import { echo } from 'echo-pkg';\nexport default () => new Response(echo('ab'));\n`);
+    const pool = createPool({ runtime: 'quickjs-ng', capabilities: profiles.strict('tenant-c'), source: { entry, cacheDir: false } });
+    try {
+      expect((await pool.invoke({ path: '/' })).text()).toBe('abab');
+    } finally {
+      await pool.close();
+    }
+    const beside = join(project, 'beside.ts');
+    writeFileSync(beside, `import s from './node_modules/../private.json';\nexport default () => Response.json(s);\n`);
+    const error = await buildError(beside);
+    expect(error.code).toBe('BUNDLE_LOAD_ERROR');
+    expect(error.message).not.toContain(SECRET);
+  });
+
   it('source.root widens the project on purpose, and a cached build is held to the narrower root of a later call', async () => {
     const entry = handlerImporting('../../host-secrets.json');
     const wide = await buildHandler(entry, { runtime: 'quickjs-ng', cacheDir: false, root: top });
