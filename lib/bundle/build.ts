@@ -63,12 +63,15 @@ export async function buildBundle(
   const started = performance.now();
   const context = await esbuild.context(esbuildOptions(entry, target, fence));
   let timedOut = false;
+  let cancelled: Promise<void> | undefined;
   let timer: NodeJS.Timeout | undefined;
-  // A build stuck where cancel() cannot reach (a read that never ends) is left behind, not awaited.
+  // The caller hears of the deadline at once, also from a build that cancel()
+  // cannot stop soon; the context is disposed only once the build has stopped
+  // (disposing a running build crashed esbuild's service, failing other builds).
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       timedOut = true;
-      void context.cancel().catch(() => undefined);
+      cancelled = context.cancel().catch(() => undefined);
       reject(buildTimeout(entry, settings.buildTimeoutMs));
     }, settings.buildTimeoutMs);
   });
@@ -86,7 +89,7 @@ export async function buildBundle(
     );
   } finally {
     clearTimeout(timer);
-    if (timedOut) void context.dispose().catch(() => undefined);
+    if (cancelled !== undefined) void cancelled.then(() => context.dispose()).catch(() => undefined);
     else await context.dispose();
   }
   // A cancelled build may also resolve, with no output.
