@@ -41,7 +41,7 @@ globalThis.Request = class Request {
  * line in these handlers) becomes a global, plus `handle(line)`, which
  * answers one NDJSON request line with one response line.
  */
-function peerScript(code) {
+export function peerScript(code) {
   const EXPORT = /^export default /m;
   if (!EXPORT.test(code)) throw new Error('peer handlers must have "export default" at the start of a line');
   return `${PEER_SHIM}
@@ -56,7 +56,7 @@ globalThis.onLine = (line) => { handle(line).then(send); };
 }
 
 /** Builds the bare process against the worker's own engine build; undefined (with why) if it cannot. */
-function buildBare() {
+export function buildBare() {
   const lib = join(ROOT, 'build', 'libqjs.a');
   const main = join(ROOT, 'bench', 'bare-quickjs', 'main.c');
   if (!existsSync(lib)) return { why: 'build/libqjs.a is missing (run npm run build:native)' };
@@ -87,7 +87,7 @@ async function loadIsolatedVm() {
  * With `serial`, a request waits until the one before it is answered (one at
  * a time, as the pool sends to a worker at its default concurrency of 1).
  */
-class BareProcess {
+export class BareProcess {
   #child;
   #pending = new Map();
   #nextId = 1;

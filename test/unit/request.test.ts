@@ -19,6 +19,16 @@ describe('normalizeRequest', () => {
   });
 
   it.each([
+    ['short', 'a\ud800b€ż'],
+    ['long', `${'{"k":"v€ż", "s":"\ud83d\ude00"},'.repeat(40)}\udc00${'x'.repeat(300)}`],
+  ])('encodes a %s string body as TextEncoder does, in a buffer of its own', (_name, text) => {
+    const body = normalizeRequest({ method: 'POST', path: '/', body: text }, 1 << 20).body as Uint8Array;
+    expect(Buffer.from(body).equals(Buffer.from(new TextEncoder().encode(text)))).toBe(true);
+    expect(body.byteOffset).toBe(0);
+    expect(body.buffer.byteLength).toBe(body.byteLength);
+  });
+
+  it.each([
     ['a bad method', { method: 'G T' }, 'INVALID_REQUEST'],
     ['a bad URL', { url: 'not a url' }, 'INVALID_REQUEST'],
     ['a header with CRLF', { headers: { a: 'x\r\ny' } }, 'INVALID_REQUEST'],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeMessage, encodeInvoke, encodeMessage } from '../../../lib/protocol/index.js';
+import { decodeBody, decodeMessage, encodeBody, encodeInvoke, encodeMessage } from '../../../lib/protocol/index.js';
 
 const ok = (line: unknown) => decodeMessage(JSON.stringify(line));
 
@@ -72,5 +72,37 @@ describe('encodeInvoke', () => {
     for (const [i, payload] of payloads.entries()) {
       expect(encodeInvoke(i + 1, payload)).toBe(encodeMessage({ id: i + 1, type: 'invoke', payload }));
     }
+  });
+});
+
+describe('encodeBody and decodeBody', () => {
+  const sizes = [0, 1, 2, 3, 64, 65, 100, 4095, 4096, 70_000];
+  it.each(sizes)('round-trips %i bytes into a buffer that holds the body alone', (size) => {
+    const body = Uint8Array.from({ length: size }, (_, i) => (i * 31 + 7) & 0xff);
+    const text = encodeBody(body);
+    expect(text).toBe(Buffer.from(body).toString('base64'));
+    const decoded = decodeBody(text) as Uint8Array;
+    expect(decoded).toBeInstanceOf(Uint8Array);
+    expect(Buffer.from(decoded).equals(Buffer.from(body))).toBe(true);
+    expect(decoded.byteOffset).toBe(0);
+    expect(decoded.buffer.byteLength).toBe(size);
+  });
+
+  it('encodes a view of part of a larger buffer, not the whole buffer', () => {
+    const whole = Uint8Array.from([1, 2, 3, 4, 5, 6]);
+    expect(encodeBody(whole.subarray(2, 4))).toBe(Buffer.from([3, 4]).toString('base64'));
+  });
+
+  it('decodes base64 with whitespace and stray characters as Buffer does, without bytes never written', () => {
+    const long = Buffer.alloc(300, 7).toString('base64');
+    for (const text of ['aGVs bG8=', 'aGVsbG8', 'aGVsbG8=\n', '!!aGk=', '====', 'a', `${long.slice(0, 100)}\n ${long.slice(100)}`, `${long}!!`]) {
+      const decoded = decodeBody(text) as Uint8Array;
+      expect(Buffer.from(decoded).equals(Buffer.from(text, 'base64'))).toBe(true);
+      expect(decoded.buffer.byteLength).toBe(decoded.byteLength);
+    }
+  });
+
+  it('keeps null as null', () => {
+    expect(decodeBody(null)).toBeNull();
   });
 });
