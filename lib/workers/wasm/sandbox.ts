@@ -4,6 +4,7 @@ import type { LogLevel, WorkerErrorCode } from '../../protocol/index.js';
 import type { Engine } from './engine.js';
 import { parseFetchArgs, parseHead } from './guest-input.js';
 import { HostFiles } from './host-files.js';
+import { HostFunctions } from './host-functions.js';
 import { LeftoverCpu } from './leftover-cpu.js';
 import { growthPayer, setGrowthPayer, type GrowthPayer } from './memory-growth.js';
 import { runPendingJobs } from './pending-jobs.js';
@@ -159,7 +160,7 @@ export class Sandbox implements GrowthPayer {
     rt.setInterruptHandler(() => this.#shouldInterrupt());
     rt.setModuleLoader((name) => this.#loadModule(name));
     const ctx = rt.newContext();
-    this.#installHost(ctx);
+    this.#installHost(rt, ctx);
     this.#inPrelude = true;
     try {
       for (const [code, name] of [
@@ -569,11 +570,12 @@ export class Sandbox implements GrowthPayer {
 
   // ---- the host functions behind the binding ------------------------------------
 
-  #installHost(ctx: QuickJSContext): void {
+  #installHost(rt: QuickJSRuntime, ctx: QuickJSContext): void {
     const s = this.#settings;
     const host = ctx.newObject();
+    const functions = new HostFunctions(rt, ctx);
     const fn = (name: string, impl: (...args: QuickJSHandle[]) => QuickJSHandle | undefined): void => {
-      const f = ctx.newFunction(name, (...args) => impl(...args));
+      const f = functions.fn(name, impl);
       ctx.setProp(host, name, f);
       f.dispose();
     };
