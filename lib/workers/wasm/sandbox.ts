@@ -81,6 +81,8 @@ export class Sandbox implements GrowthPayer {
   readonly #timers = new Map<number, ClockTimer>();
   readonly #deadlines = new Map<number, NodeJS.Timeout>();
   #entry: QuickJSHandle | undefined;
+  /** The entry's methods the host calls, read once per entry object: a lookup by name costs a string made in the engine per call. */
+  readonly #entryMethods = new Map<string, QuickJSHandle>();
   #ready = false;
   /** The current context has its handler (it loaded, top-level await included). */
   #handlerSet = false;
@@ -198,7 +200,7 @@ export class Sandbox implements GrowthPayer {
     const next = this.#next ?? this.#prepare();
     this.#next = undefined;
     try {
-      this.#entry?.dispose();
+      this.#disposeEntry();
       this.#ctx.dispose();
       this.#rt.dispose();
     } catch {
@@ -361,11 +363,10 @@ export class Sandbox implements GrowthPayer {
       // Answered here when the handler is waiting; a busy handler is stopped by the interrupt check.
       this.#deadlines.set(id, setTimeout(() => this.#onDeadline(id), p.timeoutMs + 1));
     }
+    // Method, URL and headers as one JSON text (it has no NUL, so a C string carries it whole): one string made in the engine, not three.
     this.#callEntry(id, 'invoke', (ctx) => [
       ctx.newNumber(id),
-      ctx.newString(p.method),
-      ctx.newString(p.url),
-      ctx.newString(JSON.stringify(p.headers)),
+      ctx.newString(JSON.stringify([p.method, p.url, p.headers])),
       p.body === null ? ctx.null : ctx.newArrayBuffer(p.body.buffer.slice(p.body.byteOffset, p.body.byteOffset + p.body.byteLength)),
     ]);
   }
@@ -397,10 +398,25 @@ export class Sandbox implements GrowthPayer {
     const ctx = this.#ctx;
     const args = makeArgs(ctx);
     this.#enter(id);
-    const r = ctx.callMethod(this.#entry!, method, args);
+    const r = ctx.callFunction(this.#entryMethod(method), this.#entry!, args);
     for (const a of args) if (a.alive && a !== ctx.null) a.dispose();
     this.#settleCall(r, id);
     this.#drain(id);
+  }
+
+  #entryMethod(name: string): QuickJSHandle {
+    let method = this.#entryMethods.get(name);
+    if (method === undefined) {
+      method = this.#ctx.getProp(this.#entry!, name);
+      this.#entryMethods.set(name, method);
+    }
+    return method;
+  }
+
+  #disposeEntry(): void {
+    for (const method of this.#entryMethods.values()) method.dispose();
+    this.#entryMethods.clear();
+    this.#entry?.dispose();
   }
 
   #settleCall(r: ReturnType<QuickJSContext['callFunction']>, id: number): void {
@@ -689,12 +705,17 @@ export class Sandbox implements GrowthPayer {
       return undefined;
     });
     fn('now', () => ctx.newNumber(this.#clock.now()));
-    fn('utf8Encode', (s1) => buffer(Buffer.from(text(s1), 'utf8')));
+    fn('utf8Encode', (s1) =>
+      buffer(strings !== undefined && s1 !== undefined && ctx.typeof(s1) === 'string' ? strings.utf8FromEngine(ctx, s1) : Buffer.from(text(s1), 'utf8')),
+    );
     fn('utf8Decode', (b, fatal) => {
       if (b === undefined || ctx.typeof(b) !== 'object') return textValue('');
       const view = ctx.getArrayBuffer(b);
       let decoded: string;
       try {
+        // Copied out of the engine's memory before the engine allocates again (that may move it).
+        const ascii = strings?.asciiToEngine(ctx, view.value);
+        if (ascii !== undefined) return ascii;
         decoded = UTF8_DECODERS[num(fatal) === 1 ? 1 : 0].decode(view.value);
       } catch {
         throw new TypeError('The encoded data was not valid for encoding utf-8');
@@ -966,7 +987,7 @@ export class Sandbox implements GrowthPayer {
           this.#next.ctx.dispose();
           this.#next.rt.dispose();
         }
-        this.#entry?.dispose();
+        this.#disposeEntry();
         this.#ctx.dispose();
         this.#rt.dispose();
       } catch {
