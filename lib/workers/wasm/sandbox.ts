@@ -79,7 +79,14 @@ export class Sandbox implements GrowthPayer {
   readonly #leftover: LeftoverCpu;
   readonly #invocations = new Map<number, Invocation>();
   readonly #timers = new Map<number, ClockTimer>();
-  readonly #deadlines = new Map<number, NodeJS.Timeout>();
+  /**
+   * One timer for the deadlines of every invocation in flight, armed for the
+   * earliest (as the session does): a timer per call cost a setTimeout and a
+   * clearTimeout on every call, for deadlines that almost never fire. Unref'd
+   * while nothing is in flight, so an idle inline sandbox keeps no process alive.
+   */
+  #deadlineTimer: NodeJS.Timeout | undefined;
+  #deadlineAt = Infinity;
   #entry: QuickJSHandle | undefined;
   /** The entry's methods the host calls, read once per entry object: a lookup by name costs a string made in the engine per call. */
   readonly #entryMethods = new Map<string, QuickJSHandle>();
@@ -359,10 +366,8 @@ export class Sandbox implements GrowthPayer {
     this.#leftover.started(this.#invocations.size === 0);
     const now = performance.now();
     this.#invocations.set(id, { id, deadline: p.timeoutMs > 0 ? now + p.timeoutMs : 0, timeoutMs: p.timeoutMs, cpuMs: p.cpuMs, usedMs: 0, logBytes: 0 });
-    if (p.timeoutMs > 0) {
-      // Answered here when the handler is waiting; a busy handler is stopped by the interrupt check.
-      this.#deadlines.set(id, setTimeout(() => this.#onDeadline(id), p.timeoutMs + 1));
-    }
+    // Answered by the timer when the handler is waiting; a busy handler is stopped by the interrupt check.
+    if (p.timeoutMs > 0) this.#armDeadline(now + p.timeoutMs);
     // Method, URL and headers as one JSON text (it has no NUL, so a C string carries it whole): one string made in the engine, not three.
     this.#callEntry(id, 'invoke', (ctx) => [
       ctx.newNumber(id),
@@ -371,11 +376,30 @@ export class Sandbox implements GrowthPayer {
     ]);
   }
 
-  #onDeadline(id: number): void {
-    const inv = this.#invocations.get(id);
-    if (inv === undefined) return;
-    this.#sendLimit(inv, 'TIMEOUT');
+  #armDeadline(at: number): void {
+    if (this.#deadlineTimer !== undefined) {
+      this.#deadlineTimer.ref();
+      if (at >= this.#deadlineAt) return;
+      clearTimeout(this.#deadlineTimer);
+    }
+    this.#deadlineAt = at;
+    // A millisecond past the deadline: the loop's clock, which times timers, may run behind performance.now().
+    this.#deadlineTimer = setTimeout(this.#onDeadlines, Math.max(1, Math.ceil(at - performance.now()) + 1));
   }
+
+  /** The earliest deadline came: every invocation past its own is answered TIMEOUT; the timer is armed for the next. */
+  readonly #onDeadlines = (): void => {
+    this.#deadlineTimer = undefined;
+    this.#deadlineAt = Infinity;
+    const now = performance.now();
+    let next = Infinity;
+    for (const inv of this.#invocations.values()) {
+      if (inv.deadline === 0 || this.#done) continue;
+      if (inv.deadline <= now) this.#sendLimit(inv, 'TIMEOUT');
+      else if (inv.deadline < next) next = inv.deadline;
+    }
+    if (next !== Infinity && !this.#done) this.#armDeadline(next);
+  };
 
   #onResult(id: number, result: CallResult): void {
     const { body, json } =
@@ -467,6 +491,7 @@ export class Sandbox implements GrowthPayer {
     if (inv === undefined) return;
     this.#invocations.delete(id);
     this.#leftover.answered(inv.deadline);
+    if (this.#invocations.size === 0) this.#deadlineTimer?.unref();
   }
 
   /**
@@ -814,8 +839,6 @@ export class Sandbox implements GrowthPayer {
     const inv = this.#invocations.get(id);
     if (inv === undefined) return;
     this.#answered(id);
-    clearTimeout(this.#deadlines.get(id));
-    this.#deadlines.delete(id);
     const maxBody = this.#settings.limits.maxBodyBytes;
     const size = typeof body === 'number' ? body : body === null ? 0 : body.byteLength;
     if (typeof body === 'number' || size > maxBody) {
@@ -965,8 +988,8 @@ export class Sandbox implements GrowthPayer {
     if (growthPayer() === this) setGrowthPayer(undefined);
     this.#clock.stop();
     this.#timers.clear();
-    for (const timer of this.#deadlines.values()) clearTimeout(timer);
-    this.#deadlines.clear();
+    clearTimeout(this.#deadlineTimer);
+    this.#deadlineTimer = undefined;
     clearImmediate(this.#preparing);
     this.#send({ type: 'exit', id: 0, payload: { code } });
     this.#port?.close();
