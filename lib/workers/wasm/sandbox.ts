@@ -372,7 +372,7 @@ export class Sandbox implements GrowthPayer {
     this.#callEntry(id, 'invoke', (ctx) => [
       ctx.newNumber(id),
       ctx.newString(JSON.stringify([p.method, p.url, p.headers])),
-      p.body === null ? ctx.null : ctx.newArrayBuffer(p.body.buffer.slice(p.body.byteOffset, p.body.byteOffset + p.body.byteLength)),
+      p.body === null ? ctx.null : ctx.newArrayBuffer(ownBuffer(p.body)),
     ]);
   }
 
@@ -409,7 +409,7 @@ export class Sandbox implements GrowthPayer {
     this.#callEntry(id, 'result', (ctx) => [
       ctx.newNumber(result.call),
       ctx.newString(json),
-      body === null || body.byteLength === 0 ? ctx.null : ctx.newArrayBuffer(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength)),
+      body === null || body.byteLength === 0 ? ctx.null : ctx.newArrayBuffer(ownBuffer(body)),
     ]);
   }
 
@@ -649,7 +649,7 @@ export class Sandbox implements GrowthPayer {
       view.dispose();
       return copy;
     };
-    const buffer = (b: Uint8Array): QuickJSHandle => ctx.newArrayBuffer(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+    const buffer = (b: Uint8Array): QuickJSHandle => ctx.newArrayBuffer(ownBuffer(b));
     const caps = s.capabilities;
 
     fn('options', () => {
@@ -1022,4 +1022,9 @@ export class Sandbox implements GrowthPayer {
       }
     });
   }
+}
+
+/** The buffer holding exactly `bytes` (newArrayBuffer copies a whole buffer into the engine): theirs when it is theirs alone, else a copy. */
+function ownBuffer(bytes: Uint8Array): ArrayBufferLike {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
 }
