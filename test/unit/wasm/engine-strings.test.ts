@@ -28,11 +28,11 @@ describe('quickjs-wasm engine strings', () => {
     rt.dispose();
   });
 
-  const inEngine = (code: string): string => {
+  const inEngine = (code: string): unknown => {
     const h = ctx.unwrapResult(ctx.evalCode(code));
     const json = ctx.getString(h);
     h.dispose();
-    return JSON.parse(json) as string;
+    return JSON.parse(json) as unknown;
   };
 
   it('is available with the installed engine', () => {
@@ -51,6 +51,17 @@ describe('quickjs-wasm engine strings', () => {
     h!.dispose();
     expect(inEngine('JSON.stringify(s)')).toBe(text);
     expect(inEngine('JSON.stringify(String(s.length))')).toBe(String(text.length));
+  });
+
+  it('ASCII bytes read from an engine ArrayBuffer become the same string', () => {
+    const ab = ctx.unwrapResult(ctx.evalCode('new Uint8Array([104, 105, 0, 33]).buffer'));
+    const view = ctx.getArrayBuffer(ab);
+    const h = strings.asciiToEngine(ctx, view.value);
+    view.dispose();
+    ab.dispose();
+    ctx.setProp(ctx.global, 's', h!);
+    h!.dispose();
+    expect(inEngine('JSON.stringify(s)')).toBe('hi\0!');
   });
 
   it.each([
