@@ -11,7 +11,10 @@
 //
 // With several builds, their pools take turns (rounds of a batch each), so a
 // change in the machine's load falls on all of them alike: before and after
-// in one run. Counting wraps the engine's FFI, so it runs apart from timing.
+// in one run. Counting wraps the engine's FFI, so it runs apart from timing,
+// in a process of its own (a thread's spare sandbox made before the wrapping
+// would not be counted).
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -33,7 +36,10 @@ function percentile(samples, q) {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
-const builds = (process.argv.length > 2 ? process.argv.slice(2) : ['this=dist']).map((arg) => {
+const counting = process.argv[2] === '--counts';
+const args = process.argv.slice(counting ? 3 : 2);
+const only = process.env.BREAKDOWN_ONLY?.split(',');
+const builds = (args.length > 0 ? args : ['this=dist']).map((arg) => {
   const [name, dir] = arg.includes('=') ? arg.split('=') : [arg, arg];
   return { name, url: pathToFileURL(resolve(dir)).href };
 });
@@ -107,6 +113,7 @@ function threadTimes() {
 async function cpuInTurns() {
   const libs = await Promise.all(builds.map(async (b) => ({ ...b, lib: await import(`${b.url}/index.js`) })));
   for (const [workloadName, workload] of Object.entries(WORKLOADS)) {
+    if (only !== undefined && !only.includes(workloadName)) continue;
     const contenders = [];
     for (const { name, lib } of libs) {
       for (const inline of [false, true]) contenders.push({ label: `${name} ${inline ? 'inline' : 'threads'}`, pool: pool(lib, workload, inline), wall: [], process: 0, main: 0, busiest: 0, others: 0 });
@@ -148,7 +155,11 @@ async function cpuInTurns() {
   }
 }
 
-await cpuInTurns();
-console.log('');
-for (const build of builds) await counts(build);
+if (counting) {
+  for (const build of builds) await counts(build);
+} else {
+  await cpuInTurns();
+  console.log('');
+  spawnSync(process.execPath, [new URL(import.meta.url).pathname, '--counts', ...args], { stdio: 'inherit' });
+}
 process.exit(0);
