@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { WorkerMessageSchema, type HostMessage, type WorkerMessage } from './messages.js';
+import { WorkerMessageSchema, type HeaderPairs, type HostMessage, type WorkerMessage } from './messages.js';
 
 export function encodeMessage(message: HostMessage): string {
   return JSON.stringify(message) + '\n';
@@ -85,17 +85,23 @@ function decodeResponseFast(raw: unknown): WorkerMessage | undefined {
   const p = m['payload'];
   if (typeof p !== 'object' || p === null) return undefined;
   const { status, statusText, headers, body, cpuMs, peakMemoryBytes } = p as Loose;
+  const head = responseHead(status, statusText, headers);
+  if (head === undefined || !(body === null || typeof body === 'string')) return undefined;
+  if (!isAmount(cpuMs) || !isAmount(peakMemoryBytes)) return undefined;
+  return { id: m['id'], type: 'response', payload: { ...head, body, cpuMs, peakMemoryBytes } };
+}
+
+/**
+ * The response schema's rules for a status, status text and header list,
+ * checked by hand (the warm path of the process runtimes' codec and of
+ * quickjs-wasm's response head); undefined when they fail, and the schema
+ * then says why.
+ */
+export function responseHead(status: unknown, statusText: unknown, headers: unknown): { status: number; statusText: string; headers: HeaderPairs } | undefined {
   if (typeof status !== 'number' || !Number.isInteger(status) || status < 200 || status > 599) return undefined;
-  if (typeof statusText !== 'string' || !(body === null || typeof body === 'string')) return undefined;
-  if (!isAmount(cpuMs) || !isAmount(peakMemoryBytes) || !Array.isArray(headers)) return undefined;
+  if (typeof statusText !== 'string' || !Array.isArray(headers)) return undefined;
   for (const pair of headers as unknown[]) {
-    if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string' || typeof pair[1] !== 'string') {
-      return undefined;
-    }
+    if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string' || typeof pair[1] !== 'string') return undefined;
   }
-  return {
-    id: m['id'],
-    type: 'response',
-    payload: { status, statusText, headers: headers as [string, string][], body, cpuMs, peakMemoryBytes },
-  };
+  return { status, statusText, headers: headers as HeaderPairs };
 }

@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import type { QuickJSContext, QuickJSHandle, QuickJSWASMModule } from 'quickjs-emscripten-core';
 
 /**
@@ -63,8 +64,29 @@ export class EngineStrings {
   toEngine(ctx: QuickJSContext, s: string): QuickJSHandle {
     // Latin-1 when every code unit fits a byte, as QuickJS stores such strings itself.
     const wide = /[\u0100-\uffff]/.test(s);
-    const data = Buffer.from(s, wide ? 'utf16le' : 'latin1');
-    const length = leb128(s.length * 2 + (wide ? 1 : 0));
+    return this.#decode(ctx, Buffer.from(s, wide ? 'utf16le' : 'latin1'), s.length, wide);
+  }
+
+  /**
+   * The string whose UTF-8 encoding is `bytes`, when they are all ASCII (a
+   * JSON body, most text): those bytes are its Latin-1 form as they are, so
+   * nothing is decoded or scanned twice. Undefined for any other bytes.
+   */
+  asciiToEngine(ctx: QuickJSContext, bytes: Uint8Array): QuickJSHandle | undefined {
+    return isAscii(bytes) ? this.#decode(ctx, bytes, bytes.length, false) : undefined;
+  }
+
+  /** The UTF-8 encoding of the string `h` holds (h must be a string); a lone surrogate becomes U+FFFD. */
+  utf8FromEngine(ctx: QuickJSContext, h: QuickJSHandle): Uint8Array {
+    const { data, wide } = this.#read(ctx, h);
+    // ASCII in Latin-1 form is its own UTF-8.
+    if (!wide && isAscii(data)) return data;
+    return Buffer.from(data.toString(wide ? 'utf16le' : 'latin1'), 'utf8');
+  }
+
+  /** The serialised string of `units` code units (`data`: one byte each, or two when `wide`), decoded in `ctx`. */
+  #decode(ctx: QuickJSContext, data: Uint8Array, units: number, wide: boolean): QuickJSHandle {
+    const length = leb128(units * 2 + (wide ? 1 : 0));
     const out = new Uint8Array(this.#prefix.length + length.length + data.length);
     out.set(this.#prefix, 0);
     out.set(length, this.#prefix.length);
@@ -77,6 +99,12 @@ export class EngineStrings {
 
   /** The string `h` holds, every code unit of it (h must be a string). */
   fromEngine(ctx: QuickJSContext, h: QuickJSHandle): string {
+    const { data, wide } = this.#read(ctx, h);
+    return data.toString(wide ? 'utf16le' : 'latin1');
+  }
+
+  /** The code units of the string `h`, as they are serialised: one byte each, or two (UTF-16LE) when `wide`. */
+  #read(ctx: QuickJSContext, h: QuickJSHandle): { data: Buffer; wide: boolean } {
     const bytes = readBinary(ctx, h);
     const p = this.#prefix;
     for (let i = 0; i < p.length; i++) if (bytes[i] !== p[i]) throw new TypeError('not a serialised string');
@@ -90,8 +118,7 @@ export class EngineStrings {
     }
     const wide = n % 2 === 1;
     const units = Math.floor(n / 2);
-    const data = Buffer.from(bytes.buffer, bytes.byteOffset + at, wide ? units * 2 : units);
-    return data.toString(wide ? 'utf16le' : 'latin1');
+    return { data: Buffer.from(bytes.buffer, bytes.byteOffset + at, wide ? units * 2 : units), wide };
   }
 }
 

@@ -246,8 +246,9 @@ import { describeThrown, isCapabilityDenied } from '../../thrown-value.ts';
 
   // ---- what the host calls ---------------------------------------------------
   globalThis.__qw_entry = {
-    invoke(id, method, url, headersJson, body) {
-      callbacks.invoke(id, { method, url, headers: jsonParse(headersJson), body: u8(body) });
+    invoke(id, requestJson, body) {
+      const [method, url, headers] = jsonParse(requestJson);
+      callbacks.invoke(id, { method, url, headers, body: u8(body) });
     },
     cancel(id) {
       callbacks.cancel(id);

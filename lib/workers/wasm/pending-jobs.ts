@@ -44,7 +44,7 @@ export function allocateJobSlot(rt: QuickJSRuntime, ctx: QuickJSContext): number
   return slot;
 }
 
-/** The runtime's JSRuntime*, a protected field of QuickJSRuntime: the one internal read of this file. */
-function pointerOf(rt: QuickJSRuntime): JSRuntimePointer {
+/** The runtime's JSRuntime*, a protected field of QuickJSRuntime (also read by host-functions.ts). */
+export function pointerOf(rt: QuickJSRuntime): JSRuntimePointer {
   return (rt as unknown as { rt: Lifetime<JSRuntimePointer> }).rt.value;
 }

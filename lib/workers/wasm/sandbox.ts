@@ -4,6 +4,7 @@ import type { LogLevel, WorkerErrorCode } from '../../protocol/index.js';
 import type { Engine } from './engine.js';
 import { parseFetchArgs, parseHead } from './guest-input.js';
 import { HostFiles } from './host-files.js';
+import { HostFunctions } from './host-functions.js';
 import { LeftoverCpu } from './leftover-cpu.js';
 import { growthPayer, setGrowthPayer, type GrowthPayer } from './memory-growth.js';
 import { runPendingJobs } from './pending-jobs.js';
@@ -78,8 +79,17 @@ export class Sandbox implements GrowthPayer {
   readonly #leftover: LeftoverCpu;
   readonly #invocations = new Map<number, Invocation>();
   readonly #timers = new Map<number, ClockTimer>();
-  readonly #deadlines = new Map<number, NodeJS.Timeout>();
+  /**
+   * One timer for the deadlines of every invocation in flight, armed for the
+   * earliest (as the session does): a timer per call cost a setTimeout and a
+   * clearTimeout on every call, for deadlines that almost never fire. Unref'd
+   * while nothing is in flight, so an idle inline sandbox keeps no process alive.
+   */
+  #deadlineTimer: NodeJS.Timeout | undefined;
+  #deadlineAt = Infinity;
   #entry: QuickJSHandle | undefined;
+  /** The entry's methods the host calls, read once per entry object: a lookup by name costs a string made in the engine per call. */
+  readonly #entryMethods = new Map<string, QuickJSHandle>();
   #ready = false;
   /** The current context has its handler (it loaded, top-level await included). */
   #handlerSet = false;
@@ -159,7 +169,7 @@ export class Sandbox implements GrowthPayer {
     rt.setInterruptHandler(() => this.#shouldInterrupt());
     rt.setModuleLoader((name) => this.#loadModule(name));
     const ctx = rt.newContext();
-    this.#installHost(ctx);
+    this.#installHost(rt, ctx);
     this.#inPrelude = true;
     try {
       for (const [code, name] of [
@@ -197,7 +207,7 @@ export class Sandbox implements GrowthPayer {
     const next = this.#next ?? this.#prepare();
     this.#next = undefined;
     try {
-      this.#entry?.dispose();
+      this.#disposeEntry();
       this.#ctx.dispose();
       this.#rt.dispose();
     } catch {
@@ -356,24 +366,40 @@ export class Sandbox implements GrowthPayer {
     this.#leftover.started(this.#invocations.size === 0);
     const now = performance.now();
     this.#invocations.set(id, { id, deadline: p.timeoutMs > 0 ? now + p.timeoutMs : 0, timeoutMs: p.timeoutMs, cpuMs: p.cpuMs, usedMs: 0, logBytes: 0 });
-    if (p.timeoutMs > 0) {
-      // Answered here when the handler is waiting; a busy handler is stopped by the interrupt check.
-      this.#deadlines.set(id, setTimeout(() => this.#onDeadline(id), p.timeoutMs + 1));
-    }
+    // Answered by the timer when the handler is waiting; a busy handler is stopped by the interrupt check.
+    if (p.timeoutMs > 0) this.#armDeadline(now + p.timeoutMs);
+    // Method, URL and headers as one JSON text (it has no NUL, so a C string carries it whole): one string made in the engine, not three.
     this.#callEntry(id, 'invoke', (ctx) => [
       ctx.newNumber(id),
-      ctx.newString(p.method),
-      ctx.newString(p.url),
-      ctx.newString(JSON.stringify(p.headers)),
-      p.body === null ? ctx.null : ctx.newArrayBuffer(p.body.buffer.slice(p.body.byteOffset, p.body.byteOffset + p.body.byteLength)),
+      ctx.newString(JSON.stringify([p.method, p.url, p.headers])),
+      p.body === null ? ctx.null : ctx.newArrayBuffer(ownBuffer(p.body)),
     ]);
   }
 
-  #onDeadline(id: number): void {
-    const inv = this.#invocations.get(id);
-    if (inv === undefined) return;
-    this.#sendLimit(inv, 'TIMEOUT');
+  #armDeadline(at: number): void {
+    if (this.#deadlineTimer !== undefined) {
+      this.#deadlineTimer.ref();
+      if (at >= this.#deadlineAt) return;
+      clearTimeout(this.#deadlineTimer);
+    }
+    this.#deadlineAt = at;
+    // A millisecond past the deadline: the loop's clock, which times timers, may run behind performance.now().
+    this.#deadlineTimer = setTimeout(this.#onDeadlines, Math.max(1, Math.ceil(at - performance.now()) + 1));
   }
+
+  /** The earliest deadline came: every invocation past its own is answered TIMEOUT; the timer is armed for the next. */
+  readonly #onDeadlines = (): void => {
+    this.#deadlineTimer = undefined;
+    this.#deadlineAt = Infinity;
+    const now = performance.now();
+    let next = Infinity;
+    for (const inv of this.#invocations.values()) {
+      if (inv.deadline === 0 || this.#done) continue;
+      if (inv.deadline <= now) this.#sendLimit(inv, 'TIMEOUT');
+      else if (inv.deadline < next) next = inv.deadline;
+    }
+    if (next !== Infinity && !this.#done) this.#armDeadline(next);
+  };
 
   #onResult(id: number, result: CallResult): void {
     const { body, json } =
@@ -383,7 +409,7 @@ export class Sandbox implements GrowthPayer {
     this.#callEntry(id, 'result', (ctx) => [
       ctx.newNumber(result.call),
       ctx.newString(json),
-      body === null || body.byteLength === 0 ? ctx.null : ctx.newArrayBuffer(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength)),
+      body === null || body.byteLength === 0 ? ctx.null : ctx.newArrayBuffer(ownBuffer(body)),
     ]);
   }
 
@@ -396,10 +422,25 @@ export class Sandbox implements GrowthPayer {
     const ctx = this.#ctx;
     const args = makeArgs(ctx);
     this.#enter(id);
-    const r = ctx.callMethod(this.#entry!, method, args);
+    const r = ctx.callFunction(this.#entryMethod(method), this.#entry!, args);
     for (const a of args) if (a.alive && a !== ctx.null) a.dispose();
     this.#settleCall(r, id);
     this.#drain(id);
+  }
+
+  #entryMethod(name: string): QuickJSHandle {
+    let method = this.#entryMethods.get(name);
+    if (method === undefined) {
+      method = this.#ctx.getProp(this.#entry!, name);
+      this.#entryMethods.set(name, method);
+    }
+    return method;
+  }
+
+  #disposeEntry(): void {
+    for (const method of this.#entryMethods.values()) method.dispose();
+    this.#entryMethods.clear();
+    this.#entry?.dispose();
   }
 
   #settleCall(r: ReturnType<QuickJSContext['callFunction']>, id: number): void {
@@ -450,6 +491,7 @@ export class Sandbox implements GrowthPayer {
     if (inv === undefined) return;
     this.#invocations.delete(id);
     this.#leftover.answered(inv.deadline);
+    if (this.#invocations.size === 0) this.#deadlineTimer?.unref();
   }
 
   /**
@@ -569,11 +611,12 @@ export class Sandbox implements GrowthPayer {
 
   // ---- the host functions behind the binding ------------------------------------
 
-  #installHost(ctx: QuickJSContext): void {
+  #installHost(rt: QuickJSRuntime, ctx: QuickJSContext): void {
     const s = this.#settings;
     const host = ctx.newObject();
+    const functions = new HostFunctions(rt, ctx);
     const fn = (name: string, impl: (...args: QuickJSHandle[]) => QuickJSHandle | undefined): void => {
-      const f = ctx.newFunction(name, (...args) => impl(...args));
+      const f = functions.fn(name, impl);
       ctx.setProp(host, name, f);
       f.dispose();
     };
@@ -606,7 +649,7 @@ export class Sandbox implements GrowthPayer {
       view.dispose();
       return copy;
     };
-    const buffer = (b: Uint8Array): QuickJSHandle => ctx.newArrayBuffer(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+    const buffer = (b: Uint8Array): QuickJSHandle => ctx.newArrayBuffer(ownBuffer(b));
     const caps = s.capabilities;
 
     fn('options', () => {
@@ -687,12 +730,17 @@ export class Sandbox implements GrowthPayer {
       return undefined;
     });
     fn('now', () => ctx.newNumber(this.#clock.now()));
-    fn('utf8Encode', (s1) => buffer(Buffer.from(text(s1), 'utf8')));
+    fn('utf8Encode', (s1) =>
+      buffer(strings !== undefined && s1 !== undefined && ctx.typeof(s1) === 'string' ? strings.utf8FromEngine(ctx, s1) : Buffer.from(text(s1), 'utf8')),
+    );
     fn('utf8Decode', (b, fatal) => {
       if (b === undefined || ctx.typeof(b) !== 'object') return textValue('');
       const view = ctx.getArrayBuffer(b);
       let decoded: string;
       try {
+        // Copied out of the engine's memory before the engine allocates again (that may move it).
+        const ascii = strings?.asciiToEngine(ctx, view.value);
+        if (ascii !== undefined) return ascii;
         decoded = UTF8_DECODERS[num(fatal) === 1 ? 1 : 0].decode(view.value);
       } catch {
         throw new TypeError('The encoded data was not valid for encoding utf-8');
@@ -791,8 +839,6 @@ export class Sandbox implements GrowthPayer {
     const inv = this.#invocations.get(id);
     if (inv === undefined) return;
     this.#answered(id);
-    clearTimeout(this.#deadlines.get(id));
-    this.#deadlines.delete(id);
     const maxBody = this.#settings.limits.maxBodyBytes;
     const size = typeof body === 'number' ? body : body === null ? 0 : body.byteLength;
     if (typeof body === 'number' || size > maxBody) {
@@ -942,8 +988,8 @@ export class Sandbox implements GrowthPayer {
     if (growthPayer() === this) setGrowthPayer(undefined);
     this.#clock.stop();
     this.#timers.clear();
-    for (const timer of this.#deadlines.values()) clearTimeout(timer);
-    this.#deadlines.clear();
+    clearTimeout(this.#deadlineTimer);
+    this.#deadlineTimer = undefined;
     clearImmediate(this.#preparing);
     this.#send({ type: 'exit', id: 0, payload: { code } });
     this.#port?.close();
@@ -964,7 +1010,7 @@ export class Sandbox implements GrowthPayer {
           this.#next.ctx.dispose();
           this.#next.rt.dispose();
         }
-        this.#entry?.dispose();
+        this.#disposeEntry();
         this.#ctx.dispose();
         this.#rt.dispose();
       } catch {
@@ -976,4 +1022,9 @@ export class Sandbox implements GrowthPayer {
       }
     });
   }
+}
+
+/** The buffer holding exactly `bytes` (newArrayBuffer copies a whole buffer into the engine): theirs when it is theirs alone, else a copy. */
+function ownBuffer(bytes: Uint8Array): ArrayBufferLike {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
 }

@@ -61,7 +61,7 @@ export class ThreadTransport implements Transport {
 
   send(command: SessionCommand, onWritten?: () => void): void {
     // A MessagePort copies the message at once: it has left this transport when postMessage returns.
-    if (!this.#exited) this.#port?.postMessage(command satisfies ToSandbox);
+    if (!this.#exited) this.#port?.postMessage((this.#inline ? command : bodiesCut(command)) satisfies ToSandbox);
     onWritten?.();
   }
 
@@ -130,4 +130,25 @@ export class ThreadTransport implements Transport {
     for (const resolve of this.#advances.splice(0)) resolve();
     this.#events?.exit({ code, signal, failure });
   }
+}
+
+/**
+ * The command with each body cut to its own bytes. Structured clone copies
+ * the whole buffer under a view (a 5-byte subarray of an 8 MB buffer
+ * crossed as 8 MB); the caller's bytes are not ours to transfer, so a view
+ * is copied down to itself first. A body that is its whole buffer (a string
+ * body, encoded by the pool) goes as it is.
+ */
+function bodiesCut(command: SessionCommand): SessionCommand {
+  if (command.type === 'invoke' && command.payload.body !== null && !whole(command.payload.body)) {
+    return { ...command, payload: { ...command.payload, body: command.payload.body.slice() } };
+  }
+  if (command.type === 'result' && command.payload.ok && !whole(command.payload.value.body)) {
+    return { ...command, payload: { ...command.payload, value: { ...command.payload.value, body: command.payload.value.body.slice() } } };
+  }
+  return command;
+}
+
+function whole(bytes: Uint8Array): boolean {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
 }
