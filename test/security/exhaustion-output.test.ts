@@ -23,13 +23,14 @@ describe.each(RUNTIMES)('%s: output floods', (runtime) => {
     const result = await exhaust(runtime, {
       body: `return new Response(new Uint8Array(Number.isFinite(n) ? n : ${200 * MB}).fill(65));`,
       caps: ROOMY,
-      pool: { timeoutMs: 10_000 },
+      // Building and encoding 200 MB takes the worker 2 s here, and over 10 s on a loaded machine.
+      pool: { timeoutMs: 25_000 },
       controlN: MB,
     });
     expect(result.code).toBe('RESPONSE_TOO_LARGE');
     expect(result.hostRssGrowth).toBeLessThan(rssBudget);
     expect(result.control.body.byteLength).toBe(MB);
-  });
+  }, 60_000);
 
   it('a 200 MB streamed response body ends with RESPONSE_TOO_LARGE (host layer), host memory bounded', async () => {
     const result = await exhaust(runtime, {
@@ -43,7 +44,7 @@ describe.each(RUNTIMES)('%s: output floods', (runtime) => {
     expect(result.code).toBe('RESPONSE_TOO_LARGE');
     expect(result.hostRssGrowth).toBeLessThan(rssBudget);
     expect(result.control.body.byteLength).toBe(MB);
-  });
+  }, 60_000);
 
   // quickjs-wasm logs slowly (on a loaded machine about 0.1 ms a call and 90 ms a MB in
   // its engine), so its flood is 25 MB: still six times maxLogBytes.
