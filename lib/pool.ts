@@ -18,7 +18,7 @@ import { InvocationCounts } from './invocation-counts.js';
 import { invokeOptionsError } from './invoke-options.js';
 import { LatencyWindow } from './latency.js';
 import type { ResolvedPoolOptions } from './options.js';
-import { normalizeRequest, type InvokeRequest } from './request.js';
+import { normalizeRequest, readRequestBody, type InvokeRequest } from './request.js';
 import { InvokeResponse, type InvocationMetrics } from './response.js';
 import { RespawnBackoff } from './respawn-backoff.js';
 import { TaskQueue } from './task-queue.js';
@@ -257,7 +257,7 @@ export class Pool extends EventEmitter<PoolEvents> {
 
   /** WHATWG in, WHATWG out: runs the handler with `request` and returns its `Response`. */
   async fetch(request: Request, options: InvokeOptions = {}): Promise<Response> {
-    const body = request.body === null ? null : new Uint8Array(await request.arrayBuffer());
+    const body = await readRequestBody(request, this.#options.maxBodyBytes);
     const signal = options.signal ?? request.signal;
     const response = await this.invoke(
       { method: request.method, url: request.url, headers: request.headers, body },

@@ -101,3 +101,40 @@ export function normalizeRequest(request: InvokeRequest, maxBodyBytes: number): 
   }
   return { method, url, headers: normalizeHeaders(request.headers), body };
 }
+
+/**
+ * The body of a WHATWG `Request`, read until it passes `maxBodyBytes`:
+ * `request.arrayBuffer()` buffered an endless or huge stream whole in the
+ * host before any limit was checked.
+ */
+export async function readRequestBody(request: Request, maxBodyBytes: number): Promise<Uint8Array | null> {
+  if (request.body === null) return null;
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (!(value instanceof Uint8Array)) {
+      reader.cancel().catch(() => {});
+      throw new InvalidRequestError('The request body stream must produce Uint8Array chunks');
+    }
+    total += value.byteLength;
+    if (total > maxBodyBytes) {
+      // Not awaited: a source's cancel() may never settle, and the caller's answer must not wait on it.
+      reader.cancel().catch(() => {});
+      throw new BodyTooLargeError(
+        `The request body is more than ${maxBodyBytes} bytes (reading stopped at ${total}); the limit is ${maxBodyBytes} (maxBodyBytes option)`,
+      );
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const body = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return body;
+}
