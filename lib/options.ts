@@ -7,6 +7,9 @@ import { describeIssues } from './validation-messages.js';
 
 const MB = 1024 * 1024;
 
+/** `maxBodyBytes` when a pool sets none. */
+export const DEFAULT_MAX_BODY_BYTES = 32 * MB;
+
 /** Runtime-control variables a worker must never receive: they change how the runtime itself behaves. */
 const FORBIDDEN_ENV = /^(LD_|DYLD_|NODE_|BUN_|UV_|MALLOC_|GLIBC_|QJS_|BUNBASE_)|^(PATH|HOME|TMPDIR|SHELL|IFS|ENV|BASH_ENV)$/i;
 
@@ -92,7 +95,7 @@ export const PoolOptionsSchema = v.pipe(
     /** A worker is replaced after this many invocations; 0 = never. Default 10 000. */
     recycleAfter: v.optional(NonNegativeInt, 10_000),
     /** Largest request or response body. Default 32 MiB. */
-    maxBodyBytes: v.optional(PositiveInt, 32 * MB),
+    maxBodyBytes: v.optional(PositiveInt, DEFAULT_MAX_BODY_BYTES),
     /** Log bytes kept per invocation; the rest is dropped with a marker. Default 1 MiB. */
     maxLogBytes: v.optional(PositiveInt, MB),
     /** Largest protocol line a worker may send. Default: enough for a base64 `maxBodyBytes` body plus 1 MiB. */

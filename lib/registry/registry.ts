@@ -3,9 +3,9 @@ import { EventEmitter } from 'eventemitter3';
 import type { Capabilities } from '../capabilities/index.js';
 import { createPool } from '../create-pool.js';
 import { FunctionNotFoundError, InvalidOptionsError, PoolClosedError, type FunctionsError } from '../errors.js';
-import { validateOptions, type PoolOptions, type ResolvedPoolOptions } from '../options.js';
+import { DEFAULT_MAX_BODY_BYTES, validateOptions, type PoolOptions, type ResolvedPoolOptions } from '../options.js';
 import type { InvokeOptions } from '../pool.js';
-import type { InvokeRequest } from '../request.js';
+import { readRequestBody, type InvokeRequest } from '../request.js';
 import type { InvokeResponse } from '../response.js';
 import { loadSource } from '../bundle/load-source.js';
 import type { PoolStats } from '../stats.js';
@@ -224,13 +224,29 @@ export class Registry extends EventEmitter<RegistryEvents> {
 
   /** WHATWG in, WHATWG out, like `pool.fetch`. */
   async fetch(id: string, request: Request, options: InvokeOptions = {}): Promise<Response> {
-    const body = request.body === null ? null : new Uint8Array(await request.arrayBuffer());
+    const body = request.body === null ? null : await readRequestBody(request, await this.#maxBodyBytes(id));
     const response = await this.invoke(
       id,
       { method: request.method, url: request.url, headers: request.headers, body },
       { ...options, signal: options.signal ?? request.signal },
     );
     return response.toResponse();
+  }
+
+  /**
+   * The function's `maxBodyBytes` (its pool's default when it sets none), so
+   * that `fetch` stops reading a request body there; a function that does
+   * not exist gets the default, and `invoke` says it does not exist.
+   */
+  async #maxBodyBytes(id: string): Promise<number> {
+    const row = this.#entries.get(id)?.row ?? (typeof id === 'string' && !this.#closed ? await this.#store.getFunction(id) : undefined);
+    let limit: unknown;
+    try {
+      limit = row === undefined ? undefined : (JSON.parse(row.optionsJson) as { maxBodyBytes?: unknown } | null)?.maxBodyBytes;
+    } catch {
+      // A stored value that does not parse is the pool start's error to report.
+    }
+    return typeof limit === 'number' && limit > 0 ? limit : DEFAULT_MAX_BODY_BYTES;
   }
 
   /** The function's record, or undefined. */
