@@ -12,6 +12,11 @@
 struct QWTimer {
     uv_timer_t handle;
     QWTimer *next;
+    /* The link that points at this timer (the list head or the previous
+     * timer's `next`): unlinking is O(1), so firing or clearing the oldest of
+     * many timers does not walk the whole list. */
+    QWTimer **pprev;
+    QWTimer *hnext; /* the next timer in its bucket of qw->timer_buckets */
     QWRuntime *qw;
     int64_t timer_id;
     int64_t invocation_id;
@@ -38,21 +43,59 @@ static void on_timer_closed(uv_handle_t *handle) {
     free(t);
 }
 
-static void unlink_and_close(QWTimer *t) {
-    QWTimer **pp;
+static QWTimer **bucket_of(QWRuntime *qw, int64_t id) {
+    return &qw->timer_buckets[(uint64_t)id & qw->timer_bucket_mask];
+}
 
-    for (pp = &t->qw->timers; *pp; pp = &(*pp)->next) {
-        if (*pp == t) {
-            *pp = t->next;
-            break;
+/* Ids are handed out in sequence, so the low bits spread them evenly. */
+static void hash_add(QWRuntime *qw, QWTimer *t) {
+    QWTimer **b, *u;
+    uint32_t size;
+
+    if (qw->timer_count + 1 > (qw->timer_buckets ? qw->timer_bucket_mask + 1 : 0)) {
+        size = qw->timer_buckets ? (qw->timer_bucket_mask + 1) * 2 : 64;
+        free(qw->timer_buckets);
+        qw->timer_buckets = calloc(size, sizeof(QWTimer *));
+        CHECK(qw->timer_buckets != NULL);
+        qw->timer_bucket_mask = size - 1;
+        /* Every live timer is on the list: rebuild the buckets from it. */
+        for (u = qw->timers; u; u = u->next) {
+            b = bucket_of(qw, u->timer_id);
+            u->hnext = *b;
+            *b = u;
         }
     }
+    b = bucket_of(qw, t->timer_id);
+    t->hnext = *b;
+    *b = t;
+    qw->timer_count++;
+}
+
+static void hash_remove(QWRuntime *qw, QWTimer *t) {
+    QWTimer **pp;
+
+    for (pp = bucket_of(qw, t->timer_id); *pp; pp = &(*pp)->hnext) {
+        if (*pp == t) {
+            *pp = t->hnext;
+            qw->timer_count--;
+            return;
+        }
+    }
+}
+
+static void unlink_and_close(QWTimer *t) {
+    hash_remove(t->qw, t);
+    *t->pprev = t->next;
+    if (t->next)
+        t->next->pprev = t->pprev;
     uv_close((uv_handle_t *)&t->handle, on_timer_closed);
 }
 
 void qw__timers_close_all(QWRuntime *qw) {
     while (qw->timers)
         unlink_and_close(qw->timers);
+    free(qw->timer_buckets);
+    qw->timer_buckets = NULL;
 }
 
 static void fire(QWTimer *t) {
@@ -146,7 +189,11 @@ static JSValue add_timer(JSContext *ctx, int argc, JSValueConst *argv, bool repe
     } else {
         uv_timer_start(&t->handle, on_timer, (uint64_t)delay, repeat ? (uint64_t)delay : 0);
     }
+    hash_add(qw, t);
     t->next = qw->timers;
+    if (t->next)
+        t->next->pprev = &t->next;
+    t->pprev = &qw->timers;
     qw->timers = t;
     return JS_NewInt64(ctx, t->timer_id);
 }
@@ -166,7 +213,9 @@ static JSValue js_clear_timer(JSContext *ctx, JSValueConst this_val, int argc, J
 
     if (!JS_IsNumber(argv[0]) || JS_ToFloat64(ctx, &id, argv[0]))
         return JS_UNDEFINED;
-    for (t = qw->timers; t; t = t->next) {
+    if (!(id >= 1 && id < (double)qw->next_timer_id) || !qw->timer_buckets)
+        return JS_UNDEFINED;
+    for (t = *bucket_of(qw, (int64_t)id); t; t = t->hnext) {
         if ((double)t->timer_id == id) {
             unlink_and_close(t);
             break;

@@ -201,6 +201,11 @@ struct QWRuntime {
     uint32_t next_call;
     QWTimer *timers;
     int64_t next_timer_id;
+    /* The live timers by id (mod_timers.c), so clearTimeout finds one of
+     * many without walking the list; `timer_buckets` has mask + 1 entries. */
+    QWTimer **timer_buckets;
+    uint32_t timer_bucket_mask;
+    uint32_t timer_count;
     QWRejection *rejections;
 
     /* The invocation that the code now running belongs to (0 = none). */

@@ -6,6 +6,20 @@ import type { SandboxTask } from './messages.js';
 /** Threads idle this long are stopped; the next sandbox starts one again. */
 const IDLE_THREAD_MS = 30_000;
 
+/**
+ * The thread's own stack, for the engine's C code compiled to WebAssembly.
+ * QuickJS-NG's stack limit (sandbox.ts MAX_STACK_BYTES) counts only the
+ * WebAssembly build's memory stack, and some of its recursions (JSON.parse
+ * and JSON.stringify of deeply nested values) use far more of the thread's
+ * stack per level than of that one: with Node's 4 MB default, a 100,000-deep
+ * JSON.parse overflowed the thread's stack before the engine's limit was
+ * reached, and the RangeError ended the thread and every other pool's
+ * sandbox on it. With this much, the engine's own limit comes first and the
+ * handler gets its RangeError. It is address space, used only as deep as a
+ * handler recurses.
+ */
+const THREAD_STACK_MB = 16;
+
 let threads: Tinypool | undefined;
 let gate: Promise<void> = Promise.resolve();
 
@@ -26,6 +40,7 @@ function sandboxThreads(): Tinypool {
     idleTimeout: IDLE_THREAD_MS,
     // Tinypool's Atomics.wait loop would block a thread whose sandboxes are all idle.
     useAtomics: false,
+    resourceLimits: { stackSizeMb: THREAD_STACK_MB },
   });
   // tinypool reports on itself what it cannot pin on a task: a thread that
   // failed with no task on it, or a message from a thread it already stopped
