@@ -27,6 +27,15 @@ export interface Engine {
 let engine: Promise<Engine> | undefined;
 
 /**
+ * Forgets this thread's engine: the next sandbox loads a new module. For an
+ * engine that threw out of a call (local-port.ts): its memory may hold a
+ * half-made allocation or a stack pointer left mid-call.
+ */
+export function discardEngine(): void {
+  engine = undefined;
+}
+
+/**
  * The QuickJS-NG WebAssembly module and the prelude sources, loaded once per
  * thread: every sandbox on the thread is a runtime inside this one module.
  */

@@ -1,5 +1,14 @@
 import { EventEmitter } from 'node:events';
 
+/** The sessions' ends (the first of each pair) of the pairs still open on this thread. */
+const sessionEnds = new Set<LocalPort>();
+/** Set by thread.ts, which holds the engine: this file is loaded for every quickjs-wasm pool, the engine only for inline ones. */
+let discardEngine: (() => void) | undefined;
+
+export function onEngineLost(discard: () => void): void {
+  discardEngine = discard;
+}
+
 /**
  * One end of a pair of ports on one thread, for `inline: true`: what a
  * MessageChannel gives the session and its sandbox (`message`, then `close`
@@ -17,6 +26,7 @@ export class LocalPort extends EventEmitter {
     const b = new LocalPort();
     a.#peer = b;
     b.#peer = a;
+    sessionEnds.add(a);
     return [a, b];
   }
 
@@ -24,8 +34,30 @@ export class LocalPort extends EventEmitter {
     const peer = this.#peer;
     if (this.#closed || peer === undefined) return;
     queueMicrotask(() => {
-      if (!peer.#closed) peer.emit('message', message);
+      if (peer.#closed) return;
+      try {
+        peer.emit('message', message);
+      } catch (error) {
+        LocalPort.#engineLost(error);
+      }
     });
+  }
+
+  /**
+   * Something threw out of a sandbox's handling of a message: the engine
+   * itself (the host's stack overflowed inside the WebAssembly, 50,000 nested
+   * objects in JSON.stringify), since the sandbox catches what handlers throw.
+   * Uncaught, it ended the host process. What a thread's crash is to sandboxes
+   * on threads: every inline sandbox on this thread fails (`lost`: the
+   * session's WORKER_CRASHED and a replacement), and the next one gets a new
+   * engine.
+   */
+  static #engineLost(error: unknown): void {
+    discardEngine?.();
+    for (const end of [...sessionEnds]) {
+      end.emit('lost', error);
+      end.close();
+    }
   }
 
   /** Closes both ends: each hears `close` once, after the messages sent before. */
@@ -33,6 +65,8 @@ export class LocalPort extends EventEmitter {
     if (this.#closed) return;
     this.#closed = true;
     const peer = this.#peer;
+    sessionEnds.delete(this);
+    if (peer !== undefined) sessionEnds.delete(peer);
     queueMicrotask(() => {
       this.emit('close');
       if (peer !== undefined && !peer.#closed) {

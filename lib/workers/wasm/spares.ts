@@ -11,7 +11,7 @@ import { markActive, quietForMs } from './thread-activity.js';
  */
 const SPARE_AFTER_QUIET_MS = 25;
 
-let spare: { key: string; sandbox: Sandbox } | undefined;
+let spare: { key: string; engine: Engine; sandbox: Sandbox } | undefined;
 let timer: NodeJS.Timeout | undefined;
 
 /**
@@ -34,7 +34,8 @@ function keyOf(settings: SandboxSettings): string {
 export function startSandbox(engine: Engine, task: SandboxTask): Sandbox {
   const key = keyOf(task.settings);
   let sandbox: Sandbox;
-  if (spare?.key === key) {
+  // Not a spare of an engine that was since discarded (engine.ts).
+  if (spare?.key === key && spare.engine === engine) {
     sandbox = spare.sandbox;
     spare = undefined;
   } else {
@@ -57,7 +58,7 @@ function makeSpareWhenQuiet(engine: Engine, settings: SandboxSettings, key: stri
       return;
     }
     spare?.sandbox.discard();
-    spare = { key, sandbox: new Sandbox(engine, settings) };
+    spare = { key, engine, sandbox: new Sandbox(engine, settings) };
   }, waitMs);
   // A spare alone does not keep the thread: tinypool stops it when idle, and the spare goes with it.
   timer.unref();

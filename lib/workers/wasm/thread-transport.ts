@@ -47,6 +47,7 @@ export class ThreadTransport implements Transport {
       this.#port = port1;
       port1.on('message', (message: FromSandbox) => this.#onMessage(message));
       port1.on('close', () => this.#exit(0, null));
+      port1.on('lost', (error: unknown) => failed(error));
       // Loaded on demand: the engine is instantiated on the host thread only for inline pools.
       import('./thread.js').then((thread) => thread.default({ port: port2, settings: this.#settings, stop: this.#stop })).catch(failed);
       return;
