@@ -38,26 +38,9 @@ export class LocalPort extends EventEmitter {
       try {
         peer.emit('message', message);
       } catch (error) {
-        LocalPort.#engineLost(error);
+        if (!inlineEngineLost(error)) throw error;
       }
     });
-  }
-
-  /**
-   * Something threw out of a sandbox's handling of a message: the engine
-   * itself (the host's stack overflowed inside the WebAssembly, 50,000 nested
-   * objects in JSON.stringify), since the sandbox catches what handlers throw.
-   * Uncaught, it ended the host process. What a thread's crash is to sandboxes
-   * on threads: every inline sandbox on this thread fails (`lost`: the
-   * session's WORKER_CRASHED and a replacement), and the next one gets a new
-   * engine.
-   */
-  static #engineLost(error: unknown): void {
-    discardEngine?.();
-    for (const end of [...sessionEnds]) {
-      end.emit('lost', error);
-      end.close();
-    }
   }
 
   /** Closes both ends: each hears `close` once, after the messages sent before. */
@@ -75,4 +58,24 @@ export class LocalPort extends EventEmitter {
       }
     });
   }
+}
+
+/**
+ * Something threw out of an inline sandbox's engine call, made from a
+ * message or a timer: the engine itself (the host's stack overflowed inside
+ * the WebAssembly, 100,000 nested arrays in JSON.parse), since the sandbox
+ * catches what handlers throw. Uncaught, it ended the host process. What a
+ * thread's crash is to sandboxes on threads: every inline sandbox on this
+ * thread fails (`lost`: the session's WORKER_CRASHED and a replacement), and
+ * the next one gets a new engine. Returns false, having done nothing, on a
+ * thread without inline sandboxes (a sandbox thread dies of it as before).
+ */
+export function inlineEngineLost(error: unknown): boolean {
+  if (sessionEnds.size === 0) return false;
+  discardEngine?.();
+  for (const end of [...sessionEnds]) {
+    end.emit('lost', error);
+    end.close();
+  }
+  return true;
 }

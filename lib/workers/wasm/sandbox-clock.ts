@@ -1,3 +1,4 @@
+import { inlineEngineLost } from './local-port.js';
 /** A timer of `SandboxClock`, opaque to its users. */
 export type ClockTimer = { readonly __timer: unique symbol };
 
@@ -137,7 +138,11 @@ export class SandboxClock {
     this.#wake = setTimeout(() => {
       this.#wake = undefined;
       this.#wakeAt = Infinity;
-      this.#fireUntil(Date.now());
+      try {
+        this.#fireUntil(Date.now());
+      } catch (error) {
+        if (!inlineEngineLost(error)) throw error;
+      }
     }, Math.max(0, earliest - Date.now()));
   }
   /** The live timer due first, after dropping cancelled ones from the top. */
