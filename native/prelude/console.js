@@ -4,7 +4,31 @@ import { native } from './native.js';
 
 const MAX_DEPTH = 2;
 
+// A value's text for the log, never a throw: a handler's console.log must not
+// fail because of what it logs (a Proxy whose traps throw, a throwing getter).
+// Accessor properties are shown as Node shows them, [Getter], not called.
 function inspect(value, depth = 0, seen = new Set(), nested = false) {
+  try {
+    return inspectValue(value, depth, seen, nested);
+  } catch (error) {
+    let why;
+    try {
+      why = error instanceof Error ? `${error.name}: ${error.message}` : typeof error;
+    } catch {
+      why = 'an exception';
+    }
+    return `[Uninspectable: ${why}]`;
+  }
+}
+
+function property(value, key, item) {
+  const d = Object.getOwnPropertyDescriptor(value, key);
+  if (d === undefined) return 'undefined';
+  if (d.get === undefined && d.set === undefined) return item(d.value);
+  return d.get === undefined ? '[Setter]' : d.set === undefined ? '[Getter]' : '[Getter/Setter]';
+}
+
+function inspectValue(value, depth, seen, nested) {
   switch (typeof value) {
     case 'string':
       return nested ? `'${value.replace(/'/g, "\\'")}'` : value;
@@ -44,7 +68,7 @@ function inspect(value, depth = 0, seen = new Set(), nested = false) {
     }
     const keys = Object.keys(value);
     if (!keys.length) return `${ctor}{}`;
-    return `${ctor}{ ${keys.map((k) => `${/^[A-Za-z_$][\w$]*$/.test(k) ? k : item(k)}: ${item(value[k])}`).join(', ')} }`;
+    return `${ctor}{ ${keys.map((k) => `${/^[A-Za-z_$][\w$]*$/.test(k) ? k : item(k)}: ${property(value, k, item)}`).join(', ')} }`;
   } finally {
     seen.delete(value);
   }
@@ -60,29 +84,39 @@ export function format(args) {
       if (c === '%') return '%';
       if (i >= args.length) return m;
       const a = args[i++];
-      switch (c) {
-        case 's':
-          return typeof a === 'string' ? a : inspect(a, 1);
-        case 'd':
-        case 'i':
-          return typeof a === 'bigint' ? `${a}n` : String(c === 'i' ? parseInt(a) : Number(a));
-        case 'f':
-          return String(parseFloat(a));
-        case 'j':
-          try {
-            return JSON.stringify(a);
-          } catch {
-            return '[Circular]';
-          }
-        case 'c':
-          return '';
-        default:
-          return inspect(a, 0, new Set(), true);
+      try {
+        return formatOne(c, a);
+      } catch {
+        return '[Uninspectable]';
       }
     });
   }
   for (; i < args.length; i++) out += (out || i > 0 ? ' ' : '') + inspect(args[i]);
   return out;
+}
+
+// One %-directive's text (may throw: a valueOf that throws under %d).
+function formatOne(c, a) {
+  switch (c) {
+    case 's':
+      return typeof a === 'string' ? a : inspect(a, 1);
+    case 'd':
+    case 'i':
+      if (typeof a === 'bigint') return `${a}n`;
+      return typeof a === 'symbol' ? 'NaN' : String(c === 'i' ? parseInt(a) : Number(a));
+    case 'f':
+      return typeof a === 'symbol' ? 'NaN' : String(parseFloat(a));
+    case 'j':
+      try {
+        return JSON.stringify(a);
+      } catch {
+        return '[Circular]';
+      }
+    case 'c':
+      return '';
+    default:
+      return inspect(a, 0, new Set(), true);
+  }
 }
 
 export function createConsole() {
