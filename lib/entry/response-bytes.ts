@@ -19,7 +19,7 @@ function isStreamLike(body: unknown): boolean {
 /**
  * Notes which responses get a stream body: the global `Response` becomes a
  * proxy of itself (same prototype, statics and `instanceof`), and `clone()`
- * passes the note on.
+ * passes the note on. A text body also gets its standard content type here.
  */
 export function trackStreamedResponses(): void {
   const Original = globalThis.Response;
@@ -27,6 +27,8 @@ export function trackStreamedResponses(): void {
     construct(target, args: unknown[], newTarget: () => unknown) {
       const response = Reflect.construct(target, args, newTarget) as Response;
       if (isStreamLike(args[0])) streamed.add(response);
+      // The Fetch standard's type for a text body, which Bun leaves out (the QuickJS runtimes and Node set it).
+      else if (typeof args[0] === 'string' && !response.headers.has('content-type')) response.headers.set('content-type', 'text/plain;charset=UTF-8');
       return response;
     },
   });

@@ -37,8 +37,7 @@ afterEach(async () => {
   p = undefined;
 });
 
-// The prelude is the QuickJS runtimes' (Bun has its own Response, which adds
-// the default content-type only when the body is sent).
+// The prelude is the QuickJS runtimes' (Bun has its own Response).
 const QUICKJS = RUNTIMES.filter((r) => r !== 'bun');
 
 describe.each(QUICKJS)('%s: Response from a string or JSON without init', (runtime) => {
@@ -56,5 +55,20 @@ describe.each(QUICKJS)('%s: Response from a string or JSON without init', (runti
     }
     expect(out['text']!['shortText']).toBe('héllo');
     expect(out['json']!['shortText']).toBe('{"a":[1,"é"]}');
+  });
+});
+
+describe.each(RUNTIMES)('%s: a text body gets the standard content type', (runtime) => {
+  it('in the handler and in the answer, unless the handler names one', async () => {
+    p = pool(
+      runtime,
+      `export default (req) => new URL(req.url).pathname === '/html'
+        ? new Response('<b>x</b>', { headers: { 'content-type': 'text/html' } })
+        : new Response(new Response('plain').headers.get('content-type'));`,
+    );
+    const plain = await p.invoke({ path: '/' });
+    expect(plain.text()).toBe('text/plain;charset=UTF-8');
+    expect(plain.headers['content-type']).toBe('text/plain;charset=UTF-8');
+    expect((await p.invoke({ path: '/html' })).headers['content-type']).toBe('text/html');
   });
 });
