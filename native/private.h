@@ -40,7 +40,14 @@
 /* Most bytes of a thrown value's name, message or stack the worker sends
  * (lib/thrown-value.ts MAX_ERROR_TEXT, in characters there). */
 #define QW_MAX_ERROR_TEXT 65536
-#define QW_MAX_STACK_BYTES (1024 * 1024)
+/* The engine's stack for handler code: 8 MB, less where RLIMIT_STACK leaves
+ * less room (runtime.c engine_stack_bytes; Linux's usual 8 MB limit gives
+ * 7.5 MB). A one-line recursive function got about 1,600 frames deep with
+ * the 1 MB this was, 6,500 with 4 MB, where Node goes to about 11,000. */
+#define QW_MAX_STACK_BYTES (8 * 1024 * 1024)
+/* What the process's own stack keeps beyond the engine's limit: the C code
+ * around the engine, libuv, the interrupt and signal handlers. */
+#define QW_STACK_RESERVE_BYTES (512 * 1024)
 /* RLIMIT_AS beyond maxMemory: the binary, thread-pool stacks, malloc slack. */
 #define QW_AS_HEADROOM ((uint64_t)256 << 20)
 #ifndef QW_SPIN_NS

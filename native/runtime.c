@@ -1744,6 +1744,21 @@ static void teardown(QWRuntime *qw, bool free_js) {
     qw__buf_free(&qw->out_inflight);
 }
 
+/* The engine's stack limit: QW_MAX_STACK_BYTES, or less when RLIMIT_STACK
+ * would end the process's stack first (a SIGSEGV instead of a RangeError). */
+static size_t engine_stack_bytes(void) {
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_STACK, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+        return QW_MAX_STACK_BYTES;
+    if (rl.rlim_cur <= 2 * QW_STACK_RESERVE_BYTES)
+        return (size_t)rl.rlim_cur / 2;
+    if (rl.rlim_cur - QW_STACK_RESERVE_BYTES < QW_MAX_STACK_BYTES)
+        return (size_t)(rl.rlim_cur - QW_STACK_RESERVE_BYTES);
+    return QW_MAX_STACK_BYTES;
+}
+
+
 /* The runtime without its loop: what a zygote can make once for every
  * worker it forks (nothing in it is tied to a process or a descriptor). */
 static QWRuntime *new_runtime(void) {
@@ -1765,7 +1780,7 @@ static QWRuntime *new_runtime(void) {
     qw->rt = JS_NewRuntime2(&qw__heap_functions, &qw->heap);
     CHECK(qw->rt != NULL);
     JS_SetRuntimeOpaque(qw->rt, qw);
-    JS_SetMaxStackSize(qw->rt, QW_MAX_STACK_BYTES);
+    JS_SetMaxStackSize(qw->rt, engine_stack_bytes());
     JS_SetModuleLoaderFunc(qw->rt, module_normalize, module_loader, qw);
     JS_SetHostPromiseRejectionTracker(qw->rt, on_rejection, qw);
     JS_SetInterruptHandler(qw->rt, on_interrupt, qw);

@@ -94,14 +94,15 @@ const ROWS: Row[] = [
     expect: { bun: KILLED('MEMORY_LIMIT'), 'quickjs-ng': KILLED('MEMORY_LIMIT'), 'quickjs-wasm': KILLED('MEMORY_LIMIT') },
   },
   {
-    // quickjs-wasm: each timer is a host call, slow enough that the 5 s deadline comes first
-    // (about 60 MB in 30 s, checked by hand): TIMEOUT.
+    // quickjs-wasm sets a timer through a host call: it reached 64 MB in 30 s while that call
+    // cost 7 µs and the clock kept a list, in about 5 s since (0.3 µs, a heap). The deadline
+    // is long enough that the memory limit ends it on every runtime, also on a loaded machine.
     name: 'a pending-timer flood',
     body: `let i = 0; for (; i < n; i++) setTimeout(() => {}, 1e9); return new Response(String(i));`,
     caps: { maxMemory: 64 * MB },
-    pool: { timeoutMs: 5000 },
+    pool: { timeoutMs: 25_000 },
     controlN: 1000,
-    expect: { bun: KILLED('MEMORY_LIMIT'), 'quickjs-ng': KILLED('MEMORY_LIMIT'), 'quickjs-wasm': KILLED('TIMEOUT') },
+    expect: { bun: KILLED('MEMORY_LIMIT'), 'quickjs-ng': KILLED('MEMORY_LIMIT'), 'quickjs-wasm': KILLED('MEMORY_LIMIT') },
   },
   // Native work no engine interrupt reaches: only the host's kill ends it.
   {
