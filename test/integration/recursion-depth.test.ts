@@ -23,8 +23,12 @@ describe.each(PROCESS_RUNTIMES)('%s: recursion depth', (runtime) => {
   });
   afterAll(async () => p.close());
 
+  // The sanitizer build (BUNBASE_QJS_WORKER, npm run test:asan) is unoptimised: its frames are
+  // several times larger, about 1,000 fit.
+  const deep = runtime === 'quickjs-ng' && process.env['BUNBASE_QJS_WORKER'] !== undefined ? 800 : 9000;
+
   it('reaches 9,000 frames, and past the limit throws RangeError', async () => {
-    expect((await p.invoke({ path: '/?n=9000' })).text()).toBe('9000');
+    expect((await p.invoke({ path: `/?n=${deep}` })).text()).toBe(String(deep));
     expect((await p.invoke({ path: '/?n=1000000' })).text()).toBe('RangeError');
     expect((await p.invoke({ path: '/?n=10' })).text()).toBe('10');
   });
