@@ -2,9 +2,9 @@
 // bytecode (qw-compile) and embedded in the worker binary. It installs the
 // globals handlers expect and hands the runtime its callbacks.
 import { native } from './native.js';
-import { Headers, headerList } from './headers.js';
-import { Request, createRequest } from './request.js';
-import { Response, takeResponse } from './response.js';
+import { Headers } from './headers.js';
+import { Request, abortRequest, createRequest } from './request.js';
+import { Response, isPlainResponseHead, isResponse, responseHeaderList, takeResponse } from './response.js';
 import { BodyTooLarge } from './stream.js';
 import { responseHeadersProblem } from '../../lib/response-header-limits.ts';
 import { MessageChannel, MessageEvent, MessagePort } from './message-channel.js';
@@ -220,7 +220,9 @@ function setHandler(ns) {
   return undefined;
 }
 
-const controllers = new Map();
+// The requests of the invocations in flight, by id: a cancel aborts the
+// request's signal.
+const requests = new Map();
 
 // The handler's third argument. waitUntil needs nothing per invocation: the
 // worker outlives the response anyway.
@@ -231,45 +233,108 @@ const CTX = Object.freeze({
   passThroughOnException() {},
 });
 
-// The AbortController of an invocation exists only once the handler looks
-// at request.signal; a cancel before that leaves a flag for it.
-class Invocation {
-  controller = null;
-  aborted = false;
-  signal() {
-    this.controller ??= new AbortController();
-    if (this.aborted) this.controller.abort();
-    return this.controller.signal;
-  }
-  abort() {
-    this.aborted = true;
-    this.controller?.abort();
+// queueJob(fn, a, b): fn(a, b) as a job of its own, at the end of the job
+// queue, as a reaction to an already settled promise would be. The native
+// worker's is one engine job; elsewhere it is such a reaction, on a promise
+// whose then() asks no constructor.
+const SETTLED = Promise.resolve();
+Object.defineProperty(SETTLED, 'constructor', { value: undefined });
+const promiseThen = Promise.prototype.then;
+const queueJob =
+  native.queueJob ??
+  ((fn, a, b) => {
+    promiseThen.call(SETTLED, () => fn(a, b));
+  });
+
+// One invocation: the request, the handler, the response read and sent.
+//
+// The handler's answer is read as `await handler(...)` would read it, one
+// job after the handler returned, and the cheap way when it returned one of
+// our Responses itself (most handlers that are not async): no promise and
+// no async function, just the job that `await` would have queued. The
+// Response is asked for `then` first, as await would ask it.
+function invoke(id, p) {
+  invokeArgs(id, p.method, p.url, p.headers, p.body);
+}
+
+// invoke() with the payload's fields as arguments (the native worker's way:
+// no payload object per call).
+function invokeArgs(id, method, url, pairs, bytes) {
+  try {
+    const request = createRequest(url, method, pairs ?? null, bytes ?? null);
+    requests.set(id, request);
+    const response = handler(request, env, CTX);
+    if (!isResponse(response)) {
+      awaitResponse(id, response);
+      return;
+    }
+    let then;
+    try {
+      then = response.then;
+    } catch (error) {
+      // await would reject: the failure a job later.
+      queueJob(failInvocation, id, error);
+      return;
+    }
+    if (typeof then === 'function') awaitResponse(id, { then: (resolve, reject) => then.call(response, resolve, reject) });
+    else queueJob(answer, id, response);
+  } catch (error) {
+    failInvocation(id, error);
   }
 }
 
-async function invoke(id, p) {
-  const invocation = new Invocation();
-  controllers.set(id, invocation);
+async function awaitResponse(id, value) {
+  let response;
   try {
-    const request = createRequest(p.url, p.method, p.headers ?? [], p.body ?? null, () => invocation.signal());
-    const response = await handler(request, env, CTX);
+    response = await value;
+  } catch (error) {
+    failInvocation(id, error);
+    return;
+  }
+  answer(id, response);
+}
+
+// The handler's answer: a Response is read and sent, anything else fails.
+function answer(id, response) {
+  try {
     if (!(response instanceof Response)) {
       throw new TypeError(`The handler must return a Response (or a Promise of one), but it returned ${describe(response)}.`);
     }
-    let s = takeResponse(response, maxBodyBytes);
-    if (s instanceof Promise) s = await s;
-    const headers = headerList(s.headers);
-    const problem = responseHeadersProblem(headers, s.statusText);
-    if (problem !== undefined) {
-      native.fail(id, new RangeError(problem), 'RESPONSE_TOO_LARGE');
-      return;
-    }
-    native.respond(id, s.status, s.statusText, headers, s.bytes);
+    const s = takeResponse(response, maxBodyBytes);
+    if (s instanceof Promise) sendAfterBody(id, s);
+    else send(id, s);
   } catch (error) {
-    native.fail(id, error, isBodyTooLarge(error) ? 'RESPONSE_TOO_LARGE' : undefined);
-  } finally {
-    controllers.delete(id);
+    failInvocation(id, error);
   }
+}
+
+async function sendAfterBody(id, promise) {
+  let s;
+  try {
+    s = await promise;
+  } catch (error) {
+    failInvocation(id, error);
+    return;
+  }
+  try {
+    send(id, s);
+  } catch (error) {
+    failInvocation(id, error);
+  }
+}
+
+function send(id, s) {
+  const headers = responseHeaderList(s);
+  // A body's default content-type alone, without status text, is within the limits.
+  const problem = isPlainResponseHead(s) ? undefined : responseHeadersProblem(headers, s.statusText);
+  requests.delete(id);
+  if (problem !== undefined) native.fail(id, new RangeError(problem), 'RESPONSE_TOO_LARGE');
+  else native.respond(id, s.status, s.statusText, headers, s.bytes);
+}
+
+function failInvocation(id, error) {
+  requests.delete(id);
+  native.fail(id, error, isBodyTooLarge(error) ? 'RESPONSE_TOO_LARGE' : undefined);
 }
 
 // instanceof asks a proxy's getPrototypeOf trap, which a handler can make throw:
@@ -283,9 +348,9 @@ function isBodyTooLarge(error) {
 }
 
 function cancel(id) {
-  const c = controllers.get(id);
-  controllers.delete(id);
-  c?.abort();
+  const request = requests.get(id);
+  requests.delete(id);
+  if (request !== undefined) abortRequest(request);
 }
 
-native.setup({ invoke, cancel, setHandler, configure, fs: createFs() });
+native.setup({ invoke, invokeArgs, cancel, setHandler, configure, fs: createFs() });

@@ -1,6 +1,6 @@
 // WHATWG Response over a buffered body.
-import { cloneBodyState, consumeState, extractBody, mixinBody } from './body.js';
-import { Headers, contentTypeHeaders, copyHeaders, freezeHeaders } from './headers.js';
+import { cloneBody, consumeState, extractBody, mixinBody } from './body.js';
+import { Headers, copyHeaders, freezeHeaders, headerList, trustedHeaders } from './headers.js';
 import { parseUrl } from './lazy-url.js';
 import { native } from './native.js';
 import { MAX_RESPONSE_HEADER_BYTES, REASON_PHRASE } from '../../lib/response-header-limits.ts';
@@ -14,18 +14,50 @@ const { utf8Encode } = native;
 // The state of a 200 response with `bytes` and only a content-type header:
 // what the constructor makes of a string body without init, and
 // Response.json() without init, taken without the checks that cannot fail
-// there (the warm path of most handlers).
-function plainState(bytes, type) {
-  return { status: 200, statusText: '', headers: contentTypeHeaders(type), bytes, source: null, shared: false, used: false, type: 'default', url: '', redirected: false };
+// there (the warm path of most handlers). Its own properties are the body
+// and its header list; the rest are these defaults. Creating properties is
+// most of what an object costs in QuickJS, so its Headers object is made
+// only when something asks for it (`pairs` until then).
+const PLAIN_RESPONSE = {
+  __proto__: null,
+  status: 200,
+  statusText: '',
+  headers: null,
+  pairs: null,
+  bytes: null,
+  source: null,
+  shared: false,
+  used: false,
+  type: 'default',
+  url: '',
+  redirected: false,
+  bodyStream: undefined,
+};
+// Never handed to handler code (headersOf copies them), so never changed.
+const TEXT_PAIRS = [['content-type', TEXT]];
+const JSON_PAIRS = [['content-type', 'application/json']];
+
+function plainState(bytes, pairs) {
+  return { __proto__: PLAIN_RESPONSE, bytes, pairs };
+}
+
+function headersOf(s) {
+  let h = s.headers;
+  if (h === null) h = s.headers = trustedHeaders(s.pairs);
+  return h;
 }
 
 let stateOf;
+// Whether `value` is a Response made here (a private-name check: no proxy
+// trap, getter or Symbol.hasInstance runs).
+export let isResponse;
 
 export class Response {
   #s;
 
   static {
     stateOf = (r) => r.#s;
+    isResponse = (value) => typeof value === 'object' && value !== null && #s in value;
   }
 
   constructor(body = null, init = undefined) {
@@ -34,7 +66,7 @@ export class Response {
       return;
     }
     if (typeof body === 'string' && init === undefined) {
-      this.#s = plainState(utf8Encode(body), TEXT);
+      this.#s = plainState(utf8Encode(body), TEXT_PAIRS);
       return;
     }
     init ??= {};
@@ -66,7 +98,7 @@ export class Response {
   static json(data, init = undefined) {
     const text = JSON.stringify(data);
     if (text === undefined) throw new TypeError('Value is not JSON serializable');
-    if (init === undefined) return new Response(TRUSTED, plainState(utf8Encode(text), 'application/json'));
+    if (init === undefined) return new Response(TRUSTED, plainState(utf8Encode(text), JSON_PAIRS));
     const headers = new Headers(init?.headers);
     if (!headers.has('content-type')) headers.set('content-type', 'application/json');
     return new Response(text, { ...init, headers });
@@ -92,7 +124,7 @@ export class Response {
     return this.#s.statusText;
   }
   get headers() {
-    return this.#s.headers;
+    return headersOf(this.#s);
   }
   get type() {
     return this.#s.type;
@@ -105,7 +137,21 @@ export class Response {
   }
 
   clone() {
-    return new Response(TRUSTED, { ...cloneBodyState(this.#s), headers: copyHeaders(this.#s.headers) });
+    const s = this.#s;
+    const body = cloneBody(s);
+    return new Response(TRUSTED, {
+      status: s.status,
+      statusText: s.statusText,
+      headers: copyHeaders(headersOf(s)),
+      bytes: body.bytes,
+      source: body.source,
+      shared: body.shared,
+      used: false,
+      type: s.type,
+      url: s.url,
+      redirected: s.redirected,
+      bodyStream: undefined,
+    });
   }
 
   get [Symbol.toStringTag]() {
@@ -113,7 +159,7 @@ export class Response {
   }
 }
 
-mixinBody(Response, (r) => stateOf(r));
+mixinBody(Response, stateOf, headersOf);
 
 // A response from the host's fetch.
 export function createFetchResponse(v) {
@@ -145,4 +191,15 @@ export function takeResponse(r, maxBodyBytes = Infinity) {
   if (s.source) return consumeState(s, maxBodyBytes).then(() => s);
   if (s.bytes !== null) s.used = true;
   return s;
+}
+
+
+// The header list of a state takeResponse returned, [name, value][], and
+// whether it is one of ours (a body's default content-type, with no status
+// text): then it is known to be within the limits of a response head.
+export function responseHeaderList(s) {
+  return s.headers === null ? s.pairs : headerList(s.headers);
+}
+export function isPlainResponseHead(s) {
+  return s.headers === null;
 }

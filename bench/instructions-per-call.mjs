@@ -1,0 +1,212 @@
+// Instructions per call of the native worker, and of the bare QuickJS-NG
+// process beside it, under callgrind: reproducible where wall and CPU time
+// move with the machine's load (issue 13's json and cpu targets are ratios
+// to the bare process).
+//
+// Each target runs twice under `valgrind --tool=callgrind`, once answering
+// FEW calls and once MANY, and the difference of the two totals divided by
+// MANY - FEW is what one warm call costs: start-up, the handler's first
+// (cold) calls and exit cancel out. The worker is driven over its own
+// protocol (fd 3, the host's invoke lines as lib/protocol/codec.ts writes
+// them) with the OS fence off; the bare process (bench/bare-quickjs) over
+// stdin. Calls go one at a time, each sent a few milliseconds after the
+// answer before it, so the worker never spins waiting for the next one
+// (QW_SPIN_NS: it spins only while traffic is back to back).
+//
+// usage: node bench/instructions-per-call.mjs [--functions[=N]] [--workloads=hello,json] [--calls=20,120] [--no-bare]
+//   --functions  also the N (default 25) functions whose own cost per call
+//                differs most between the two runs (callgrind_annotate), per call
+//   --inclusive  with --functions: each function's cost with what it calls
+// BUNBASE_QJS_WORKER overrides the worker binary (default build/Release/bunbase-worker).
+// Needs valgrind (apt-get install valgrind); the bare process needs build/libqjs.a
+// (npm run build:native) and a C compiler.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { WORKLOADS } from './plain-bun.mjs';
+import { buildBare, peerScript } from './quickjs-peers.mjs';
+
+const BIN = process.env.BUNBASE_QJS_WORKER ?? fileURLToPath(new URL('../build/Release/bunbase-worker', import.meta.url));
+const args = new Map(
+  process.argv.slice(2).map((a) => {
+    const [k, v] = a.replace(/^--/, '').split('=');
+    return [k, v ?? ''];
+  }),
+);
+const [FEW, MANY] = (args.get('calls') || '20,120').split(',').map(Number);
+const WORKLOAD_NAMES = (args.get('workloads') || 'hello,json').split(',');
+const FUNCTIONS = args.has('functions') ? Number(args.get('functions') || 25) : 0;
+const INCLUSIVE = args.has('inclusive');
+const PAUSE_MS = 3;
+
+const CAPS = {
+  projectId: 'instructions',
+  allowFilesystem: false,
+  allowedPaths: [],
+  readOnlyPaths: [],
+  allowNetwork: false,
+  allowedDomains: [],
+  allowChildProcess: false,
+  allowEval: false,
+  maxMemory: 128 << 20,
+  maxCpu: 30000,
+  maxFileDescriptors: 64,
+};
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function lines(stream, onLine) {
+  let buf = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (d) => {
+    buf += d;
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      onLine(line);
+    }
+  });
+}
+
+/** Runs `child` under callgrind through `drive`, returns the out file's path. */
+async function underCallgrind(dir, name, command, commandArgs, stdio, drive) {
+  const out = join(dir, `${name}.callgrind`);
+  const child = spawn('valgrind', ['--tool=callgrind', '--quiet', `--callgrind-out-file=${out}`, command, ...commandArgs], { stdio, env: {} });
+  const exited = new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code, signal) => (code === 0 ? resolve() : reject(new Error(`${name}: exit ${code ?? signal}`))));
+  });
+  await drive(child);
+  await exited;
+  return out;
+}
+
+/** The native worker: init, then `calls` invocations of `workload`, one at a time. */
+function driveWorker(workload, calls) {
+  const { request } = workload;
+  const body = request.body === undefined ? null : Buffer.from(request.body).toString('base64');
+  const invokeLine = (id) =>
+    `{"id":${id},"type":"invoke","payload":{"method":${JSON.stringify(request.method ?? 'GET')},"url":${JSON.stringify(`http://localhost${request.path}`)},"headers":[],"body":${body === null ? 'null' : `"${body}"`},"cpuMs":30000,"timeoutMs":30000}}\n`;
+  return async (child) => {
+    const ipc = child.stdio[3];
+    const waiting = [];
+    lines(ipc, (line) => waiting.shift()?.(line));
+    const next = () => new Promise((r) => waiting.push(r));
+    const init = {
+      id: 0,
+      type: 'init',
+      payload: {
+        protocol: 1,
+        source: workload.code,
+        filename: 'handler.js',
+        env: {},
+        capabilities: CAPS,
+        limits: { maxBodyBytes: 1 << 25, maxLogBytes: 1 << 20 },
+        osSandbox: false,
+      },
+    };
+    const ready = next();
+    ipc.write(JSON.stringify(init) + '\n');
+    const first = await ready;
+    if (!first.includes('"ready"')) throw new Error(`worker: ${first}`);
+    for (let id = 1; id <= calls; id++) {
+      const answer = next();
+      ipc.write(invokeLine(id));
+      const line = await answer;
+      if (!line.includes('"type":"response"') || !line.includes('"status":200')) throw new Error(`worker: ${line.slice(0, 300)}`);
+      await sleep(PAUSE_MS);
+    }
+    ipc.end();
+  };
+}
+
+/** The bare process: `calls` request lines of `workload`, one at a time. */
+function driveBare(workload, calls) {
+  return async (child) => {
+    const waiting = [];
+    lines(child.stdout, (line) => waiting.shift()?.(line));
+    for (let id = 1; id <= calls; id++) {
+      const answer = new Promise((r) => waiting.push(r));
+      child.stdin.write(JSON.stringify({ id, ...workload.request }) + '\n');
+      const line = await answer;
+      if (!line.includes('"status":200')) throw new Error(`bare: ${line.slice(0, 300)}`);
+      await sleep(PAUSE_MS);
+    }
+    child.stdin.end();
+  };
+}
+
+function totalOf(file) {
+  const m = /^(?:summary|totals):\s*(\d+)/m.exec(readFileSync(file, 'utf8'));
+  if (!m) throw new Error(`no totals in ${file}`);
+  return Number(m[1]);
+}
+
+/** Instructions per function (own, or with its callees), from callgrind_annotate. */
+function selfCosts(file) {
+  const text = execFileSync('callgrind_annotate', ['--threshold=100', `--inclusive=${INCLUSIVE ? 'yes' : 'no'}`, '--auto=no', file], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const costs = new Map();
+  for (const line of text.split('\n')) {
+    const m = /^\s*([\d,]+)\s+(?:\([\d.\s]+%\)\s+)?(\S.*?)(?:\s+\[[^\]]*\])?$/.exec(line);
+    if (!m || !m[2].includes(':')) continue;
+    const name = m[2].replace(/^.*?:(?=[^:/]+$)/, '');
+    costs.set(name, (costs.get(name) ?? 0) + Number(m[1].replaceAll(',', '')));
+  }
+  return costs;
+}
+
+function topDifferences(fewFile, manyFile, calls, n) {
+  const few = selfCosts(fewFile);
+  const many = selfCosts(manyFile);
+  const names = new Set([...few.keys(), ...many.keys()]);
+  return [...names]
+    .map((name) => [name, ((many.get(name) ?? 0) - (few.get(name) ?? 0)) / calls])
+    .sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]))
+    .slice(0, n);
+}
+
+async function measure(dir, target, workloadName) {
+  const workload = WORKLOADS[workloadName];
+  const files = [];
+  for (const calls of [FEW, MANY]) {
+    const name = `${target.name}-${workloadName}-${calls}`;
+    if (target.name === 'worker') {
+      files.push(await underCallgrind(dir, name, BIN, [], ['ignore', 'ignore', 'inherit', 'pipe'], driveWorker(workload, calls)));
+    } else {
+      const script = join(dir, `${name}.js`);
+      writeFileSync(script, peerScript(workload.code));
+      files.push(await underCallgrind(dir, name, target.binary, [script], ['pipe', 'pipe', 'inherit'], driveBare(workload, calls)));
+    }
+  }
+  const perCall = (totalOf(files[1]) - totalOf(files[0])) / (MANY - FEW);
+  return { perCall, top: FUNCTIONS ? topDifferences(files[0], files[1], MANY - FEW, FUNCTIONS) : [] };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'instructions-'));
+try {
+  const targets = [{ name: 'worker' }];
+  if (!args.has('no-bare')) {
+    const bare = buildBare();
+    if (bare.binary) targets.push({ name: 'bare', binary: bare.binary });
+    else console.log(`bare QuickJS-NG process skipped: ${bare.why}`);
+  }
+  console.log(`instructions per call, callgrind, (${MANY} calls - ${FEW} calls) / ${MANY - FEW}; worker ${BIN}, fence off`);
+  for (const workloadName of WORKLOAD_NAMES) {
+    const results = {};
+    for (const target of targets) results[target.name] = await measure(dir, target, workloadName);
+    const ratio = results.bare ? ` (${(results.worker.perCall / results.bare.perCall).toFixed(3)}x bare)` : '';
+    console.log(
+      `${workloadName}: ${targets.map((t) => `${t.name} ${Math.round(results[t.name].perCall).toLocaleString('en-US')}`).join(', ')}${ratio}`,
+    );
+    for (const target of targets) {
+      if (results[target.name].top.length === 0) continue;
+      console.log(`  ${target.name}, ${INCLUSIVE ? 'inclusive' : 'own'} instructions per call by function:`);
+      for (const [name, cost] of results[target.name].top) console.log(`    ${Math.round(cost).toLocaleString('en-US').padStart(10)}  ${name}`);
+    }
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
