@@ -13,7 +13,12 @@
 // answer before it, so the worker never spins waiting for the next one
 // (QW_SPIN_NS: it spins only while traffic is back to back).
 //
-// usage: node bench/instructions-per-call.mjs [--functions[=N]] [--workloads=hello,json] [--calls=20,120] [--no-bare]
+// usage: node bench/instructions-per-call.mjs [--baseline=DIR] [--wasm] [--functions[=N]] [--inclusive]
+//          [--workloads=hello,json] [--calls=20,120] [--wasm-calls=200,700] [--no-bare] [--no-worker]
+//   --baseline   also the build of another checkout DIR (its build/Release/bunbase-worker,
+//                and with --wasm its dist/), in the same run: a before/after
+//   --wasm       also quickjs-wasm with `inline: true`: the whole node process
+//                (the pool, the binding, the prelude, the handler) per pool.invoke
 //   --functions  also the N (default 25) functions whose own cost per call
 //                differs most between the two runs (callgrind_annotate), per call
 //   --inclusive  with --functions: each function's cost with what it calls
@@ -24,11 +29,12 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { WORKLOADS } from './plain-bun.mjs';
 import { buildBare, peerScript } from './quickjs-peers.mjs';
 
-const BIN = process.env.BUNBASE_QJS_WORKER ?? fileURLToPath(new URL('../build/Release/bunbase-worker', import.meta.url));
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const BIN = process.env.BUNBASE_QJS_WORKER ?? join(ROOT, 'build', 'Release', 'bunbase-worker');
 const args = new Map(
   process.argv.slice(2).map((a) => {
     const [k, v] = a.replace(/^--/, '').split('=');
@@ -39,6 +45,9 @@ const [FEW, MANY] = (args.get('calls') || '20,120').split(',').map(Number);
 const WORKLOAD_NAMES = (args.get('workloads') || 'hello,json').split(',');
 const FUNCTIONS = args.has('functions') ? Number(args.get('functions') || 25) : 0;
 const INCLUSIVE = args.has('inclusive');
+const BASELINE = args.get('baseline') || undefined;
+const WASM_CALLS = (args.get('wasm-calls') || '200,700').split(',').map(Number);
+const WASM_WARMUP = 1500;
 const PAUSE_MS = 3;
 
 const CAPS = {
@@ -72,9 +81,9 @@ function lines(stream, onLine) {
 }
 
 /** Runs `child` under callgrind through `drive`, returns the out file's path. */
-async function underCallgrind(dir, name, command, commandArgs, stdio, drive) {
+async function underCallgrind(dir, name, command, commandArgs, stdio, drive, env = {}) {
   const out = join(dir, `${name}.callgrind`);
-  const child = spawn('valgrind', ['--tool=callgrind', '--quiet', `--callgrind-out-file=${out}`, command, ...commandArgs], { stdio, env: {} });
+  const child = spawn('valgrind', ['--tool=callgrind', '--quiet', `--callgrind-out-file=${out}`, command, ...commandArgs], { stdio, env });
   const exited = new Promise((resolve, reject) => {
     child.on('error', reject);
     child.on('exit', (code, signal) => (code === 0 ? resolve() : reject(new Error(`${name}: exit ${code ?? signal}`))));
@@ -168,43 +177,82 @@ function topDifferences(fewFile, manyFile, calls, n) {
     .slice(0, n);
 }
 
+// The wasm contender: a script that runs quickjs-wasm with `inline: true`
+// (the sandbox on this thread) through pool.invoke. It warms up first, so
+// that V8 has compiled and optimised what it will before the calls counted;
+// --single-threaded keeps V8's compiler and collector on the main thread,
+// where they are counted alike in both runs.
+const WASM_DRIVER = `
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+const [dir, name, calls, warmup] = process.argv.slice(2);
+const lib = await import(pathToFileURL(join(dir, 'dist', 'index.js')).href);
+const { WORKLOADS } = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'bench', 'plain-bun.mjs')).href)});
+const w = WORKLOADS[name];
+const pool = lib.createPool({ runtime: 'quickjs-wasm', inline: true, minWorkers: 1, maxWorkers: 1, capabilities: lib.profiles.strict('bench'), source: { code: w.code } });
+for (let i = 0; i < Number(warmup) + Number(calls); i++) {
+  const res = await pool.invoke(w.request);
+  if (res.status !== 200) throw new Error(name + ': status ' + res.status);
+}
+process.exit(0);
+`;
+
 async function measure(dir, target, workloadName) {
   const workload = WORKLOADS[workloadName];
+  const [few, many] = target.kind === 'wasm' ? WASM_CALLS : [FEW, MANY];
   const files = [];
-  for (const calls of [FEW, MANY]) {
-    const name = `${target.name}-${workloadName}-${calls}`;
-    if (target.name === 'worker') {
-      files.push(await underCallgrind(dir, name, BIN, [], ['ignore', 'ignore', 'inherit', 'pipe'], driveWorker(workload, calls)));
+  for (const calls of [few, many]) {
+    const name = `${target.key}-${workloadName}-${calls}`;
+    if (target.kind === 'worker') {
+      files.push(await underCallgrind(dir, name, target.binary, [], ['ignore', 'ignore', 'inherit', 'pipe'], driveWorker(workload, calls)));
+    } else if (target.kind === 'wasm') {
+      const script = join(dir, 'wasm-driver.mjs');
+      writeFileSync(script, WASM_DRIVER);
+      const argv = ['--single-threaded', script, target.dir, workloadName, String(calls), String(WASM_WARMUP)];
+      files.push(await underCallgrind(dir, name, process.execPath, argv, ['ignore', 'ignore', 'inherit'], async () => {}, process.env));
     } else {
       const script = join(dir, `${name}.js`);
       writeFileSync(script, peerScript(workload.code));
       files.push(await underCallgrind(dir, name, target.binary, [script], ['pipe', 'pipe', 'inherit'], driveBare(workload, calls)));
     }
   }
-  const perCall = (totalOf(files[1]) - totalOf(files[0])) / (MANY - FEW);
-  return { perCall, top: FUNCTIONS ? topDifferences(files[0], files[1], MANY - FEW, FUNCTIONS) : [] };
+  const perCall = (totalOf(files[1]) - totalOf(files[0])) / (many - few);
+  return { perCall, top: FUNCTIONS ? topDifferences(files[0], files[1], many - few, FUNCTIONS) : [] };
 }
+
+const format = (n) => Math.round(n).toLocaleString('en-US');
 
 const dir = mkdtempSync(join(tmpdir(), 'instructions-'));
 try {
-  const targets = [{ name: 'worker' }];
-  if (!args.has('no-bare')) {
+  const targets = [];
+  if (BASELINE && !args.has('no-worker')) targets.push({ key: 'worker-baseline', label: 'worker (baseline)', kind: 'worker', binary: join(BASELINE, 'build', 'Release', 'bunbase-worker') });
+  if (!args.has('no-worker')) targets.push({ key: 'worker', label: 'worker', kind: 'worker', binary: BIN });
+  if (!args.has('no-bare') && !args.has('no-worker')) {
     const bare = buildBare();
-    if (bare.binary) targets.push({ name: 'bare', binary: bare.binary });
+    if (bare.binary) targets.push({ key: 'bare', label: 'bare', kind: 'bare', binary: bare.binary });
     else console.log(`bare QuickJS-NG process skipped: ${bare.why}`);
   }
-  console.log(`instructions per call, callgrind, (${MANY} calls - ${FEW} calls) / ${MANY - FEW}; worker ${BIN}, fence off`);
+  if (args.has('wasm')) {
+    if (BASELINE) targets.push({ key: 'wasm-baseline', label: 'quickjs-wasm inline (baseline)', kind: 'wasm', dir: BASELINE });
+    targets.push({ key: 'wasm', label: 'quickjs-wasm inline', kind: 'wasm', dir: ROOT });
+  }
+  console.log(
+    `instructions per call, callgrind, (many calls - few calls) / their difference: worker ${FEW}/${MANY} over its protocol, fence off (${BIN})` +
+      (args.has('wasm') ? `; quickjs-wasm ${WASM_CALLS.join('/')} after ${WASM_WARMUP} warm-up calls, the whole node process (pool, binding, prelude, handler)` : ''),
+  );
   for (const workloadName of WORKLOAD_NAMES) {
-    const results = {};
-    for (const target of targets) results[target.name] = await measure(dir, target, workloadName);
-    const ratio = results.bare ? ` (${(results.worker.perCall / results.bare.perCall).toFixed(3)}x bare)` : '';
-    console.log(
-      `${workloadName}: ${targets.map((t) => `${t.name} ${Math.round(results[t.name].perCall).toLocaleString('en-US')}`).join(', ')}${ratio}`,
-    );
+    const results = new Map();
+    for (const target of targets) results.set(target.key, await measure(dir, target, workloadName));
+    const notes = [];
+    if (results.has('bare') && results.has('worker')) notes.push(`worker ${(results.get('worker').perCall / results.get('bare').perCall).toFixed(3)}x bare`);
+    if (results.has('worker-baseline') && results.has('worker')) notes.push(`worker ${(results.get('worker').perCall / results.get('worker-baseline').perCall).toFixed(3)}x baseline`);
+    if (results.has('wasm-baseline')) notes.push(`wasm ${(results.get('wasm').perCall / results.get('wasm-baseline').perCall).toFixed(3)}x baseline`);
+    console.log(`${workloadName}: ${targets.map((t) => `${t.label} ${format(results.get(t.key).perCall)}`).join(', ')}${notes.length ? ` (${notes.join(', ')})` : ''}`);
     for (const target of targets) {
-      if (results[target.name].top.length === 0) continue;
-      console.log(`  ${target.name}, ${INCLUSIVE ? 'inclusive' : 'own'} instructions per call by function:`);
-      for (const [name, cost] of results[target.name].top) console.log(`    ${Math.round(cost).toLocaleString('en-US').padStart(10)}  ${name}`);
+      const { top } = results.get(target.key);
+      if (top.length === 0) continue;
+      console.log(`  ${target.label}, ${INCLUSIVE ? 'inclusive' : 'own'} instructions per call by function:`);
+      for (const [name, cost] of top) console.log(`    ${format(cost).padStart(10)}  ${name}`);
     }
   }
 } finally {

@@ -1538,7 +1538,8 @@ static int invoke_line_fields(QWRuntime *qw, const QWInvokeLine *in, InvokeField
     qw->heap.suspended = true;
     f->method = JS_NewStringLen(ctx, in->method, in->method_len);
     f->url = JS_NewStringLen(ctx, in->url, in->url_len);
-    f->headers = JS_NewArray(ctx);
+    /* No headers: null, which the prelude takes for an empty list. */
+    f->headers = in->header_count ? JS_NewArray(ctx) : JS_NULL;
     f->body = JS_NULL;
     f->b64 = in->body;
     f->b64_len = in->body_len;

@@ -32,6 +32,19 @@ let env = {};
 // The pool's maxBodyBytes: a stream response body is not read past it.
 let maxBodyBytes = Infinity;
 
+// queueJob(fn, a, b): fn(a, b) as a job of its own, at the end of the job
+// queue, where a reaction to an already settled promise would go. The native
+// worker's binding has it; elsewhere it is the engine's own queueMicrotask
+// (taken before the prelude replaces the global), which queues the same kind
+// of job, with a closure for the arguments. Both cost a fraction of a
+// promise and its reaction.
+const engineQueueMicrotask = globalThis.queueMicrotask;
+const queueJob =
+  native.queueJob ??
+  ((fn, a, b) => {
+    engineQueueMicrotask(() => fn(a, b));
+  });
+
 function define(name, value) {
   Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
 }
@@ -198,6 +211,9 @@ if ('env' in native) configure({ env: native.env, allowEval: native.allowEval, m
 
 // ---- the handler -----------------------------------------------------------
 
+// The handler: `handlerObject.fetch(...)` for an object with a fetch method
+// (looked up at each call, as it always was), otherwise `handler(...)`.
+let handlerObject = null;
 let handler = null;
 
 function describe(value) {
@@ -209,7 +225,7 @@ function describe(value) {
 function setHandler(ns) {
   const d = ns.default;
   if (d && typeof d === 'object' && typeof d.fetch === 'function') {
-    handler = (req, e, ctx) => d.fetch(req, e, ctx);
+    handlerObject = d;
   } else if (typeof d === 'function') {
     handler = d;
   } else if (typeof ns.handler === 'function') {
@@ -233,19 +249,6 @@ const CTX = Object.freeze({
   passThroughOnException() {},
 });
 
-// queueJob(fn, a, b): fn(a, b) as a job of its own, at the end of the job
-// queue, as a reaction to an already settled promise would be. The native
-// worker's is one engine job; elsewhere it is such a reaction, on a promise
-// whose then() asks no constructor.
-const SETTLED = Promise.resolve();
-Object.defineProperty(SETTLED, 'constructor', { value: undefined });
-const promiseThen = Promise.prototype.then;
-const queueJob =
-  native.queueJob ??
-  ((fn, a, b) => {
-    promiseThen.call(SETTLED, () => fn(a, b));
-  });
-
 // One invocation: the request, the handler, the response read and sent.
 //
 // The handler's answer is read as `await handler(...)` would read it, one
@@ -263,7 +266,7 @@ function invokeArgs(id, method, url, pairs, bytes) {
   try {
     const request = createRequest(url, method, pairs ?? null, bytes ?? null);
     requests.set(id, request);
-    const response = handler(request, env, CTX);
+    const response = handlerObject !== null ? handlerObject.fetch(request, env, CTX) : handler(request, env, CTX);
     if (!isResponse(response)) {
       awaitResponse(id, response);
       return;

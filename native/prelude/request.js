@@ -174,7 +174,11 @@ mixinBody(Request, stateOf, headersOf);
 // ([name, value][], checked and normalised when the handler first reads
 // them) and body bytes (or null).
 export function createRequest(url, method, pairs, bytes) {
-  return new Request(TRUSTED, { __proto__: RUNTIME_REQUEST, url, method, pairs, bytes });
+  const s = { __proto__: RUNTIME_REQUEST, url };
+  if (method !== 'GET') s.method = method;
+  if (pairs !== null && pairs.length !== 0) s.pairs = pairs;
+  if (bytes !== null) s.bytes = bytes;
+  return new Request(TRUSTED, s);
 }
 
 // A cancel from the host: the request's signal aborts, now or when it is made.

@@ -18,12 +18,15 @@ const { utf8Encode } = native;
 // and its header list; the rest are these defaults. Creating properties is
 // most of what an object costs in QuickJS, so its Headers object is made
 // only when something asks for it (`pairs` until then).
+// Never handed to handler code (headersOf copies them), so never changed.
+const TEXT_PAIRS = [['content-type', TEXT]];
+const JSON_PAIRS = [['content-type', 'application/json']];
 const PLAIN_RESPONSE = {
   __proto__: null,
   status: 200,
   statusText: '',
   headers: null,
-  pairs: null,
+  pairs: TEXT_PAIRS,
   bytes: null,
   source: null,
   shared: false,
@@ -33,12 +36,11 @@ const PLAIN_RESPONSE = {
   redirected: false,
   bodyStream: undefined,
 };
-// Never handed to handler code (headersOf copies them), so never changed.
-const TEXT_PAIRS = [['content-type', TEXT]];
-const JSON_PAIRS = [['content-type', 'application/json']];
 
 function plainState(bytes, pairs) {
-  return { __proto__: PLAIN_RESPONSE, bytes, pairs };
+  const s = { __proto__: PLAIN_RESPONSE, bytes };
+  if (pairs !== TEXT_PAIRS) s.pairs = pairs;
+  return s;
 }
 
 function headersOf(s) {
