@@ -4,7 +4,7 @@
 import { native } from './native.js';
 import { Headers } from './headers.js';
 import { Request, abortRequest, createRequest } from './request.js';
-import { Response, isPlainResponseHead, isResponse, responseHeaderList, takeResponse } from './response.js';
+import { Response, isPlainResponseHead, isResponse, readResponseBody, responseHeaderList, takeResponse } from './response.js';
 import { BodyTooLarge } from './stream.js';
 import { responseHeadersProblem } from '../../lib/response-header-limits.ts';
 import { MessageChannel, MessageEvent, MessagePort } from './message-channel.js';
@@ -237,8 +237,34 @@ function setHandler(ns) {
 }
 
 // The requests of the invocations in flight, by id: a cancel aborts the
-// request's signal.
-const requests = new Map();
+// request's signal. Nearly always there is one at a time: that one is kept
+// in a pair of variables, any others in a Map (a Map's set and delete were
+// a twentieth of a hello call).
+let soleId = 0;
+let soleRequest = null;
+const moreRequests = new Map();
+
+function track(id, request) {
+  if (soleRequest === null) {
+    soleId = id;
+    soleRequest = request;
+  } else {
+    moreRequests.set(id, request);
+  }
+}
+
+function untrack(id) {
+  if (soleRequest !== null && soleId === id) {
+    soleId = 0;
+    soleRequest = null;
+  } else if (moreRequests.size !== 0) {
+    moreRequests.delete(id);
+  }
+}
+
+function tracked(id) {
+  return soleRequest !== null && soleId === id ? soleRequest : moreRequests.get(id);
+}
 
 // The handler's third argument. waitUntil needs nothing per invocation: the
 // worker outlives the response anyway.
@@ -265,7 +291,7 @@ function invoke(id, p) {
 function invokeArgs(id, method, url, pairs, bytes) {
   try {
     const request = createRequest(url, method, pairs ?? null, bytes ?? null);
-    requests.set(id, request);
+    track(id, request);
     const response = handlerObject !== null ? handlerObject.fetch(request, env, CTX) : handler(request, env, CTX);
     if (!isResponse(response)) {
       awaitResponse(id, response);
@@ -303,23 +329,17 @@ function answer(id, response) {
     if (!(response instanceof Response)) {
       throw new TypeError(`The handler must return a Response (or a Promise of one), but it returned ${describe(response)}.`);
     }
-    const s = takeResponse(response, maxBodyBytes);
-    if (s instanceof Promise) sendAfterBody(id, s);
+    const s = takeResponse(response);
+    if (s.source) sendAfterBody(id, s);
     else send(id, s);
   } catch (error) {
     failInvocation(id, error);
   }
 }
 
-async function sendAfterBody(id, promise) {
-  let s;
+async function sendAfterBody(id, s) {
   try {
-    s = await promise;
-  } catch (error) {
-    failInvocation(id, error);
-    return;
-  }
-  try {
+    await readResponseBody(s, maxBodyBytes);
     send(id, s);
   } catch (error) {
     failInvocation(id, error);
@@ -330,13 +350,13 @@ function send(id, s) {
   const headers = responseHeaderList(s);
   // A body's default content-type alone, without status text, is within the limits.
   const problem = isPlainResponseHead(s) ? undefined : responseHeadersProblem(headers, s.statusText);
-  requests.delete(id);
+  untrack(id);
   if (problem !== undefined) native.fail(id, new RangeError(problem), 'RESPONSE_TOO_LARGE');
   else native.respond(id, s.status, s.statusText, headers, s.bytes);
 }
 
 function failInvocation(id, error) {
-  requests.delete(id);
+  untrack(id);
   native.fail(id, error, isBodyTooLarge(error) ? 'RESPONSE_TOO_LARGE' : undefined);
 }
 
@@ -351,8 +371,8 @@ function isBodyTooLarge(error) {
 }
 
 function cancel(id) {
-  const request = requests.get(id);
-  requests.delete(id);
+  const request = tracked(id);
+  untrack(id);
   if (request !== undefined) abortRequest(request);
 }
 

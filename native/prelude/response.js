@@ -63,12 +63,12 @@ export class Response {
   }
 
   constructor(body = null, init = undefined) {
-    if (body === TRUSTED) {
-      this.#s = init;
-      return;
-    }
     if (typeof body === 'string' && init === undefined) {
       this.#s = plainState(utf8Encode(body), TEXT_PAIRS);
+      return;
+    }
+    if (body === TRUSTED) {
+      this.#s = init;
       return;
     }
     init ??= {};
@@ -183,18 +183,21 @@ export function createFetchResponse(v) {
   });
 }
 
-// The state the runtime sends back, with the body read to the end: a
-// promise only when the body is a stream still to be read.
-export function takeResponse(r, maxBodyBytes = Infinity) {
+// The state the runtime sends back. Its body is taken (bodyUsed) unless it
+// is a stream still to be read: then readResponseBody(s) reads it first.
+export function takeResponse(r) {
   const s = stateOf(r);
   if (s.used) throw new TypeError('The handler returned a Response whose body has already been consumed.');
   // Status 0 means "no response" to fetch(); the host has nothing to answer with.
   if (s.type === 'error') throw new TypeError('The handler returned Response.error(), a network error, which has no status to answer with.');
-  if (s.source) return consumeState(s, maxBodyBytes).then(() => s);
-  if (s.bytes !== null) s.used = true;
+  if (!s.source && s.bytes !== null) s.used = true;
   return s;
 }
 
+// A stream body read to the end, at most maxBodyBytes (BodyTooLarge past it).
+export function readResponseBody(s, maxBodyBytes) {
+  return consumeState(s, maxBodyBytes);
+}
 
 // The header list of a state takeResponse returned, [name, value][], and
 // whether it is one of ours (a body's default content-type, with no status
