@@ -1410,13 +1410,18 @@ static void handle_invoke(QWRuntime *qw, int64_t id, InvokeFields *f) {
         if (f->b64) {
             u8 = decode_body(qw, f->b64, f->b64_len);
         } else {
-            size_t len;
+            /* Decoded outside the heap and the base64 string dropped before
+             * the bytes are allocated, so only the decoded body counts
+             * against maxMemory. */
+            size_t len, out_len = 0;
             const char *s = JS_ToCStringLen(ctx, &len, f->body);
-            u8 = s ? decode_body(qw, s, len) : JS_UNDEFINED;
+            uint8_t *buf = s ? malloc(qw__base64_decoded_max(len) + 1) : NULL;
+            bool bad = !s || !buf || qw__base64_decode(s, len, buf, &out_len) != 0;
             if (s)
                 JS_FreeCString(ctx, s);
-            /* Only the decoded body counts against maxMemory from here on. */
             JS_FreeValue(ctx, f->body);
+            u8 = bad ? JS_UNDEFINED : JS_NewUint8ArrayCopy(ctx, buf, out_len);
+            free(buf);
         }
         f->body = JS_NULL;
         if (JS_IsUndefined(u8)) {
@@ -1580,6 +1585,10 @@ static void payload_fields(QWRuntime *qw, JSValueConst payload, InvokeFields *f)
     f->url = JS_GetPropertyStr(ctx, payload, "url");
     f->headers = JS_GetPropertyStr(ctx, payload, "headers");
     f->body = JS_GetPropertyStr(ctx, payload, "body");
+    /* A base64 body is held by the fields alone, so that it is freed as soon
+     * as it is decoded (only the decoded body counts against maxMemory). */
+    if (JS_IsString(f->body))
+        JS_SetPropertyStr(ctx, payload, "body", JS_NULL);
     f->b64 = NULL;
     f->b64_len = 0;
     f->cpu_ms = f->timeout_ms = 0;
