@@ -13,12 +13,16 @@
 // answer before it, so the worker never spins waiting for the next one
 // (QW_SPIN_NS: it spins only while traffic is back to back).
 //
-// usage: node bench/instructions-per-call.mjs [--baseline=DIR] [--wasm] [--functions[=N]] [--inclusive]
+// usage: node bench/instructions-per-call.mjs [--baseline=DIR] [--guest] [--wasm] [--functions[=N]] [--inclusive]
 //          [--workloads=hello,json] [--calls=20,120] [--wasm-calls=200,700] [--no-bare] [--no-worker]
 //   --baseline   also the build of another checkout DIR (its build/Release/bunbase-worker,
-//                and with --wasm its dist/), in the same run: a before/after
+//                with --guest and --wasm its dist/), in the same run: a before/after
+//   --guest      also the quickjs-wasm guest (bench/wasm-guest: the binding and
+//                prelude from dist/ on the native engine, a stub host): what the
+//                engine runs per call, without V8 and the host in the count
 //   --wasm       also quickjs-wasm with `inline: true`: the whole node process
-//                (the pool, the binding, the prelude, the handler) per pool.invoke
+//                (the pool, the binding, the prelude, the handler) per pool.invoke;
+//                slow (minutes per run) and noisier (V8 compiles as it goes)
 //   --functions  also the N (default 25) functions whose own cost per call
 //                differs most between the two runs (callgrind_annotate), per call
 //   --inclusive  with --functions: each function's cost with what it calls
@@ -26,9 +30,10 @@
 // Needs valgrind (apt-get install valgrind); the bare process needs build/libqjs.a
 // (npm run build:native) and a C compiler.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { WORKLOADS } from './plain-bun.mjs';
 import { buildBare, peerScript } from './quickjs-peers.mjs';
@@ -183,7 +188,7 @@ function topDifferences(fewFile, manyFile, calls, n) {
 // --single-threaded keeps V8's compiler and collector on the main thread,
 // where they are counted alike in both runs.
 const WASM_DRIVER = `
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 const [dir, name, calls, warmup] = process.argv.slice(2);
 const lib = await import(pathToFileURL(join(dir, 'dist', 'index.js')).href);
@@ -197,6 +202,24 @@ for (let i = 0; i < Number(warmup) + Number(calls); i++) {
 process.exit(0);
 `;
 
+/** Builds bench/wasm-guest against the worker's engine build; { binary } or { why }. */
+function buildGuest() {
+  const lib = join(ROOT, 'build', 'libqjs.a');
+  const main = join(ROOT, 'bench', 'wasm-guest', 'main.c');
+  if (!existsSync(lib)) return { why: 'build/libqjs.a is missing (run npm run build:native)' };
+  const key = createHash('sha256').update(readFileSync(main)).update(readFileSync(lib)).digest('hex').slice(0, 16);
+  const out = join(ROOT, 'build', 'bench', `wasm-guest-${key}`);
+  if (!existsSync(out)) {
+    mkdirSync(dirname(out), { recursive: true });
+    try {
+      execFileSync('cc', ['-O2', '-I', join(ROOT, 'native', 'deps', 'quickjs-ng'), main, lib, '-lm', '-lpthread', '-o', out], { stdio: 'pipe' });
+    } catch (error) {
+      return { why: `cc failed: ${String(error.stderr ?? error.message).trim().split('\n')[0]}` };
+    }
+  }
+  return { binary: out };
+}
+
 async function measure(dir, target, workloadName) {
   const workload = WORKLOADS[workloadName];
   const [few, many] = target.kind === 'wasm' ? WASM_CALLS : [FEW, MANY];
@@ -205,6 +228,16 @@ async function measure(dir, target, workloadName) {
     const name = `${target.key}-${workloadName}-${calls}`;
     if (target.kind === 'worker') {
       files.push(await underCallgrind(dir, name, target.binary, [], ['ignore', 'ignore', 'inherit', 'pipe'], driveWorker(workload, calls)));
+    } else if (target.kind === 'guest') {
+      const handler = join(dir, `${workloadName}-handler.js`);
+      writeFileSync(handler, workload.code.replace(/^export default /m, 'globalThis.__handler = '));
+      let body = '-';
+      if (workload.request.body !== undefined) {
+        body = join(dir, `${workloadName}-body`);
+        writeFileSync(body, workload.request.body);
+      }
+      const prelude = join(target.dir, 'dist', 'workers', 'wasm', 'prelude');
+      files.push(await underCallgrind(dir, name, target.binary, [prelude, handler, body, String(calls)], ['ignore', 'ignore', 'inherit'], async () => {}));
     } else if (target.kind === 'wasm') {
       const script = join(dir, 'wasm-driver.mjs');
       writeFileSync(script, WASM_DRIVER);
@@ -232,12 +265,23 @@ try {
     if (bare.binary) targets.push({ key: 'bare', label: 'bare', kind: 'bare', binary: bare.binary });
     else console.log(`bare QuickJS-NG process skipped: ${bare.why}`);
   }
+  if (args.has('guest')) {
+    const guest = buildGuest();
+    if (guest.binary) {
+      if (BASELINE) targets.push({ key: 'guest-baseline', label: 'quickjs-wasm guest (baseline)', kind: 'guest', binary: guest.binary, dir: BASELINE });
+      targets.push({ key: 'guest', label: 'quickjs-wasm guest', kind: 'guest', binary: guest.binary, dir: ROOT });
+    } else {
+      console.log(`quickjs-wasm guest skipped: ${guest.why}`);
+    }
+  }
   if (args.has('wasm')) {
     if (BASELINE) targets.push({ key: 'wasm-baseline', label: 'quickjs-wasm inline (baseline)', kind: 'wasm', dir: BASELINE });
     targets.push({ key: 'wasm', label: 'quickjs-wasm inline', kind: 'wasm', dir: ROOT });
   }
   console.log(
-    `instructions per call, callgrind, (many calls - few calls) / their difference: worker ${FEW}/${MANY} over its protocol, fence off (${BIN})` +
+    'instructions per call, callgrind, (many calls - few calls) / their difference' +
+      (args.has('no-worker') ? '' : `; worker ${FEW}/${MANY} over its protocol, fence off (${BIN})`) +
+      (args.has('guest') ? `; quickjs-wasm guest ${FEW}/${MANY}: its binding and prelude bundle (dist/) on the native engine build, entry.invoke and the job queue` : '') +
       (args.has('wasm') ? `; quickjs-wasm ${WASM_CALLS.join('/')} after ${WASM_WARMUP} warm-up calls, the whole node process (pool, binding, prelude, handler)` : ''),
   );
   for (const workloadName of WORKLOAD_NAMES) {
@@ -246,6 +290,7 @@ try {
     const notes = [];
     if (results.has('bare') && results.has('worker')) notes.push(`worker ${(results.get('worker').perCall / results.get('bare').perCall).toFixed(3)}x bare`);
     if (results.has('worker-baseline') && results.has('worker')) notes.push(`worker ${(results.get('worker').perCall / results.get('worker-baseline').perCall).toFixed(3)}x baseline`);
+    if (results.has('guest-baseline')) notes.push(`guest ${(results.get('guest').perCall / results.get('guest-baseline').perCall).toFixed(3)}x baseline`);
     if (results.has('wasm-baseline')) notes.push(`wasm ${(results.get('wasm').perCall / results.get('wasm-baseline').perCall).toFixed(3)}x baseline`);
     console.log(`${workloadName}: ${targets.map((t) => `${t.label} ${format(results.get(t.key).perCall)}`).join(', ')}${notes.length ? ` (${notes.join(', ')})` : ''}`);
     for (const target of targets) {
