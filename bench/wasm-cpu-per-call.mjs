@@ -9,9 +9,19 @@
 // taking turns batch by batch, so the machine's load falls on both alike:
 // a before/after of the prelude in one run.
 //
+// A second table has the engine alone: the guest (dist/'s binding and
+// prelude bundle) in a quickjs-emscripten context on this thread, its entry
+// called as the sandbox calls it, with a few host functions of ours instead
+// of the sandbox's; no pool, no session, no V8 work for the host side. What
+// the prelude costs in the WebAssembly engine moves this one, and little
+// else does.
+//
 // usage: node bench/wasm-cpu-per-call.mjs [--baseline=DIR] [--calls=1000] [--rounds=10] [--workloads=hello,json]
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import * as variantModule from '@jitl/quickjs-ng-wasmfile-release-sync';
+import { newQuickJSWASMModuleFromVariant } from 'quickjs-emscripten-core';
 import { WORKLOADS } from './plain-bun.mjs';
 
 const args = new Map(
@@ -32,7 +42,7 @@ const median = (xs) => {
 
 async function load(dir, name) {
   const lib = await import(pathToFileURL(join(dir, 'dist', 'index.js')).href);
-  return { name, lib };
+  return { name, lib, dir };
 }
 
 const builds = [await load(resolve(import.meta.dirname, '..'), 'this build')];
@@ -73,5 +83,96 @@ for (const workloadName of WORKLOAD_NAMES) {
   for (const pool of pools) await pool.close();
   const line = builds.map((b, k) => `${b.name}: CPU ${median(cpu[k]).toFixed(1)} µs, wall ${median(wall[k]).toFixed(1)} µs`).join('; ');
   const ratio = builds.length > 1 ? ` (CPU ${(median(cpu[1]) / median(cpu[0])).toFixed(2)}x baseline)` : '';
+  console.log(`${workloadName}: ${line}${ratio}`);
+}
+
+// ---- the engine alone ------------------------------------------------------
+
+// The host functions the binding takes, for a strict profile: text and the
+// answer through functions of ours, the rest as stubs inside the engine.
+const STUB = `globalThis.__qw_host = {
+  options: () => ({ env: '{}', allowEval: false, allowFilesystem: false, projectId: 'bench', engineVersion: '0',
+    maxBodyBytes: 1 << 25, fakeClock: false, randomSeed: null, exactStrings: false }),
+  currentId: () => 1, log() {}, timer: () => 1, clearTimer() {}, now: () => 0, random: (n) => new ArrayBuffer(n),
+  denyEval() {}, loadLazy() { throw new Error('no lazy parts here'); },
+  base64Encode: () => '', base64Decode: () => new ArrayBuffer(0), call: () => 0, fs: () => 0,
+  utf8Encode: __host_utf8Encode, utf8Decode: __host_utf8Decode, respond: __host_respond, fail: __host_fail };`;
+
+function engineSandbox(engine, dir, workload) {
+  const rt = engine.newRuntime();
+  const ctx = rt.newContext();
+  let answers = 0;
+  const decoder = new TextDecoder();
+  const fns = {
+    utf8Encode: (s) => {
+      const bytes = Buffer.from(ctx.getString(s), 'utf8');
+      return ctx.newArrayBuffer(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    },
+    utf8Decode: (b) => {
+      const view = ctx.getArrayBuffer(b);
+      const text = decoder.decode(view.value);
+      view.dispose();
+      return ctx.newString(text);
+    },
+    respond: () => {
+      answers++;
+    },
+    fail: (id, code, name, message) => {
+      throw new Error(`${workload.code.slice(0, 40)}: ${ctx.getString(message)}`);
+    },
+  };
+  for (const [name, fn] of Object.entries(fns)) {
+    const handle = ctx.newFunction(name, fn);
+    ctx.setProp(ctx.global, `__host_${name}`, handle);
+    handle.dispose();
+  }
+  const run = (code, name) => ctx.unwrapResult(ctx.evalCode(code, name)).dispose();
+  run(STUB, 'stub');
+  run(readFileSync(join(dir, 'dist', 'workers', 'wasm', 'prelude', 'binding.js'), 'utf8'), 'binding.js');
+  run(readFileSync(join(dir, 'dist', 'workers', 'wasm', 'prelude', 'index.js'), 'utf8'), 'index.js');
+  run(
+    `globalThis.__handler = ${workload.code.replace(/^export default /m, '').replace(/;\s*$/, '')};
+globalThis.__entry = globalThis.__qw_entry; delete globalThis.__qw_entry;
+{ const why = __entry.setHandler({ default: __handler }); if (why) throw new Error(why); }`,
+    'handler',
+  );
+  const entry = ctx.getProp(ctx.global, '__entry');
+  const body = workload.request.body === undefined ? undefined : Buffer.from(workload.request.body);
+  let id = 0;
+  return () => {
+    // What the sandbox passes: id, method, url, the headers as JSON, the body's bytes or null.
+    const args = [
+      ctx.newNumber(++id),
+      ctx.newString(workload.request.method ?? 'GET'),
+      ctx.newString(`http://localhost${workload.request.path}`),
+      ctx.newString('[]'),
+      body === undefined ? ctx.null : ctx.newArrayBuffer(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength)),
+    ];
+    const result = ctx.callMethod(entry, 'invoke', args);
+    for (const a of args) if (a !== ctx.null) a.dispose();
+    ctx.unwrapResult(result).dispose();
+    if (rt.hasPendingJob()) rt.executePendingJobs(-1).unwrap();
+    if (answers !== id) throw new Error(`${answers} answers for ${id} calls`);
+  };
+}
+
+const engine = await newQuickJSWASMModuleFromVariant(variantModule.default ?? variantModule);
+const ENGINE_CALLS = CALLS * 3;
+console.log(`the engine alone (dist/'s binding and prelude in quickjs-emscripten on this thread, no pool): CPU per call, medians of ${ROUNDS} rounds of ${ENGINE_CALLS} calls`);
+for (const workloadName of WORKLOAD_NAMES) {
+  const workload = WORKLOADS[workloadName];
+  const calls = builds.map((b) => engineSandbox(engine, b.dir, workload));
+  for (const call of calls) for (let i = 0; i < WARMUP * 4; i++) call();
+  const cpu = calls.map(() => []);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [k, call] of calls.entries()) {
+      const before = process.cpuUsage();
+      for (let i = 0; i < ENGINE_CALLS; i++) call();
+      const used = process.cpuUsage(before);
+      cpu[k].push((used.user + used.system) / ENGINE_CALLS);
+    }
+  }
+  const line = builds.map((b, k) => `${b.name}: CPU ${median(cpu[k]).toFixed(1)} µs`).join('; ');
+  const ratio = builds.length > 1 ? ` (${(median(cpu[1]) / median(cpu[0])).toFixed(2)}x baseline)` : '';
   console.log(`${workloadName}: ${line}${ratio}`);
 }
