@@ -39,6 +39,7 @@ let maxBodyBytes = Infinity;
 // of job, with a closure for the arguments. Both cost a fraction of a
 // promise and its reaction.
 const engineQueueMicrotask = globalThis.queueMicrotask;
+const reflectApply = Reflect.apply;
 const queueJob =
   native.queueJob ??
   ((fn, a, b) => {
@@ -305,7 +306,9 @@ function invokeArgs(id, method, url, pairs, bytes) {
       queueJob(failInvocation, id, error);
       return;
     }
-    if (typeof then === 'function') awaitResponse(id, { then: (resolve, reject) => then.call(response, resolve, reject) });
+    // A thenable Response is awaited through a thenable of ours that calls its
+    // then, so that `then` is not looked up a second time.
+    if (typeof then === 'function') awaitResponse(id, { then: (resolve, reject) => reflectApply(then, response, [resolve, reject]) });
     else queueJob(answer, id, response);
   } catch (error) {
     failInvocation(id, error);
