@@ -137,15 +137,18 @@ globalThis.__entry = globalThis.__qw_entry; delete globalThis.__qw_entry;
     'handler',
   );
   const entry = ctx.getProp(ctx.global, '__entry');
+  // invoke(id, requestJson, body), or an older binding's invoke(id, method, url, headersJson, body).
+  const fields = ctx.unwrapResult(ctx.evalCode('__entry.invoke.length')).consume((h) => ctx.getNumber(h)) === 5;
   const body = workload.request.body === undefined ? undefined : Buffer.from(workload.request.body);
+  const method = workload.request.method ?? 'GET';
+  const url = `http://localhost${workload.request.path}`;
   let id = 0;
   return () => {
-    // What the sandbox passes: id, method, url, the headers as JSON, the body's bytes or null.
+    // What the sandbox passes: id, [method, url, headers] as JSON, the body's bytes or null.
+    const request = fields ? [ctx.newString(method), ctx.newString(url), ctx.newString('[]')] : [ctx.newString(JSON.stringify([method, url, []]))];
     const args = [
       ctx.newNumber(++id),
-      ctx.newString(workload.request.method ?? 'GET'),
-      ctx.newString(`http://localhost${workload.request.path}`),
-      ctx.newString('[]'),
+      ...request,
       body === undefined ? ctx.null : ctx.newArrayBuffer(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength)),
     ];
     const result = ctx.callMethod(entry, 'invoke', args);

@@ -15,6 +15,7 @@
  * handler.js sets globalThis.__handler to what the handler module's default
  * export would be.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,6 +123,7 @@ int main(int argc, char **argv) {
     char *body = NULL;
     size_t body_len = 0;
     int calls, i, k, jr;
+    bool fields;
 
     if (argc != 5) {
         fprintf(stderr, "usage: wasm-guest PRELUDE_DIR handler.js (body-file | -) calls\n");
@@ -149,19 +151,33 @@ int main(int argc, char **argv) {
     JS_FreeValue(ctx, r);
     entry = JS_GetPropertyStr(ctx, global, "__entry");
     invoke = JS_GetPropertyStr(ctx, entry, "invoke");
+    {
+        /* invoke(id, requestJson, body), or an older binding's
+         * invoke(id, method, url, headersJson, body). */
+        JSValue length = JS_GetPropertyStr(ctx, invoke, "length");
+        int32_t n = 0;
+        JS_ToInt32(ctx, &n, length);
+        JS_FreeValue(ctx, length);
+        fields = n == 5;
+    }
     if (strcmp(argv[3], "-") != 0)
         body = read_file(argv[3], &body_len);
     calls = atoi(argv[4]);
     for (i = 1; i <= calls; i++) {
-        /* What the sandbox passes: id, method, url, the headers as JSON, the body's bytes or null. */
+        /* What the sandbox passes: id, [method, url, headers] as JSON, the body's bytes or null. */
         JSValue args[5];
-        args[0] = JS_NewInt32(ctx, i);
-        args[1] = JS_NewString(ctx, body ? "POST" : "GET");
-        args[2] = JS_NewString(ctx, "http://localhost/");
-        args[3] = JS_NewString(ctx, "[]");
-        args[4] = body ? JS_NewArrayBufferCopy(ctx, (const uint8_t *)body, body_len) : JS_NULL;
-        r = JS_Call(ctx, invoke, entry, 5, (JSValueConst *)args);
-        for (k = 0; k < 5; k++)
+        int n = 0;
+        args[n++] = JS_NewInt32(ctx, i);
+        if (fields) {
+            args[n++] = JS_NewString(ctx, body ? "POST" : "GET");
+            args[n++] = JS_NewString(ctx, "http://localhost/");
+            args[n++] = JS_NewString(ctx, "[]");
+        } else {
+            args[n++] = JS_NewString(ctx, body ? "[\"POST\",\"http://localhost/\",[]]" : "[\"GET\",\"http://localhost/\",[]]");
+        }
+        args[n++] = body ? JS_NewArrayBufferCopy(ctx, (const uint8_t *)body, body_len) : JS_NULL;
+        r = JS_Call(ctx, invoke, entry, n, (JSValueConst *)args);
+        for (k = 0; k < n; k++)
             JS_FreeValue(ctx, args[k]);
         if (JS_IsException(r))
             die(ctx);
