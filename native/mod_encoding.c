@@ -19,7 +19,16 @@ static bool utf8_valid(const uint8_t *s, size_t len) {
         size_t n;
         uint32_t cp;
         if (c < 0x80) {
+            /* ASCII runs eight bytes at a time: most bodies are ASCII
+             * throughout (a third of a 10 KB JSON body's .json() went here). */
+            uint64_t w;
             i++;
+            while (len - i >= 8) {
+                memcpy(&w, s + i, 8);
+                if (w & 0x8080808080808080ull)
+                    break;
+                i += 8;
+            }
             continue;
         }
         if (c >= 0xc2 && c <= 0xdf) {

@@ -19,7 +19,8 @@ static JSValue js_setup(JSContext *ctx, JSValueConst this_val, int argc, JSValue
     JS_FreeValue(ctx, qw->cb_set_handler);
     JS_FreeValue(ctx, qw->cb_configure);
     JS_FreeValue(ctx, qw->fs_api);
-    qw->cb_invoke = JS_GetPropertyStr(ctx, obj, "invoke");
+    /* invoke(id, payload)'s twin with the payload's fields as arguments. */
+    qw->cb_invoke = JS_GetPropertyStr(ctx, obj, "invokeArgs");
     qw->cb_cancel = JS_GetPropertyStr(ctx, obj, "cancel");
     qw->cb_set_handler = JS_GetPropertyStr(ctx, obj, "setHandler");
     qw->cb_configure = JS_GetPropertyStr(ctx, obj, "configure");
@@ -210,10 +211,32 @@ static JSValue js_deny_eval(JSContext *ctx, JSValueConst this_val, int argc, JSV
     return JS_UNDEFINED;
 }
 
+static JSValue call_job(JSContext *ctx, int argc, JSValueConst *argv) {
+    return JS_Call(ctx, argv[0], JS_UNDEFINED, argc - 1, argv + 1);
+}
+
+/* queueJob(fn, a, b): fn(a, b) as one job at the end of the job queue, where
+ * a reaction to a settled promise would go; what `await value` costs without
+ * the promise, its reaction and the async function (the prelude reads a
+ * handler's Response one job after the handler returned it). */
+static JSValue js_queue_job(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+    JSValueConst args[3];
+
+    if (!JS_IsFunction(ctx, argv[0]))
+        return JS_ThrowTypeError(ctx, "queueJob expects a function");
+    args[0] = argv[0];
+    args[1] = argc > 1 ? argv[1] : JS_UNDEFINED;
+    args[2] = argc > 2 ? argv[2] : JS_UNDEFINED;
+    if (JS_EnqueueJob(ctx, call_job, 3, args) < 0)
+        return JS_EXCEPTION;
+    return JS_UNDEFINED;
+}
+
 static const JSCFunctionListEntry host_funcs[] = {
     JS_CFUNC_DEF("setup", 1, js_setup),        JS_CFUNC_DEF("respond", 5, js_respond),
     JS_CFUNC_DEF("fail", 2, js_fail),          JS_CFUNC_DEF("currentId", 0, js_current_id),
     JS_CFUNC_DEF("loadLazy", 1, js_load_lazy), JS_CFUNC_DEF("denyEval", 1, js_deny_eval),
+    JS_CFUNC_DEF("queueJob", 3, js_queue_job),
 };
 
 void qw__mod_host_init(JSContext *ctx, JSValue ns) {

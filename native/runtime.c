@@ -1329,13 +1329,58 @@ done:
 
 /* ---- messages after init ------------------------------------------------- */
 
-static void handle_invoke(QWRuntime *qw, int64_t id, JSValue payload) {
+static void *alloc_body(void *opaque, size_t size);
+static void *free_body(JSRuntime *rt, void *opaque, void *ptr, size_t size);
+
+/* An invoke's fields, as the prelude's invokeArgs callback takes them:
+ * method, url, headers ([name, value][]) and body, a base64 string (or a
+ * Uint8Array already, or null). The fast path leaves `body` null and points
+ * `b64` at the base64 text in the line instead, decoded here straight into
+ * the request's bytes (no string of it, no second copy). */
+typedef struct InvokeFields {
+    JSValue method, url, headers, body;
+    const char *b64;
+    size_t b64_len;
+    double cpu_ms, timeout_ms;
+} InvokeFields;
+
+static void free_fields(JSContext *ctx, InvokeFields *f) {
+    JS_FreeValue(ctx, f->method);
+    JS_FreeValue(ctx, f->url);
+    JS_FreeValue(ctx, f->headers);
+    JS_FreeValue(ctx, f->body);
+}
+
+/* The request body as a Uint8Array from base64 text, counted against
+ * maxMemory; JS_UNDEFINED when the text is not base64, JS_EXCEPTION when
+ * the bytes do not fit. */
+static JSValue decode_body(QWRuntime *qw, const char *text, size_t len) {
+    size_t max = qw__base64_decoded_max(len), out_len = 0;
+    uint8_t *buf = js_malloc_rt(qw->rt, max ? max : 1);
+    JSValue u8;
+
+    if (!buf)
+        return JS_ThrowOutOfMemory(qw->ctx);
+    if (qw__base64_decode(text, len, buf, &out_len) != 0) {
+        js_free_rt(qw->rt, buf);
+        return JS_UNDEFINED;
+    }
+    if (out_len >= QW_GC_BODY_BYTES)
+        qw->gc_wanted = true;
+    u8 = JS_NewUint8Array(qw->ctx, buf, out_len, free_body, NULL, false);
+    if (JS_IsException(u8))
+        js_free_rt(qw->rt, buf);
+    return u8;
+}
+
+/* Starts invocation `id`; takes the fields' values. */
+static void handle_invoke(QWRuntime *qw, int64_t id, InvokeFields *f) {
     JSContext *ctx = qw->ctx;
     QWInvocation *inv;
-    JSValue body, u8, argv[2], ret;
-    double cpu_ms = 0, timeout_ms = 0;
+    JSValue argv[5], ret;
 
     if (!qw->ready || qw__find_invocation(qw, id)) {
+        free_fields(ctx, f);
         qw__send_error(qw, id, "HANDLER_ERROR", "Error",
                        qw->ready ? "duplicate invocation id" : "invoke before ready", NULL);
         return;
@@ -1352,51 +1397,56 @@ static void handle_invoke(QWRuntime *qw, int64_t id, JSValue payload) {
     qw->invocations = inv;
     /* From here on the CPU time is this invocation's. */
     qw__enter(qw, id);
-    get_number(ctx, payload, "cpuMs", &cpu_ms);
-    get_number(ctx, payload, "timeoutMs", &timeout_ms);
-    inv->cpu_budget_ns = (uint64_t)(cpu_ms * 1e6);
-    inv->timeout_ms = timeout_ms;
-    if (timeout_ms > 0) {
+    inv->cpu_budget_ns = (uint64_t)(f->cpu_ms * 1e6);
+    inv->timeout_ms = f->timeout_ms;
+    if (f->timeout_ms > 0) {
         uint64_t now = uv_hrtime();
-        inv->wall_deadline_ns = now + (uint64_t)(timeout_ms * 1e6);
-        uv_timer_start(&inv->timer, on_wall_deadline, (uint64_t)timeout_ms + 1, 0);
+        inv->wall_deadline_ns = now + (uint64_t)(f->timeout_ms * 1e6);
+        uv_timer_start(&inv->timer, on_wall_deadline, (uint64_t)f->timeout_ms + 1, 0);
     }
 
-    body = JS_GetPropertyStr(ctx, payload, "body");
-    if (JS_IsString(body)) {
-        size_t len, out_len = 0;
-        const char *s = JS_ToCStringLen(ctx, &len, body);
-        uint8_t *buf = s ? malloc(qw__base64_decoded_max(len)) : NULL;
-        int bad = !s || !buf || qw__base64_decode(s, len, buf, &out_len) != 0;
-        if (s)
-            JS_FreeCString(ctx, s);
-        if (bad) {
+    if (f->b64 || JS_IsString(f->body)) {
+        JSValue u8;
+        if (f->b64) {
+            u8 = decode_body(qw, f->b64, f->b64_len);
+        } else {
+            /* Decoded outside the heap and the base64 string dropped before
+             * the bytes are allocated, so only the decoded body counts
+             * against maxMemory. */
+            size_t len, out_len = 0;
+            const char *s = JS_ToCStringLen(ctx, &len, f->body);
+            uint8_t *buf = s ? malloc(qw__base64_decoded_max(len) + 1) : NULL;
+            bool bad = !s || !buf || qw__base64_decode(s, len, buf, &out_len) != 0;
+            if (s)
+                JS_FreeCString(ctx, s);
+            JS_FreeValue(ctx, f->body);
+            u8 = bad ? JS_UNDEFINED : JS_NewUint8ArrayCopy(ctx, buf, out_len);
             free(buf);
-            JS_FreeValue(ctx, body);
+        }
+        f->body = JS_NULL;
+        if (JS_IsUndefined(u8)) {
+            free_fields(ctx, f);
             qw__send_error(qw, id, "HANDLER_ERROR", "TypeError", "the request body is not valid base64",
                            NULL);
             qw__finish_invocation(qw, inv);
             return;
         }
-        /* Drop the base64 string before the bytes are allocated, so only
-         * the decoded body counts against maxMemory. */
-        JS_FreeValue(ctx, body);
-        body = JS_UNDEFINED;
-        JS_SetPropertyStr(ctx, payload, "body", JS_NULL);
-        u8 = JS_NewUint8ArrayCopy(ctx, buf, out_len);
-        free(buf);
         if (JS_IsException(u8)) {
+            free_fields(ctx, f);
             qw__report_exception(qw, id);
             return;
         }
-        JS_SetPropertyStr(ctx, payload, "body", u8);
+        f->body = u8;
     }
-    JS_FreeValue(ctx, body);
 
     qw__enter(qw, id);
     argv[0] = JS_NewInt64(ctx, id);
-    argv[1] = payload;
-    ret = JS_Call(ctx, qw->cb_invoke, JS_UNDEFINED, 2, (JSValueConst *)argv);
+    argv[1] = f->method;
+    argv[2] = f->url;
+    argv[3] = f->headers;
+    argv[4] = f->body;
+    ret = JS_Call(ctx, qw->cb_invoke, JS_UNDEFINED, 5, (JSValueConst *)argv);
+    free_fields(ctx, f);
     qw__check_after_call(qw, ret, id);
 }
 
@@ -1481,59 +1531,69 @@ static JSValue parse_message(QWRuntime *qw, const char *line, size_t len) {
     return JS_EXCEPTION;
 }
 
-/* The payload object of an invoke line read by qw__read_invoke_line, as
- * JS_ParseJSON would have made it; JS_EXCEPTION (taken care of) when it
- * does not fit in memory. Like parse_message, outside maxMemory. */
-static JSValue invoke_payload(QWRuntime *qw, const QWInvokeLine *in) {
+/* The fields of an invoke line read by qw__read_invoke_line, as
+ * JS_ParseJSON would have made them (the body left as its span in the line);
+ * -1 (taken care of) when they do not fit in memory. Like parse_message,
+ * outside maxMemory. */
+static int invoke_line_fields(QWRuntime *qw, const QWInvokeLine *in, InvokeFields *f) {
     JSContext *ctx = qw->ctx;
-    JSValue payload, headers;
     size_t i;
     bool ok;
 
     qw->heap.suspended = true;
-    payload = JS_NewObject(ctx);
-    headers = JS_NewArray(ctx);
-    /* Each call below takes its value, on failure too. */
-    ok = !JS_IsException(payload) && !JS_IsException(headers);
+    f->method = JS_NewStringLen(ctx, in->method, in->method_len);
+    f->url = JS_NewStringLen(ctx, in->url, in->url_len);
+    /* No headers: null, which the prelude takes for an empty list. */
+    f->headers = in->header_count ? JS_NewArray(ctx) : JS_NULL;
+    f->body = JS_NULL;
+    f->b64 = in->body;
+    f->b64_len = in->body_len;
+    f->cpu_ms = in->cpu_ms;
+    f->timeout_ms = in->timeout_ms;
+    ok = !JS_IsException(f->method) && !JS_IsException(f->url) && !JS_IsException(f->headers);
     for (i = 0; ok && i < in->header_count; i++) {
         const QWHeaderSpan *h = &in->headers[i];
         JSValue pair = JS_NewArray(ctx);
+        /* Each call below takes its value, on failure too. */
         ok = !JS_IsException(pair) &&
              JS_SetPropertyUint32(ctx, pair, 0, JS_NewStringLen(ctx, h->name, h->name_len)) >= 0 &&
              JS_SetPropertyUint32(ctx, pair, 1, JS_NewStringLen(ctx, h->value, h->value_len)) >= 0;
         if (ok)
-            ok = JS_SetPropertyUint32(ctx, headers, (uint32_t)i, pair) >= 0;
+            ok = JS_SetPropertyUint32(ctx, f->headers, (uint32_t)i, pair) >= 0;
         else
             JS_FreeValue(ctx, pair);
     }
-    if (!ok) {
-        JS_FreeValue(ctx, headers);
-    } else {
-        ok = JS_DefinePropertyValueStr(ctx, payload, "method", JS_NewStringLen(ctx, in->method, in->method_len),
-                                       JS_PROP_C_W_E) >= 0 &&
-             JS_DefinePropertyValueStr(ctx, payload, "url", JS_NewStringLen(ctx, in->url, in->url_len), JS_PROP_C_W_E) >= 0;
-        if (ok)
-            ok = JS_DefinePropertyValueStr(ctx, payload, "headers", headers, JS_PROP_C_W_E) >= 0;
-        else
-            JS_FreeValue(ctx, headers);
-        ok = ok &&
-             JS_DefinePropertyValueStr(ctx, payload, "body",
-                                       in->body ? JS_NewStringLen(ctx, in->body, in->body_len) : JS_NULL,
-                                       JS_PROP_C_W_E) >= 0 &&
-             JS_DefinePropertyValueStr(ctx, payload, "cpuMs", JS_NewFloat64(ctx, in->cpu_ms), JS_PROP_C_W_E) >= 0 &&
-             JS_DefinePropertyValueStr(ctx, payload, "timeoutMs", JS_NewFloat64(ctx, in->timeout_ms), JS_PROP_C_W_E) >= 0;
-    }
     qw->heap.suspended = false;
     if (ok)
-        return payload;
-    JS_FreeValue(ctx, payload);
+        return 0;
+    free_fields(ctx, f);
     {
         JSValue exc = JS_GetException(ctx);
         if (qw__is_oom(ctx, exc))
             qw__request_exit(qw, QW_EXIT_MEMORY);
         JS_FreeValue(ctx, exc);
     }
-    return JS_EXCEPTION;
+    return -1;
+}
+
+/* The fields of a parsed invoke message's payload (missing ones undefined,
+ * limits 0 when absent or invalid). */
+static void payload_fields(QWRuntime *qw, JSValueConst payload, InvokeFields *f) {
+    JSContext *ctx = qw->ctx;
+
+    f->method = JS_GetPropertyStr(ctx, payload, "method");
+    f->url = JS_GetPropertyStr(ctx, payload, "url");
+    f->headers = JS_GetPropertyStr(ctx, payload, "headers");
+    f->body = JS_GetPropertyStr(ctx, payload, "body");
+    /* A base64 body is held by the fields alone, so that it is freed as soon
+     * as it is decoded (only the decoded body counts against maxMemory). */
+    if (JS_IsString(f->body))
+        JS_SetPropertyStr(ctx, payload, "body", JS_NULL);
+    f->b64 = NULL;
+    f->b64_len = 0;
+    f->cpu_ms = f->timeout_ms = 0;
+    get_number(ctx, payload, "cpuMs", &f->cpu_ms);
+    get_number(ctx, payload, "timeoutMs", &f->timeout_ms);
 }
 
 /* Whether `msg` is an invoke; its id in *id. */
@@ -1579,11 +1639,9 @@ void qw__on_message(QWRuntime *qw, char *line, size_t len) {
         /* The common case, an invoke with a small body, without a JSON tree. */
         QWInvokeLine il;
         if (qw__read_invoke_line(line, len, &il)) {
-            JSValue payload = invoke_payload(qw, &il);
-            if (!JS_IsException(payload)) {
-                handle_invoke(qw, il.id, payload);
-                JS_FreeValue(ctx, payload);
-            }
+            InvokeFields f;
+            if (invoke_line_fields(qw, &il, &f) == 0)
+                handle_invoke(qw, il.id, &f);
             return;
         }
     }
@@ -1632,7 +1690,9 @@ void qw__on_message(QWRuntime *qw, char *line, size_t len) {
     if (!type) {
         fprintf(stderr, "bunbase-worker: ignoring a message without a type\n");
     } else if (strcmp(type, "invoke") == 0 && JS_IsObject(payload)) {
-        handle_invoke(qw, id, payload);
+        InvokeFields f;
+        payload_fields(qw, payload, &f);
+        handle_invoke(qw, id, &f);
     } else if (strcmp(type, "result") == 0 && JS_IsObject(payload)) {
         qw__enter(qw, id);
         qw__fetch_on_result(qw, id, payload);

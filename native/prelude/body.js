@@ -52,21 +52,34 @@ export async function consumeState(s, limit = Infinity) {
   return s.bytes;
 }
 
-// For clone(): a body stream is split in two, bytes are shared (never mutated).
-export function cloneBodyState(s) {
+// Marks the body used and returns its bytes, when it has no stream to read
+// (the caller checked s.source): the same as consumeState without a promise.
+function takeBytes(s) {
+  if (s.used) throw new TypeError('Body has already been consumed.');
+  s.used = true;
+  return s.bytes;
+}
+
+// For clone(): the body of the copy, { bytes, source, shared }. A body
+// stream is split in two, bytes are shared (never mutated).
+export function cloneBody(s) {
   if (s.used) throw new TypeError('clone: Body has already been consumed.');
   if (!s.source) {
     s.shared = true;
-    return { ...s, bodyStream: undefined };
+    return { bytes: s.bytes, source: null, shared: true };
   }
   const [a, b] = s.source.tee();
   s.source = a;
-  return { ...s, source: b, bodyStream: undefined };
+  return { bytes: s.bytes, source: b, shared: s.shared };
 }
 
 // Installs body/bodyUsed/text/json/arrayBuffer/bytes/blob on a class whose
-// instances keep their state in the object returned by getState.
-export function mixinBody(cls, getState) {
+// instances keep their state in the object returned by getState, and their
+// Headers in what getHeaders returns for that state.
+//
+// A body without a stream is read without awaiting anything: the promise a
+// method returns is settled when it returns.
+export function mixinBody(cls, getState, getHeaders) {
   const method = (fn) => ({ value: fn, writable: true, configurable: true });
   Object.defineProperties(cls.prototype, {
     body: {
@@ -92,31 +105,33 @@ export function mixinBody(cls, getState) {
     // away as it is: a large body is then never held twice.
     arrayBuffer: method(async function arrayBuffer() {
       const s = getState(this);
-      const b = await consumeState(s);
+      const b = s.source ? await consumeState(s) : takeBytes(s);
       if (!b) return new ArrayBuffer(0);
       if (!s.shared && b.byteOffset === 0 && b.byteLength === b.buffer.byteLength) return b.buffer;
       return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
     }),
     bytes: method(async function bytes() {
       const s = getState(this);
-      const b = await consumeState(s);
+      const b = s.source ? await consumeState(s) : takeBytes(s);
       if (!b) return new Uint8Array(0);
       return s.shared ? new Uint8Array(b) : b;
     }),
     text: method(async function text() {
-      return decodeText(await consumeState(getState(this)));
+      const s = getState(this);
+      return decodeText(s.source ? await consumeState(s) : takeBytes(s));
     }),
     json: method(async function json() {
-      return JSON.parse(decodeText(await consumeState(getState(this))));
+      const s = getState(this);
+      return JSON.parse(decodeText(s.source ? await consumeState(s) : takeBytes(s)));
     }),
     formData: method(async function formData() {
       const s = getState(this);
-      return parseFormData(await consumeState(s), s.headers.get('content-type'));
+      return parseFormData(s.source ? await consumeState(s) : takeBytes(s), getHeaders(s).get('content-type'));
     }),
     blob: method(async function blob() {
       const s = getState(this);
-      const b = await consumeState(s);
-      return new Blob(b ? [b] : [], { type: s.headers.get('content-type') ?? '' });
+      const b = s.source ? await consumeState(s) : takeBytes(s);
+      return new Blob(b ? [b] : [], { type: getHeaders(s).get('content-type') ?? '' });
     }),
   });
 }

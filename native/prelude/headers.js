@@ -37,15 +37,19 @@ function normalizeValue(value) {
 }
 
 export let headerList;
+// Headers with the pairs appended in order, each checked and normalised as
+// append() does, without looking append() up on the object (a request's
+// headers from the host, made when the handler first reads them).
+export let headersFromPairs;
 // Makes a Headers object immutable (the spec's "immutable" guard), as the
 // headers of Response.error(), Response.redirect() and fetch responses are.
 export let freezeHeaders;
 // A copy with the same list and guard (Request/Response clone()).
 export let copyHeaders;
-// Headers holding only content-type with a value of ours (a body's default
-// type): what `new Headers()` and `set()` would make, without checking a name
-// and value known to be valid.
-export let contentTypeHeaders;
+// Headers holding a list of ours, already normalised (a body's default
+// content-type): what `new Headers()` and `append()` would make, without
+// checking names and values known to be valid.
+export let trustedHeaders;
 let sortedOf;
 
 const ENTRIES = 0;
@@ -86,14 +90,20 @@ export class Headers {
       h.#immutable = true;
       return h;
     };
-    contentTypeHeaders = (type) => {
+    headersFromPairs = (pairs) => {
       const h = new Headers();
-      h.#list.push(['content-type', type]);
+      for (let i = 0; i < pairs.length; i++) h.#list.push([normalizeName(pairs[i][0]), normalizeValue(pairs[i][1])]);
+      return h;
+    };
+    trustedHeaders = (list) => {
+      const h = new Headers();
+      for (let i = 0; i < list.length; i++) h.#list.push([list[i][0], list[i][1]]);
       return h;
     };
     copyHeaders = (h) => {
       const copy = new Headers();
-      for (const [n, v] of h.#list) copy.#list.push([n, v]);
+      const list = h.#list;
+      for (let i = 0; i < list.length; i++) copy.#list.push([list[i][0], list[i][1]]);
       copy.#immutable = h.#immutable;
       return copy;
     };

@@ -2,9 +2,9 @@
 // bytecode (qw-compile) and embedded in the worker binary. It installs the
 // globals handlers expect and hands the runtime its callbacks.
 import { native } from './native.js';
-import { Headers, headerList } from './headers.js';
-import { Request, createRequest } from './request.js';
-import { Response, takeResponse } from './response.js';
+import { Headers } from './headers.js';
+import { Request, abortRequest, createRequest } from './request.js';
+import { Response, isPlainResponseHead, isResponse, readResponseBody, responseHeaderList, takeResponse } from './response.js';
 import { BodyTooLarge } from './stream.js';
 import { responseHeadersProblem } from '../../lib/response-header-limits.ts';
 import { MessageChannel, MessageEvent, MessagePort } from './message-channel.js';
@@ -31,6 +31,20 @@ import { fixErrorStackSetter } from './error-stack.js';
 let env = {};
 // The pool's maxBodyBytes: a stream response body is not read past it.
 let maxBodyBytes = Infinity;
+
+// queueJob(fn, a, b): fn(a, b) as a job of its own, at the end of the job
+// queue, where a reaction to an already settled promise would go. The native
+// worker's binding has it; elsewhere it is the engine's own queueMicrotask
+// (taken before the prelude replaces the global), which queues the same kind
+// of job, with a closure for the arguments. Both cost a fraction of a
+// promise and its reaction.
+const engineQueueMicrotask = globalThis.queueMicrotask;
+const reflectApply = Reflect.apply;
+const queueJob =
+  native.queueJob ??
+  ((fn, a, b) => {
+    engineQueueMicrotask(() => fn(a, b));
+  });
 
 function define(name, value) {
   Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
@@ -198,6 +212,9 @@ if ('env' in native) configure({ env: native.env, allowEval: native.allowEval, m
 
 // ---- the handler -----------------------------------------------------------
 
+// The handler: `handlerObject.fetch(...)` for an object with a fetch method
+// (looked up at each call, as it always was), otherwise `handler(...)`.
+let handlerObject = null;
 let handler = null;
 
 function describe(value) {
@@ -209,7 +226,7 @@ function describe(value) {
 function setHandler(ns) {
   const d = ns.default;
   if (d && typeof d === 'object' && typeof d.fetch === 'function') {
-    handler = (req, e, ctx) => d.fetch(req, e, ctx);
+    handlerObject = d;
   } else if (typeof d === 'function') {
     handler = d;
   } else if (typeof ns.handler === 'function') {
@@ -220,7 +237,35 @@ function setHandler(ns) {
   return undefined;
 }
 
-const controllers = new Map();
+// The requests of the invocations in flight, by id: a cancel aborts the
+// request's signal. Nearly always there is one at a time: that one is kept
+// in a pair of variables, any others in a Map (a Map's set and delete were
+// a twentieth of a hello call).
+let soleId = 0;
+let soleRequest = null;
+const moreRequests = new Map();
+
+function track(id, request) {
+  if (soleRequest === null) {
+    soleId = id;
+    soleRequest = request;
+  } else {
+    moreRequests.set(id, request);
+  }
+}
+
+function untrack(id) {
+  if (soleRequest !== null && soleId === id) {
+    soleId = 0;
+    soleRequest = null;
+  } else if (moreRequests.size !== 0) {
+    moreRequests.delete(id);
+  }
+}
+
+function tracked(id) {
+  return soleRequest !== null && soleId === id ? soleRequest : moreRequests.get(id);
+}
 
 // The handler's third argument. waitUntil needs nothing per invocation: the
 // worker outlives the response anyway.
@@ -231,45 +276,91 @@ const CTX = Object.freeze({
   passThroughOnException() {},
 });
 
-// The AbortController of an invocation exists only once the handler looks
-// at request.signal; a cancel before that leaves a flag for it.
-class Invocation {
-  controller = null;
-  aborted = false;
-  signal() {
-    this.controller ??= new AbortController();
-    if (this.aborted) this.controller.abort();
-    return this.controller.signal;
-  }
-  abort() {
-    this.aborted = true;
-    this.controller?.abort();
+// One invocation: the request, the handler, the response read and sent.
+//
+// The handler's answer is read as `await handler(...)` would read it, one
+// job after the handler returned, and the cheap way when it returned one of
+// our Responses itself (most handlers that are not async): no promise and
+// no async function, just the job that `await` would have queued. The
+// Response is asked for `then` first, as await would ask it.
+function invoke(id, p) {
+  invokeArgs(id, p.method, p.url, p.headers, p.body);
+}
+
+// invoke() with the payload's fields as arguments (the native worker's way:
+// no payload object per call).
+function invokeArgs(id, method, url, pairs, bytes) {
+  try {
+    const request = createRequest(url, method, pairs ?? null, bytes ?? null);
+    track(id, request);
+    const response = handlerObject !== null ? handlerObject.fetch(request, env, CTX) : handler(request, env, CTX);
+    if (!isResponse(response)) {
+      awaitResponse(id, response);
+      return;
+    }
+    let then;
+    try {
+      then = response.then;
+    } catch (error) {
+      // await would reject: the failure a job later.
+      queueJob(failInvocation, id, error);
+      return;
+    }
+    // A thenable Response is awaited through a thenable of ours that calls its
+    // then, so that `then` is not looked up a second time.
+    if (typeof then === 'function') awaitResponse(id, { then: (resolve, reject) => reflectApply(then, response, [resolve, reject]) });
+    else queueJob(answer, id, response);
+  } catch (error) {
+    failInvocation(id, error);
   }
 }
 
-async function invoke(id, p) {
-  const invocation = new Invocation();
-  controllers.set(id, invocation);
+async function awaitResponse(id, value) {
+  let response;
   try {
-    const request = createRequest(p.url, p.method, p.headers ?? [], p.body ?? null, () => invocation.signal());
-    const response = await handler(request, env, CTX);
+    response = await value;
+  } catch (error) {
+    failInvocation(id, error);
+    return;
+  }
+  answer(id, response);
+}
+
+// The handler's answer: a Response is read and sent, anything else fails.
+function answer(id, response) {
+  try {
     if (!(response instanceof Response)) {
       throw new TypeError(`The handler must return a Response (or a Promise of one), but it returned ${describe(response)}.`);
     }
-    let s = takeResponse(response, maxBodyBytes);
-    if (s instanceof Promise) s = await s;
-    const headers = headerList(s.headers);
-    const problem = responseHeadersProblem(headers, s.statusText);
-    if (problem !== undefined) {
-      native.fail(id, new RangeError(problem), 'RESPONSE_TOO_LARGE');
-      return;
-    }
-    native.respond(id, s.status, s.statusText, headers, s.bytes);
+    const s = takeResponse(response);
+    if (s.source) sendAfterBody(id, s);
+    else send(id, s);
   } catch (error) {
-    native.fail(id, error, isBodyTooLarge(error) ? 'RESPONSE_TOO_LARGE' : undefined);
-  } finally {
-    controllers.delete(id);
+    failInvocation(id, error);
   }
+}
+
+async function sendAfterBody(id, s) {
+  try {
+    await readResponseBody(s, maxBodyBytes);
+    send(id, s);
+  } catch (error) {
+    failInvocation(id, error);
+  }
+}
+
+function send(id, s) {
+  const headers = responseHeaderList(s);
+  // A body's default content-type alone, without status text, is within the limits.
+  const problem = isPlainResponseHead(s) ? undefined : responseHeadersProblem(headers, s.statusText);
+  untrack(id);
+  if (problem !== undefined) native.fail(id, new RangeError(problem), 'RESPONSE_TOO_LARGE');
+  else native.respond(id, s.status, s.statusText, headers, s.bytes);
+}
+
+function failInvocation(id, error) {
+  untrack(id);
+  native.fail(id, error, isBodyTooLarge(error) ? 'RESPONSE_TOO_LARGE' : undefined);
 }
 
 // instanceof asks a proxy's getPrototypeOf trap, which a handler can make throw:
@@ -283,9 +374,9 @@ function isBodyTooLarge(error) {
 }
 
 function cancel(id) {
-  const c = controllers.get(id);
-  controllers.delete(id);
-  c?.abort();
+  const request = tracked(id);
+  untrack(id);
+  if (request !== undefined) abortRequest(request);
 }
 
-native.setup({ invoke, cancel, setHandler, configure, fs: createFs() });
+native.setup({ invoke, invokeArgs, cancel, setHandler, configure, fs: createFs() });

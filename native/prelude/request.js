@@ -1,6 +1,6 @@
 // WHATWG Request over a buffered body.
-import { cloneBodyState, consumeState, extractBody, mixinBody } from './body.js';
-import { Headers, copyHeaders } from './headers.js';
+import { cloneBody, consumeState, extractBody, mixinBody } from './body.js';
+import { Headers, copyHeaders, headersFromPairs } from './headers.js';
 import { AbortController, AbortSignal } from './abort.js';
 import { parseUrl } from './lazy-url.js';
 
@@ -18,6 +18,36 @@ function normalizeMethod(method) {
 }
 
 let stateOf;
+
+// The state of a request from the runtime (createRequest) starts as these
+// defaults; its own properties are only what differs per invocation.
+// Creating properties is most of what an object costs in QuickJS, and the
+// handler may never look at the headers or the signal: both are made on
+// first use, the headers from the host's pairs, the signal with an
+// AbortController that a cancel before then leaves `aborted` for.
+const RUNTIME_REQUEST = {
+  __proto__: null,
+  url: '',
+  method: 'GET',
+  headers: null,
+  pairs: null,
+  bytes: null,
+  source: null,
+  shared: false,
+  used: false,
+  signal: null,
+  controller: null,
+  aborted: false,
+  redirect: 'follow',
+  bodyStream: undefined,
+};
+const NO_PAIRS = Object.freeze([]);
+
+function headersOf(s) {
+  let h = s.headers;
+  if (h === null) h = s.headers = headersFromPairs(s.pairs ?? NO_PAIRS);
+  return h;
+}
 
 export class Request {
   #s;
@@ -51,7 +81,7 @@ export class Request {
       if (!['follow', 'error', 'manual'].includes(init.redirect)) throw new TypeError(`Invalid redirect value: ${init.redirect}`);
       s.redirect = init.redirect;
     }
-    s.headers = new Headers(init.headers !== undefined ? init.headers : src ? src.headers : undefined);
+    s.headers = new Headers(init.headers !== undefined ? init.headers : src ? headersOf(src) : undefined);
     if (init.body !== undefined && init.body !== null) {
       if (s.method === 'GET' || s.method === 'HEAD') throw new TypeError('Request with GET/HEAD method cannot have body.');
       const { bytes, source, type, shared } = extractBody(init.body);
@@ -77,12 +107,17 @@ export class Request {
     return this.#s.url;
   }
   get headers() {
-    return this.#s.headers;
+    return headersOf(this.#s);
   }
   get signal() {
     const s = this.#s;
     // Requests from the runtime create their signal on first use.
-    if (typeof s.signal === 'function') s.signal = s.signal();
+    if (s.signal === null) {
+      const controller = new AbortController();
+      s.controller = controller;
+      if (s.aborted) controller.abort();
+      s.signal = controller.signal;
+    }
     return s.signal;
   }
   get redirect() {
@@ -111,7 +146,21 @@ export class Request {
   }
 
   clone() {
-    return new Request(TRUSTED, { ...cloneBodyState(this.#s), headers: copyHeaders(this.#s.headers), signal: this.signal });
+    const s = this.#s;
+    const body = cloneBody(s);
+    const headers = copyHeaders(headersOf(s));
+    return new Request(TRUSTED, {
+      url: s.url,
+      method: s.method,
+      headers,
+      bytes: body.bytes,
+      source: body.source,
+      shared: body.shared,
+      used: false,
+      signal: this.signal,
+      redirect: s.redirect,
+      bodyStream: undefined,
+    });
   }
 
   get [Symbol.toStringTag]() {
@@ -119,12 +168,24 @@ export class Request {
   }
 }
 
-mixinBody(Request, (r) => stateOf(r));
+mixinBody(Request, stateOf, headersOf);
 
-export function createRequest(url, method, headerPairs, bytes, signal) {
-  const headers = new Headers();
-  for (const [n, v] of headerPairs) headers.append(n, v);
-  return new Request(TRUSTED, { url, method, headers, bytes, source: null, used: false, signal, redirect: 'follow' });
+// The request of an invocation: the host's url, method, header pairs
+// ([name, value][], checked and normalised when the handler first reads
+// them) and body bytes (or null).
+export function createRequest(url, method, pairs, bytes) {
+  const s = { __proto__: RUNTIME_REQUEST, url };
+  if (method !== 'GET') s.method = method;
+  if (pairs !== null && pairs.length !== 0) s.pairs = pairs;
+  if (bytes !== null) s.bytes = bytes;
+  return new Request(TRUSTED, s);
+}
+
+// A cancel from the host: the request's signal aborts, now or when it is made.
+export function abortRequest(r) {
+  const s = stateOf(r);
+  s.aborted = true;
+  s.controller?.abort();
 }
 
 // The request body for fetch, read to the end (null for none).

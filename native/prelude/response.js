@@ -1,6 +1,6 @@
 // WHATWG Response over a buffered body.
-import { cloneBodyState, consumeState, extractBody, mixinBody } from './body.js';
-import { Headers, contentTypeHeaders, copyHeaders, freezeHeaders } from './headers.js';
+import { cloneBody, consumeState, extractBody, mixinBody } from './body.js';
+import { Headers, copyHeaders, freezeHeaders, headerList, trustedHeaders } from './headers.js';
 import { parseUrl } from './lazy-url.js';
 import { native } from './native.js';
 import { MAX_RESPONSE_HEADER_BYTES, REASON_PHRASE } from '../../lib/response-header-limits.ts';
@@ -14,27 +14,61 @@ const { utf8Encode } = native;
 // The state of a 200 response with `bytes` and only a content-type header:
 // what the constructor makes of a string body without init, and
 // Response.json() without init, taken without the checks that cannot fail
-// there (the warm path of most handlers).
-function plainState(bytes, type) {
-  return { status: 200, statusText: '', headers: contentTypeHeaders(type), bytes, source: null, shared: false, used: false, type: 'default', url: '', redirected: false };
+// there (the warm path of most handlers). Its own properties are the body
+// and its header list; the rest are these defaults. Creating properties is
+// most of what an object costs in QuickJS, so its Headers object is made
+// only when something asks for it (`pairs` until then).
+// Never handed to handler code (headersOf copies them), so never changed.
+const TEXT_PAIRS = [['content-type', TEXT]];
+const JSON_PAIRS = [['content-type', 'application/json']];
+const PLAIN_RESPONSE = {
+  __proto__: null,
+  status: 200,
+  statusText: '',
+  headers: null,
+  pairs: TEXT_PAIRS,
+  bytes: null,
+  source: null,
+  shared: false,
+  used: false,
+  type: 'default',
+  url: '',
+  redirected: false,
+  bodyStream: undefined,
+};
+
+function plainState(bytes, pairs) {
+  const s = { __proto__: PLAIN_RESPONSE, bytes };
+  if (pairs !== TEXT_PAIRS) s.pairs = pairs;
+  return s;
+}
+
+function headersOf(s) {
+  let h = s.headers;
+  if (h === null) h = s.headers = trustedHeaders(s.pairs);
+  return h;
 }
 
 let stateOf;
+// Whether `value` is a Response made here (a private-name check: no proxy
+// trap, getter or Symbol.hasInstance runs).
+export let isResponse;
 
 export class Response {
   #s;
 
   static {
     stateOf = (r) => r.#s;
+    isResponse = (value) => typeof value === 'object' && value !== null && #s in value;
   }
 
   constructor(body = null, init = undefined) {
-    if (body === TRUSTED) {
-      this.#s = init;
+    if (typeof body === 'string' && init === undefined) {
+      this.#s = plainState(utf8Encode(body), TEXT_PAIRS);
       return;
     }
-    if (typeof body === 'string' && init === undefined) {
-      this.#s = plainState(utf8Encode(body), TEXT);
+    if (body === TRUSTED) {
+      this.#s = init;
       return;
     }
     init ??= {};
@@ -66,7 +100,7 @@ export class Response {
   static json(data, init = undefined) {
     const text = JSON.stringify(data);
     if (text === undefined) throw new TypeError('Value is not JSON serializable');
-    if (init === undefined) return new Response(TRUSTED, plainState(utf8Encode(text), 'application/json'));
+    if (init === undefined) return new Response(TRUSTED, plainState(utf8Encode(text), JSON_PAIRS));
     const headers = new Headers(init?.headers);
     if (!headers.has('content-type')) headers.set('content-type', 'application/json');
     return new Response(text, { ...init, headers });
@@ -92,7 +126,7 @@ export class Response {
     return this.#s.statusText;
   }
   get headers() {
-    return this.#s.headers;
+    return headersOf(this.#s);
   }
   get type() {
     return this.#s.type;
@@ -105,7 +139,21 @@ export class Response {
   }
 
   clone() {
-    return new Response(TRUSTED, { ...cloneBodyState(this.#s), headers: copyHeaders(this.#s.headers) });
+    const s = this.#s;
+    const body = cloneBody(s);
+    return new Response(TRUSTED, {
+      status: s.status,
+      statusText: s.statusText,
+      headers: copyHeaders(headersOf(s)),
+      bytes: body.bytes,
+      source: body.source,
+      shared: body.shared,
+      used: false,
+      type: s.type,
+      url: s.url,
+      redirected: s.redirected,
+      bodyStream: undefined,
+    });
   }
 
   get [Symbol.toStringTag]() {
@@ -113,7 +161,7 @@ export class Response {
   }
 }
 
-mixinBody(Response, (r) => stateOf(r));
+mixinBody(Response, stateOf, headersOf);
 
 // A response from the host's fetch.
 export function createFetchResponse(v) {
@@ -135,14 +183,28 @@ export function createFetchResponse(v) {
   });
 }
 
-// The state the runtime sends back, with the body read to the end: a
-// promise only when the body is a stream still to be read.
-export function takeResponse(r, maxBodyBytes = Infinity) {
+// The state the runtime sends back. Its body is taken (bodyUsed) unless it
+// is a stream still to be read: then readResponseBody(s) reads it first.
+export function takeResponse(r) {
   const s = stateOf(r);
   if (s.used) throw new TypeError('The handler returned a Response whose body has already been consumed.');
   // Status 0 means "no response" to fetch(); the host has nothing to answer with.
   if (s.type === 'error') throw new TypeError('The handler returned Response.error(), a network error, which has no status to answer with.');
-  if (s.source) return consumeState(s, maxBodyBytes).then(() => s);
-  if (s.bytes !== null) s.used = true;
+  if (!s.source && s.bytes !== null) s.used = true;
   return s;
+}
+
+// A stream body read to the end, at most maxBodyBytes (BodyTooLarge past it).
+export function readResponseBody(s, maxBodyBytes) {
+  return consumeState(s, maxBodyBytes);
+}
+
+// The header list of a state takeResponse returned, [name, value][], and
+// whether it is one of ours (a body's default content-type, with no status
+// text): then it is known to be within the limits of a response head.
+export function responseHeaderList(s) {
+  return s.headers === null ? s.pairs : headerList(s.headers);
+}
+export function isPlainResponseHead(s) {
+  return s.headers === null;
 }

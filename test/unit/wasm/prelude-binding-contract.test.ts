@@ -53,9 +53,10 @@ async function wasmProvides(): Promise<string[]> {
 
 /**
  * Natives a binding may leave out: the prelude looks for them and falls back
- * (CompressionStream on pako when there is no C zlib, lazy-compression.js).
+ * (CompressionStream on pako when there is no C zlib, lazy-compression.js;
+ * a job queued as a promise reaction when there is no queueJob, index.js).
  */
-const OPTIONAL = ['zlibOpen', 'zlibPush', 'zlibClose'];
+const OPTIONAL = ['zlibOpen', 'zlibPush', 'zlibClose', 'queueJob'];
 
 /**
  * The pool's settings, which the C binding does not put on the binding: a
@@ -67,6 +68,7 @@ const CONFIGURED = ['env', 'allowEval', 'maxBodyBytes'];
 describe('the prelude binding contract: one prelude, two bindings', () => {
   it('the optional natives are the ones the prelude feature-detects', () => {
     expect(read('native/prelude/lazy-compression.js')).toMatch(/typeof native\.zlibOpen === 'function'/);
+    expect(read('native/prelude/index.js')).toMatch(/native\.queueJob \?\?/);
   });
 
   it('the C binding provides every native function the prelude uses', () => {
