@@ -15,6 +15,7 @@ import { HostCallBudget, type HostCallTicket } from '../host-calls/budget.js';
 import { IdTable } from '../id-table.js';
 import { EXIT_BAD_SETTINGS, EXIT_FENCE_INCOMPLETE } from '../protocol/index.js';
 import { missingLayers } from '../sandbox/fence-report.js';
+import { EarliestDeadline } from './earliest-deadline.js';
 import { InvocationLogs } from './invocation-logs.js';
 import { LeftoverWork } from './leftover-work.js';
 import { SpinWait } from './spin-wait.js';
@@ -91,14 +92,8 @@ export class InvocationSession extends EventEmitter<WorkerEvents> implements Wor
   readonly #leftover: LeftoverWork;
   /** Why the worker is to be recycled once nothing is in flight. */
   #recycleReason: string | undefined;
-  /**
-   * One timer for the deadlines of every invocation in flight, armed for the
-   * earliest: a timer per call cost an allocation and two list operations on
-   * every call, for deadlines that almost never fire. It is unref'd while
-   * nothing is in flight, so an idle session keeps no process alive.
-   */
-  #deadlineTimer: NodeJS.Timeout | undefined;
-  #deadlineAt = Infinity;
+  /** Fires at the earliest deadline in flight (`#onDeadline`). */
+  readonly #deadlines = new EarliestDeadline(() => this.#onDeadline());
 
   constructor(runtime: RuntimeName, context: WorkerContext, transport: Transport) {
     super();
@@ -189,7 +184,7 @@ export class InvocationSession extends EventEmitter<WorkerEvents> implements Wor
       until: options.timeoutMs > 0 ? now + options.timeoutMs + grace : Infinity,
     };
     this.#invocations.set(id, invocation);
-    if (options.timeoutMs > 0) this.#armDeadline(invocation.checkAt);
+    if (options.timeoutMs > 0) this.#deadlines.arm(invocation.checkAt);
     this.#transport.send({
       id,
       type: 'invoke',
@@ -207,20 +202,8 @@ export class InvocationSession extends EventEmitter<WorkerEvents> implements Wor
     this.#spin.start();
   }
 
-  #armDeadline(at: number): void {
-    if (this.#deadlineTimer !== undefined) {
-      this.#deadlineTimer.ref();
-      if (at >= this.#deadlineAt) return;
-      clearTimeout(this.#deadlineTimer);
-    }
-    this.#deadlineAt = at;
-    this.#deadlineTimer = setTimeout(this.#onDeadline, Math.max(1, Math.ceil(at - performance.now())));
-  }
-
   /** The earliest deadline came (or a little before it: timers run on the loop's cached clock). */
-  readonly #onDeadline = (): void => {
-    this.#deadlineTimer = undefined;
-    this.#deadlineAt = Infinity;
+  #onDeadline(): void {
     const now = performance.now();
     let next = Infinity;
     for (const invocation of this.#invocations.values()) {
@@ -231,8 +214,8 @@ export class InvocationSession extends EventEmitter<WorkerEvents> implements Wor
         next = invocation.checkAt;
       }
     }
-    if (next !== Infinity && !this.#exited) this.#armDeadline(next);
-  };
+    if (next !== Infinity && !this.#exited) this.#deadlines.arm(next);
+  }
 
   cancel(invocationId: number, error: FunctionsError): void {
     const invocation = this.#invocations.get(invocationId);
@@ -420,7 +403,7 @@ export class InvocationSession extends EventEmitter<WorkerEvents> implements Wor
     this.#served++;
     this.#leftover.answered(id, invocation.until, invocation.logs?.bytes ?? 0);
     if (this.#invocations.size === 0) {
-      this.#deadlineTimer?.unref();
+      this.#deadlines.idle();
       this.#transport.idle?.(this.#leftover.until);
       if (this.#recycleReason !== undefined) this.#kill(new WorkerCrashedError(this.#recycleReason), -1);
     }
@@ -540,8 +523,7 @@ export class InvocationSession extends EventEmitter<WorkerEvents> implements Wor
     }
     this.#overdue = 0;
     this.#invocations.clear();
-    clearTimeout(this.#deadlineTimer);
-    this.#deadlineTimer = undefined;
+    this.#deadlines.stop();
     this.emit('exit', { code: exit.code, signal: exit.signal, reason: reason?.error.message });
     this.#resolveExit();
   }

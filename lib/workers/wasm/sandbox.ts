@@ -3,6 +3,7 @@ import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from 'quickjs-emsc
 import type { LogLevel, WorkerErrorCode } from '../../protocol/index.js';
 import type { Engine } from './engine.js';
 import { parseFetchArgs, parseHead } from './guest-input.js';
+import { EarliestDeadline } from '../earliest-deadline.js';
 import { HostFiles } from './host-files.js';
 import { HostFunctions } from './host-functions.js';
 import { LeftoverCpu } from './leftover-cpu.js';
@@ -80,13 +81,10 @@ export class Sandbox implements GrowthPayer {
   readonly #invocations = new Map<number, Invocation>();
   readonly #timers = new Map<number, ClockTimer>();
   /**
-   * One timer for the deadlines of every invocation in flight, armed for the
-   * earliest (as the session does): a timer per call cost a setTimeout and a
-   * clearTimeout on every call, for deadlines that almost never fire. Unref'd
-   * while nothing is in flight, so an idle inline sandbox keeps no process alive.
+   * Fires at the earliest deadline in flight (`#onDeadlines`); a millisecond
+   * late, since the loop's clock, which times timers, may run behind performance.now().
    */
-  #deadlineTimer: NodeJS.Timeout | undefined;
-  #deadlineAt = Infinity;
+  readonly #deadlines = new EarliestDeadline(() => this.#onDeadlines(), 1);
   #entry: QuickJSHandle | undefined;
   /** The entry's methods the host calls, read once per entry object: a lookup by name costs a string made in the engine per call. */
   readonly #entryMethods = new Map<string, QuickJSHandle>();
@@ -367,7 +365,7 @@ export class Sandbox implements GrowthPayer {
     const now = performance.now();
     this.#invocations.set(id, { id, deadline: p.timeoutMs > 0 ? now + p.timeoutMs : 0, timeoutMs: p.timeoutMs, cpuMs: p.cpuMs, usedMs: 0, logBytes: 0 });
     // Answered by the timer when the handler is waiting; a busy handler is stopped by the interrupt check.
-    if (p.timeoutMs > 0) this.#armDeadline(now + p.timeoutMs);
+    if (p.timeoutMs > 0) this.#deadlines.arm(now + p.timeoutMs);
     // Method, URL and headers as one JSON text (it has no NUL, so a C string carries it whole): one string made in the engine, not three.
     this.#callEntry(id, 'invoke', (ctx) => [
       ctx.newNumber(id),
@@ -376,21 +374,8 @@ export class Sandbox implements GrowthPayer {
     ]);
   }
 
-  #armDeadline(at: number): void {
-    if (this.#deadlineTimer !== undefined) {
-      this.#deadlineTimer.ref();
-      if (at >= this.#deadlineAt) return;
-      clearTimeout(this.#deadlineTimer);
-    }
-    this.#deadlineAt = at;
-    // A millisecond past the deadline: the loop's clock, which times timers, may run behind performance.now().
-    this.#deadlineTimer = setTimeout(this.#onDeadlines, Math.max(1, Math.ceil(at - performance.now()) + 1));
-  }
-
   /** The earliest deadline came: every invocation past its own is answered TIMEOUT; the timer is armed for the next. */
-  readonly #onDeadlines = (): void => {
-    this.#deadlineTimer = undefined;
-    this.#deadlineAt = Infinity;
+  #onDeadlines(): void {
     const now = performance.now();
     let next = Infinity;
     for (const inv of this.#invocations.values()) {
@@ -398,8 +383,8 @@ export class Sandbox implements GrowthPayer {
       if (inv.deadline <= now) this.#sendLimit(inv, 'TIMEOUT');
       else if (inv.deadline < next) next = inv.deadline;
     }
-    if (next !== Infinity && !this.#done) this.#armDeadline(next);
-  };
+    if (next !== Infinity && !this.#done) this.#deadlines.arm(next);
+  }
 
   #onResult(id: number, result: CallResult): void {
     const { body, json } =
@@ -491,7 +476,7 @@ export class Sandbox implements GrowthPayer {
     if (inv === undefined) return;
     this.#invocations.delete(id);
     this.#leftover.answered(inv.deadline);
-    if (this.#invocations.size === 0) this.#deadlineTimer?.unref();
+    if (this.#invocations.size === 0) this.#deadlines.idle();
   }
 
   /**
@@ -988,8 +973,7 @@ export class Sandbox implements GrowthPayer {
     if (growthPayer() === this) setGrowthPayer(undefined);
     this.#clock.stop();
     this.#timers.clear();
-    clearTimeout(this.#deadlineTimer);
-    this.#deadlineTimer = undefined;
+    this.#deadlines.stop();
     clearImmediate(this.#preparing);
     this.#send({ type: 'exit', id: 0, payload: { code } });
     this.#port?.close();
