@@ -30,13 +30,12 @@
 // Needs valgrind (apt-get install valgrind); the bare process needs build/libqjs.a
 // (npm run build:native) and a C compiler.
 import { execFileSync, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { WORKLOADS } from './plain-bun.mjs';
-import { buildBare, peerScript } from './quickjs-peers.mjs';
+import { buildAgainstEngine, buildBare, peerScript } from './quickjs-peers.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = process.env.BUNBASE_QJS_WORKER ?? join(ROOT, 'build', 'Release', 'bunbase-worker');
@@ -188,7 +187,7 @@ function topDifferences(fewFile, manyFile, calls, n) {
 // --single-threaded keeps V8's compiler and collector on the main thread,
 // where they are counted alike in both runs.
 const WASM_DRIVER = `
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 const [dir, name, calls, warmup] = process.argv.slice(2);
 const lib = await import(pathToFileURL(join(dir, 'dist', 'index.js')).href);
@@ -201,24 +200,6 @@ for (let i = 0; i < Number(warmup) + Number(calls); i++) {
 }
 process.exit(0);
 `;
-
-/** Builds bench/wasm-guest against the worker's engine build; { binary } or { why }. */
-function buildGuest() {
-  const lib = join(ROOT, 'build', 'libqjs.a');
-  const main = join(ROOT, 'bench', 'wasm-guest', 'main.c');
-  if (!existsSync(lib)) return { why: 'build/libqjs.a is missing (run npm run build:native)' };
-  const key = createHash('sha256').update(readFileSync(main)).update(readFileSync(lib)).digest('hex').slice(0, 16);
-  const out = join(ROOT, 'build', 'bench', `wasm-guest-${key}`);
-  if (!existsSync(out)) {
-    mkdirSync(dirname(out), { recursive: true });
-    try {
-      execFileSync('cc', ['-O2', '-I', join(ROOT, 'native', 'deps', 'quickjs-ng'), main, lib, '-lm', '-lpthread', '-o', out], { stdio: 'pipe' });
-    } catch (error) {
-      return { why: `cc failed: ${String(error.stderr ?? error.message).trim().split('\n')[0]}` };
-    }
-  }
-  return { binary: out };
-}
 
 async function measure(dir, target, workloadName) {
   const workload = WORKLOADS[workloadName];
@@ -266,7 +247,7 @@ try {
     else console.log(`bare QuickJS-NG process skipped: ${bare.why}`);
   }
   if (args.has('guest')) {
-    const guest = buildGuest();
+    const guest = buildAgainstEngine('wasm-guest');
     if (guest.binary) {
       if (BASELINE) targets.push({ key: 'guest-baseline', label: 'quickjs-wasm guest (baseline)', kind: 'guest', binary: guest.binary, dir: BASELINE });
       targets.push({ key: 'guest', label: 'quickjs-wasm guest', kind: 'guest', binary: guest.binary, dir: ROOT });

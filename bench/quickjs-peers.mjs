@@ -55,13 +55,16 @@ globalThis.onLine = (line) => { handle(line).then(send); };
 `;
 }
 
-/** Builds the bare process against the worker's own engine build; undefined (with why) if it cannot. */
-export function buildBare() {
+/**
+ * Builds the C program bench/<name>/main.c against the worker's own engine
+ * build (build/libqjs.a), once per content of the two; { binary } or { why }.
+ */
+export function buildAgainstEngine(name) {
   const lib = join(ROOT, 'build', 'libqjs.a');
-  const main = join(ROOT, 'bench', 'bare-quickjs', 'main.c');
+  const main = join(ROOT, 'bench', name, 'main.c');
   if (!existsSync(lib)) return { why: 'build/libqjs.a is missing (run npm run build:native)' };
   const key = createHash('sha256').update(readFileSync(main)).update(readFileSync(lib)).digest('hex').slice(0, 16);
-  const out = join(ROOT, 'build', 'bench', `bare-quickjs-${key}`);
+  const out = join(ROOT, 'build', 'bench', `${name}-${key}`);
   if (!existsSync(out)) {
     mkdirSync(dirname(out), { recursive: true });
     try {
@@ -71,6 +74,11 @@ export function buildBare() {
     }
   }
   return { binary: out };
+}
+
+/** The bare QuickJS-NG process (bench/bare-quickjs). */
+export function buildBare() {
+  return buildAgainstEngine('bare-quickjs');
 }
 
 async function loadIsolatedVm() {
