@@ -19,7 +19,7 @@ import { invokeOptionsError } from './invoke-options.js';
 import { LatencyWindow } from './latency.js';
 import type { ResolvedPoolOptions } from './options.js';
 import { normalizeRequest, type InvokeRequest } from './request.js';
-import { needsReading, readRequest, type InvokeInput } from './web-request.js';
+import { isWebRequest, needsReading, readRequest, type InvokeInput } from './web-request.js';
 import { InvokeResponse, type InvocationMetrics } from './response.js';
 import { RespawnBackoff } from './respawn-backoff.js';
 import { TaskQueue } from './task-queue.js';
@@ -135,7 +135,7 @@ export class Pool extends EventEmitter<PoolEvents> {
     // A Web Request or a streamed body is read into bytes first (its deadline starts after that).
     if (needsReading(request)) {
       // A Request's own signal counts when the options name none, as fetch() does.
-      const signal = options.signal ?? (request instanceof Request ? request.signal : undefined);
+      const signal = options.signal ?? (isWebRequest(request) ? request.signal : undefined);
       const next = signal === undefined ? options : { ...options, signal };
       return readRequest(request, this.#options.maxBodyBytes).then((plain) => this.invoke(plain, next));
     }

@@ -4,6 +4,15 @@ import type { InvokeRequest } from './request.js';
 /** What `invoke()` takes: the plain request object, or a Web API `Request`. */
 export type InvokeInput = InvokeRequest | Request;
 
+/**
+ * A Web API Request, told by its tag rather than `instanceof Request`: in
+ * Node the first read of the global `Request` loads the fetch implementation
+ * (tens of ms), which every process's first invoke() would pay.
+ */
+export function isWebRequest(value: object): value is Request {
+  return Object.prototype.toString.call(value) === '[object Request]';
+}
+
 /** A body of the Fetch API's kinds that `normalizeRequest` does not read itself. */
 function isWebBody(body: unknown): boolean {
   return (
@@ -22,8 +31,8 @@ function isWebBody(body: unknown): boolean {
  * cases (string, Uint8Array, ArrayBuffer, no body) stay on the synchronous path.
  */
 export function needsReading(request: unknown): boolean {
-  if (request instanceof Request) return true;
   if (typeof request !== 'object' || request === null) return false;
+  if (isWebRequest(request)) return true;
   const body = (request as { body?: unknown }).body;
   return body != null && !(body instanceof Uint8Array) && !(body instanceof ArrayBuffer) && isWebBody(body);
 }
@@ -37,7 +46,7 @@ export function needsReading(request: unknown): boolean {
  */
 export async function readRequest(input: InvokeInput, maxBodyBytes: number): Promise<InvokeRequest> {
   // Only what needsReading() picked comes here.
-  if (input instanceof Request) {
+  if (isWebRequest(input)) {
     if (input.bodyUsed) throw new InvalidRequestError('The Request body was already read');
     return {
       method: input.method,
