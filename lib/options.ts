@@ -114,10 +114,12 @@ export const PoolOptionsSchema = v.pipe(
      */
     forkServer: v.optional(v.boolean(), true),
     /**
-     * After sending work, the host polls its event loop for this long instead
-     * of sleeping, so a quick answer is read at once rather than after the
-     * kernel wakes the process (on the development machine that halved the
-     * warm round trip at no extra CPU per call). While answers keep coming
+     * After sending work to a worker with no other call in flight, the host
+     * polls its event loop for this long instead of sleeping, so a quick answer
+     * is read at once rather than after the kernel wakes the process (on the
+     * development machine that halved the warm round trip at no extra CPU per
+     * call). With several calls in flight answers come back to back and it
+     * does not poll. While answers keep coming
      * later than this, spinning pauses itself: it would only take CPU from the
      * worker. 0 turns it off. Default 200 µs.
      */

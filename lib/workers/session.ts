@@ -104,7 +104,8 @@ export class InvocationSession extends EventEmitter<WorkerEvents> implements Wor
     this.#exitPromise = new Promise((resolve) => (this.#resolveExit = resolve));
     this.#hostCalls = new HostCallBudget(context.options.hostFetch);
     this.#leftover = new LeftoverWork(context.options.maxLogBytes, (reason) => this.#recycle(reason));
-    this.#spin = new SpinWait(context.options.spinWaitUs, () => this.#invocations.size > 0 && !this.#exited);
+    // A lone call in flight: several answer back to back without polling (see SpinWait).
+    this.#spin = new SpinWait(context.options.spinWaitUs, () => this.#invocations.size === 1 && !this.#exited);
   }
 
   get pid(): number | undefined {

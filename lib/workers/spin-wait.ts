@@ -9,6 +9,12 @@ const PAUSE_SENDS = 64;
  * the machines we measured that wake-up cost more than the whole answer.
  * Polling stops at the deadline or as soon as `busy()` says nothing is pending.
  *
+ * `busy()` says whether an answer is awaited that is worth polling for: the
+ * session's is "exactly one call in flight". With several in flight, answers
+ * come back to back and the host has their work to do without polling; a
+ * spin then only took a core from the workers (at concurrency 16 on two
+ * cores, 4 to 5 µs more host CPU per call and a fifth fewer calls a second).
+ *
  * A spin only pays when the answer comes within it. When answers keep coming
  * later (a handler that computes for longer than the spin, or a machine so
  * loaded that the worker is not running), polling only takes CPU from the
@@ -30,7 +36,7 @@ export class SpinWait {
 
   /** Work was just sent: poll for the next spinUs. */
   start(): void {
-    if (this.#spinMs === 0) return;
+    if (this.#spinMs === 0 || !this.#busy()) return;
     if (this.#paused > 0) {
       this.#paused--;
       return;

@@ -38,6 +38,20 @@ describe("SpinWait", () => {
     expect(spin.spinning).toBe(false);
   });
 
+  it("does not spin when no lone answer is awaited (busy() false at the send)", async () => {
+    let lone = false;
+    const spin = new SpinWait(50_000, () => lone);
+    spin.start();
+    expect(spin.spinning).toBe(false);
+    // A spin under way ends as soon as busy() turns false (more calls went out).
+    lone = true;
+    spin.start();
+    expect(spin.spinning).toBe(true);
+    lone = false;
+    await settle(spin);
+    expect(spin.spinning).toBe(false);
+  });
+
   it("does not spin with spinWaitUs 0", () => {
     const spin = new SpinWait(0, () => true);
     spin.start();
