@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPool, profiles } from 'bunbase-functions';
-import { percentile } from './measure.mjs';
+import { inTurn, percentile } from './measure.mjs';
 
 export const WORKLOADS = {
   hello: { code: `export default { fetch() { return new Response('ok'); } };`, request: { path: '/' } },
@@ -169,7 +169,7 @@ async function warm(starts, workload, calls) {
     const samples = targets.map(() => []);
     for (const target of targets) for (let i = 0; i < 200; i++) await target.invoke(workload.request);
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [k, target] of targets.entries()) {
+      for (const [k, target] of inTurn(targets, round)) {
         for (let i = 0; i < calls / ROUNDS; i++) {
           const t = performance.now();
           await target.invoke(workload.request);
@@ -187,7 +187,7 @@ async function warm(starts, workload, calls) {
 async function cold(starts, runs) {
   const samples = starts.map(() => []);
   for (let i = 0; i < runs; i++) {
-    for (const [k, start] of starts.entries()) {
+    for (const [k, start] of inTurn(starts, i)) {
       const t = performance.now();
       const target = await start(WORKLOADS.hello.code, 1);
       await target.invoke(WORKLOADS.hello.request);
@@ -210,7 +210,7 @@ async function rate(starts, total, inFlight) {
     const elapsed = targets.map(() => 0);
     const hostCpu = targets.map(() => 0);
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [k, target] of targets.entries()) {
+      for (const [k, target] of inTurn(targets, round)) {
         let sent = 0;
         const cpu = process.cpuUsage();
         const t = performance.now();

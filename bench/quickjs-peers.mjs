@@ -16,7 +16,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createPool, profiles } from 'bunbase-functions';
-import { percentile } from './measure.mjs';
+import { inTurn, percentile } from './measure.mjs';
 import { WORKLOADS } from './plain-bun.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -243,7 +243,7 @@ function pssBytes(pid) {
 async function cold(starts, runs) {
   const samples = starts.map(() => []);
   for (let i = 0; i < runs; i++) {
-    for (const [k, start] of starts.entries()) {
+    for (const [k, start] of inTurn(starts, i)) {
       const t = performance.now();
       const target = await start(WORKLOADS.hello.code, 1);
       await target.invoke(WORKLOADS.hello.request);
@@ -262,7 +262,7 @@ async function warm(starts, workload, calls) {
     const samples = targets.map(() => []);
     for (const target of targets) for (let i = 0; i < 200; i++) await target.invoke(workload.request);
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [k, target] of targets.entries()) {
+      for (const [k, target] of inTurn(targets, round)) {
         for (let i = 0; i < calls / ROUNDS; i++) {
           const t = performance.now();
           await target.invoke(workload.request);
@@ -288,7 +288,7 @@ async function rate(starts, total, inFlight) {
     const elapsed = targets.map(() => 0);
     const cpuUs = targets.map(() => 0);
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [k, target] of targets.entries()) {
+      for (const [k, target] of inTurn(targets, round)) {
         const pids = target.pids();
         const workerBefore = pids.reduce((sum, pid) => sum + cpuMsOf(pid), 0);
         const hostBefore = process.cpuUsage();

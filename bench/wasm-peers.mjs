@@ -18,7 +18,7 @@ import { createRequire } from 'node:module';
 import * as variantModule from '@jitl/quickjs-ng-wasmfile-release-sync';
 import { newQuickJSWASMModuleFromVariant } from 'quickjs-emscripten-core';
 import { createPool, profiles } from 'bunbase-functions';
-import { percentile } from './measure.mjs';
+import { inTurn, percentile } from './measure.mjs';
 
 const ITEMS = Array.from({ length: 200 }, (_, i) => ({ id: i, name: `item-${i}`, price: i * 1.25, tags: ['a', 'b'] }));
 const JSON_BODY = JSON.stringify({ items: ITEMS });
@@ -125,7 +125,7 @@ async function inTurns(contenders, calls, warmup) {
   const cpu = Object.fromEntries(names.map((n) => [n, 0]));
   const batch = Math.max(1, Math.round(calls / ROUNDS));
   for (let round = 0; round < ROUNDS; round++) {
-    for (const name of names) {
+    for (const [, name] of inTurn(names, round)) {
       const call = contenders[name];
       const before = process.cpuUsage();
       for (let i = 0; i < batch; i++) {
