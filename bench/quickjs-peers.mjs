@@ -254,14 +254,22 @@ async function cold(starts, runs) {
   return samples.map((s) => percentile(s, 0.5));
 }
 
-/** Sequential calls on one warm sandbox each, interleaved in rounds; every call's latency in ms. */
+/**
+ * Sequential calls on a warm sandbox each, interleaved in rounds; every call's
+ * latency in ms. Each round starts new sandboxes (processes, for the two
+ * process contenders): on the virtual machines we measure on, one process
+ * runs the same QuickJS work at one of two speeds about 1.3x apart for its
+ * whole life (the bare process's CPU per json call was 293-300 µs in some
+ * processes and 377-403 µs in others), so a row measured on one process of
+ * each contender compared two draws of that lottery, not two runtimes.
+ */
 async function warm(starts, workload, calls) {
-  const targets = [];
-  try {
-    for (const start of starts) targets.push(await start(workload.code, 1));
-    const samples = targets.map(() => []);
-    for (const target of targets) for (let i = 0; i < 200; i++) await target.invoke(workload.request);
-    for (let round = 0; round < ROUNDS; round++) {
+  const samples = starts.map(() => []);
+  for (let round = 0; round < ROUNDS; round++) {
+    const targets = [];
+    try {
+      for (const start of starts) targets.push(await start(workload.code, 1));
+      for (const target of targets) for (let i = 0; i < 200; i++) await target.invoke(workload.request);
       for (const [k, target] of inTurn(targets, round)) {
         for (let i = 0; i < calls / ROUNDS; i++) {
           const t = performance.now();
@@ -269,11 +277,11 @@ async function warm(starts, workload, calls) {
           samples[k].push(performance.now() - t);
         }
       }
+    } finally {
+      for (const target of targets) await target.close();
     }
-    return samples;
-  } finally {
-    for (const target of targets) await target.close();
   }
+  return samples;
 }
 
 /**
