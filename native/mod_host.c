@@ -42,11 +42,11 @@ static int append_js_string(JSContext *ctx, QWBuf *b, JSValueConst v) {
 }
 
 /* The end of a response line: what the invocation cost. */
-static void append_figures(QWBuf *b, double cpu_ms, const struct rusage *ru) {
+static void append_figures(QWBuf *b, double cpu_ms, int64_t peak_rss_bytes) {
     qw__buf_puts(b, ",\"cpuMs\":");
     qw__buf_millis(b, cpu_ms);
     qw__buf_puts(b, ",\"peakMemoryBytes\":");
-    qw__buf_int(b, (int64_t)ru->ru_maxrss * 1024);
+    qw__buf_int(b, peak_rss_bytes);
     qw__buf_puts(b, "}}");
 }
 
@@ -58,8 +58,9 @@ static JSValue js_respond(JSContext *ctx, JSValueConst this_val, int argc, JSVal
     int32_t status;
     size_t body_len = 0;
     uint8_t *body = NULL;
-    struct rusage ru;
     QWBuf b = {0};
+    uint64_t cpu_ns;
+    int64_t peak_rss;
     double cpu_ms;
 
     if (JS_ToInt64(ctx, &id, argv[0]) || JS_ToInt32(ctx, &status, argv[1]))
@@ -109,14 +110,14 @@ static JSValue js_respond(JSContext *ctx, JSValueConst this_val, int argc, JSVal
             goto fail;
     }
     qw__buf_puts(&b, "],\"body\":");
-    cpu_ms = (double)qw__invocation_cpu_ns(qw, inv, 0) / 1e6;
-    getrusage(RUSAGE_SELF, &ru);
+    qw__answer_figures(qw, inv, &cpu_ns, &peak_rss);
+    cpu_ms = (double)cpu_ns / 1e6;
     if (body && body_len >= QW_STREAM_BODY_MIN) {
         /* Never the whole base64 form in memory: it is encoded as it goes out. */
         QWBuf tail = {0};
         qw__buf_puts(&b, "\"");
         qw__buf_puts(&tail, "\"");
-        append_figures(&tail, cpu_ms, &ru);
+        append_figures(&tail, cpu_ms, peak_rss);
         qw__send_streamed(qw, &b, argv[4], &tail);
     } else {
         if (body) {
@@ -126,7 +127,7 @@ static JSValue js_respond(JSContext *ctx, JSValueConst this_val, int argc, JSVal
         } else {
             qw__buf_puts(&b, "null");
         }
-        append_figures(&b, cpu_ms, &ru);
+        append_figures(&b, cpu_ms, peak_rss);
         qw__send(qw, &b);
     }
     qw__buf_free(&b);

@@ -220,6 +220,16 @@ struct QWRuntime {
     int64_t slice_id;        /* whose CPU slice is open */
     uint64_t slice_start_ns; /* thread CPU time it opened at, 0 = none */
     uint64_t slice_wall_ns;  /* uv_hrtime() just before slice_start_ns was read */
+    /* The loop's turn (counted in on_check), and the last readings of the
+     * thread's CPU clock and of getrusage in it: each is a system call, and
+     * a batch of invocations answered in one turn shares them (see
+     * qw__answer_figures). */
+    uint64_t turn;
+    uint64_t answer_turn;     /* the turn answer_cpu_ns was read in; 0 = none */
+    uint64_t answer_cpu_ns;   /* thread CPU time read for the last answer */
+    uint64_t answer_wall_ns;  /* uv_hrtime() just before it */
+    uint64_t rusage_turn;     /* the turn peak_rss_bytes was read in; 0 = none */
+    int64_t peak_rss_bytes;
 
     /* Interrupt state: after a limit fired, every JS frame is interrupted
      * until the current entry from the loop (and its job drain) is over. */
@@ -296,6 +306,8 @@ void qw__check_after_call(QWRuntime *qw, JSValue ret, int64_t id);
 void qw__run_jobs(QWRuntime *qw, int64_t id);
 void qw__enter(QWRuntime *qw, int64_t id);
 uint64_t qw__invocation_cpu_ns(QWRuntime *qw, QWInvocation *inv, uint64_t now);
+/* An answer's figures: the invocation's CPU time (ns) and the process's peak RSS (bytes). */
+void qw__answer_figures(QWRuntime *qw, QWInvocation *inv, uint64_t *cpu_ns, int64_t *peak_rss_bytes);
 void qw__spin_after_answer(QWRuntime *qw);
 bool qw__is_oom(JSContext *ctx, JSValueConst err);
 uint64_t qw__thread_cpu_ns(void);

@@ -55,4 +55,19 @@ describe('native worker: several invocations in flight', () => {
     // The idle invocation was in flight the whole time the busy one computed.
     expect(quiet.payload['cpuMs']).toBeLessThan(busy.payload['cpuMs'] / 4);
   });
+
+  it('charges each of a batch answered in one turn of the loop for its own CPU time', async () => {
+    // Sent together, the later lines wait behind the first busy call and are read (and answered) in one turn,
+    // where the worker reuses one answer's CPU reading as the next invocation's start.
+    w = await ready(`
+      const work = () => { let x = 0; for (let i = 0; i < 3e5; i++) x = (x + i * 7) % 1000003; return x };
+      export default (req) => new Response(String(req.method === 'POST' ? work() : 0));`);
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => (i % 2 === 0 ? w!.invoke({ method: 'POST', body: 'x', cpuMs: 0 }) : w!.invoke({ cpuMs: 0 }))),
+    );
+    const busy = results.filter((_, i) => i % 2 === 0).map((r) => r.payload['cpuMs'] as number);
+    const quick = results.filter((_, i) => i % 2 === 1).map((r) => r.payload['cpuMs'] as number);
+    for (const ms of quick) expect(ms).toBeLessThan(Math.min(...busy) / 4);
+    for (const r of results) expect(r.payload['peakMemoryBytes']).toBeGreaterThan(0);
+  });
 });
