@@ -13,6 +13,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { contenders, WORKLOADS } from './plain-bun.mjs';
+import { callsInFlight, inTurn } from './rounds.mjs';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 16);
 const CALLS = Number(process.env.CALLS ?? 4000);
@@ -59,19 +60,12 @@ for (const name of names) targets.push(await start(name));
 for (const target of targets) for (let i = 0; i < 2000; i++) await target.invoke(WORKLOADS.hello.request);
 const rounds = targets.map(() => ({ host: [], worker: [], rate: [] }));
 for (let round = 0; round < ROUNDS; round++) {
-  for (const [k, target] of targets.entries()) {
+  for (const [k, target] of inTurn(targets, round)) {
     const pids = target.pids();
     const workerBefore = pids.reduce((sum, pid) => sum + threadsCpuNs(pid), 0);
     const hostBefore = process.cpuUsage();
     const startedAt = performance.now();
-    let sent = 0;
-    const lane = async () => {
-      while (sent < CALLS) {
-        sent++;
-        await target.invoke(WORKLOADS.hello.request);
-      }
-    };
-    await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
+    await callsInFlight(IN_FLIGHT, CALLS, () => target.invoke(WORKLOADS.hello.request));
     const ms = performance.now() - startedAt;
     const host = process.cpuUsage(hostBefore);
     const workerNs = pids.reduce((sum, pid) => sum + threadsCpuNs(pid), 0) - workerBefore;

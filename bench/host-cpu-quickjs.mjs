@@ -11,6 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { WORKLOADS } from './plain-bun.mjs';
 import { BareProcess, buildBare, peerScript } from './quickjs-peers.mjs';
+import { callsInFlight, inTurn } from './rounds.mjs';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 8);
 const CALLS = Number(process.env.CALLS ?? 4000);
@@ -66,16 +67,9 @@ for (const name of CASES) {
   const perCall = pools.map(() => []);
   const sysPerCall = pools.map(() => []);
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [k, pool] of pools.entries()) {
-      let sent = 0;
+    for (const [k, pool] of inTurn(pools, round)) {
       const before = process.cpuUsage();
-      const lane = async () => {
-        while (sent < CALLS) {
-          sent++;
-          await pool.invoke(workload.request);
-        }
-      };
-      await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
+      await callsInFlight(IN_FLIGHT, CALLS, () => pool.invoke(workload.request));
       const used = process.cpuUsage(before);
       perCall[k].push((used.user + used.system) / CALLS);
       sysPerCall[k].push(used.system / CALLS);

@@ -8,21 +8,13 @@
 import { spawn } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { callsInFlight, inTurn } from './rounds.mjs';
+import { startStandInPool } from './stand-in-pool.mjs';
 const STAND_IN = join(dirname(fileURLToPath(import.meta.url)), 'stand-in-worker.mjs');
 const roots = process.argv.slice(2).map((r) => resolve(r));
 const IN_FLIGHT = Number(process.env.IN_FLIGHT ?? 1);
 async function startPool(root) {
-  const load = (path) => import(join(root, 'dist', path));
-  const { Pool } = await load('pool.js');
-  const { InvocationSession } = await load('workers/session.js');
-  const { ProcessTransport } = await load('workers/process-transport.js');
-  const { validateOptions } = await load('options.js');
-  const { validateCapabilities, profiles } = await load('capabilities/index.js');
-  const { PROTOCOL_VERSION } = await load('protocol/index.js');
-  const options = validateOptions({ runtime: 'bun', osSandbox: false, capabilities: profiles.strict('bench'), source: { code: 'export default {}' }, minWorkers: 1, maxWorkers: 1, concurrency: Number(process.env.CONC ?? 1), recycleAfter: 0, maxQueue: 1024, spinWaitUs: 0 });
-  const launch = { spawn: () => spawn(process.execPath, [STAND_IN], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'], env: { PROTOCOL: String(PROTOCOL_VERSION) } }) };
-  const pool = new Pool({ runtime: 'bun', options, capabilities: validateCapabilities(options.capabilities), bundle: { source: 'export default {}', filename: 'handler.js' }, hostCall: () => Promise.reject(new Error('no')), createWorker: (context) => new InvocationSession('bun', context, new ProcessTransport('bun', context, launch)) });
-  await pool.ready();
+  const pool = await startStandInPool(root, { minWorkers: 1, maxWorkers: 1, concurrency: Number(process.env.CONC ?? 1), spinWaitUs: 0 });
   return { invoke: (r) => pool.invoke(r), close: () => pool.close() };
 }
 function startRaw() {
@@ -38,9 +30,9 @@ const names = ['raw', ...roots];
 const CALLS = 5000, ROUNDS = Number(process.env.ROUNDS ?? 10);
 for (const t of targets) for (let i = 0; i < 3000; i++) await t.invoke({ path: '/' });
 const per = targets.map(() => []);
-for (let round = 0; round < ROUNDS; round++) for (const [k, t] of targets.entries()) {
-  let sent = 0; const before = process.cpuUsage();
-  await Promise.all(Array.from({ length: IN_FLIGHT }, async () => { while (sent < CALLS) { sent++; await t.invoke({ path: '/' }); } }));
+for (let round = 0; round < ROUNDS; round++) for (const [k, t] of inTurn(targets, round)) {
+  const before = process.cpuUsage();
+  await callsInFlight(IN_FLIGHT, CALLS, () => t.invoke({ path: '/' }));
   const u = process.cpuUsage(before); per[k].push([(u.user + u.system) / CALLS, u.user / CALLS]);
 }
 const med = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];

@@ -1,21 +1,9 @@
 // Measurements shared by the benchmarks. Each returns plain numbers; run.mjs prints them.
 import { readFileSync } from 'node:fs';
 import { createPool, profiles } from 'bunbase-functions';
+import { callsInFlight } from './rounds.mjs';
 
 export const HANDLER = `export default { fetch(req) { return new Response('ok') } }`;
-
-/**
- * The [index, item] pairs of `items` in the order of turn `round`: each round
- * starts one further along, so that over the rounds every contender comes
- * first, and after each other contender, equally often. Measured always in one
- * order, a contender ran in the wake of the same neighbour every time (its
- * garbage collected, its processes torn down, its caches left cold): in a
- * throughput probe on the 2-core machine, whichever of two identical pools
- * ran first in each round had 1.6x to 2x the host CPU per call of the other.
- */
-export function inTurn(items, round) {
-  return items.map((_, i) => (i + round) % items.length).map((k) => [k, items[k]]);
-}
 
 export function percentile(samples, q) {
   const sorted = [...samples].sort((a, b) => a - b);
@@ -66,15 +54,8 @@ export async function throughput(runtime, workers, total, inFlight) {
   try {
     await pool.ready();
     for (let i = 0; i < 200; i++) await pool.invoke({ path: '/' });
-    let sent = 0;
     const started = performance.now();
-    const lane = async () => {
-      while (sent < total) {
-        sent++;
-        await pool.invoke({ path: '/' });
-      }
-    };
-    await Promise.all(Array.from({ length: inFlight }, lane));
+    await callsInFlight(inFlight, total, () => pool.invoke({ path: '/' }));
     return total / ((performance.now() - started) / 1000);
   } finally {
     await pool.close();

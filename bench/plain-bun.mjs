@@ -5,7 +5,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPool, profiles } from 'bunbase-functions';
-import { inTurn, percentile } from './measure.mjs';
+import { percentile } from './measure.mjs';
+import { callsInFlight, inTurn } from './rounds.mjs';
 
 export const WORKLOADS = {
   hello: { code: `export default { fetch() { return new Response('ok'); } };`, request: { path: '/' } },
@@ -211,16 +212,9 @@ async function rate(starts, total, inFlight) {
     const hostCpu = targets.map(() => 0);
     for (let round = 0; round < ROUNDS; round++) {
       for (const [k, target] of inTurn(targets, round)) {
-        let sent = 0;
         const cpu = process.cpuUsage();
         const t = performance.now();
-        const lane = async () => {
-          while (sent < total / ROUNDS) {
-            sent++;
-            await target.invoke(WORKLOADS.hello.request);
-          }
-        };
-        await Promise.all(Array.from({ length: inFlight }, lane));
+        await callsInFlight(inFlight, total / ROUNDS, () => target.invoke(WORKLOADS.hello.request));
         elapsed[k] += performance.now() - t;
         const used = process.cpuUsage(cpu);
         hostCpu[k] += used.user + used.system;

@@ -16,7 +16,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createPool, profiles } from 'bunbase-functions';
-import { inTurn, percentile } from './measure.mjs';
+import { percentile } from './measure.mjs';
+import { callsInFlight, inTurn } from './rounds.mjs';
 import { WORKLOADS } from './plain-bun.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -300,15 +301,8 @@ async function rate(starts, total, inFlight) {
         const pids = target.pids();
         const workerBefore = pids.reduce((sum, pid) => sum + cpuMsOf(pid), 0);
         const hostBefore = process.cpuUsage();
-        let sent = 0;
         const t = performance.now();
-        const lane = async () => {
-          while (sent < total / ROUNDS) {
-            sent++;
-            await target.invoke(WORKLOADS.hello.request);
-          }
-        };
-        await Promise.all(Array.from({ length: inFlight }, lane));
+        await callsInFlight(inFlight, total / ROUNDS, () => target.invoke(WORKLOADS.hello.request));
         elapsed[k] += performance.now() - t;
         const host = process.cpuUsage(hostBefore);
         cpuUs[k] += host.user + host.system + (pids.reduce((sum, pid) => sum + cpuMsOf(pid), 0) - workerBefore) * 1000;

@@ -18,6 +18,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { inTurn } from './rounds.mjs';
 
 const ITEMS = Array.from({ length: 200 }, (_, i) => ({ id: i, name: `item-${i}`, price: i * 1.25, tags: ['a', 'b'] }));
 const WORKLOADS = {
@@ -121,7 +122,7 @@ async function cpuInTurns() {
     for (const c of contenders) for (let i = 0; i < workload.warmup; i++) await c.pool.invoke(workload.request);
     const batch = Math.round(workload.calls / ROUNDS);
     for (let round = 0; round < ROUNDS; round++) {
-      for (const c of contenders) {
+      for (const [, c] of inTurn(contenders, round)) {
         const before = threadTimes();
         const cpu = process.cpuUsage();
         for (let i = 0; i < batch; i++) {

@@ -23,6 +23,7 @@ import { pathToFileURL } from 'node:url';
 import * as variantModule from '@jitl/quickjs-ng-wasmfile-release-sync';
 import { newQuickJSWASMModuleFromVariant } from 'quickjs-emscripten-core';
 import { WORKLOADS } from './plain-bun.mjs';
+import { inTurn } from './rounds.mjs';
 
 const args = new Map(
   process.argv.slice(2).map((a) => {
@@ -70,7 +71,7 @@ for (const workloadName of WORKLOAD_NAMES) {
   const cpu = pools.map(() => []);
   const wall = pools.map(() => []);
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [k, pool] of pools.entries()) {
+    for (const [k, pool] of inTurn(pools, round)) {
       const before = process.cpuUsage();
       const started = performance.now();
       for (let i = 0; i < CALLS; i++) await pool.invoke(workload.request);
@@ -169,7 +170,7 @@ for (const workloadName of WORKLOAD_NAMES) {
   for (const { call } of sandboxes) for (let i = 0; i < WARMUP * 4; i++) call();
   const cpu = sandboxes.map(() => []);
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [k, { call }] of sandboxes.entries()) {
+    for (const [k, { call }] of inTurn(sandboxes, round)) {
       const before = process.cpuUsage();
       for (let i = 0; i < ENGINE_CALLS; i++) call();
       const used = process.cpuUsage(before);

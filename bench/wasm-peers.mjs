@@ -18,7 +18,8 @@ import { createRequire } from 'node:module';
 import * as variantModule from '@jitl/quickjs-ng-wasmfile-release-sync';
 import { newQuickJSWASMModuleFromVariant } from 'quickjs-emscripten-core';
 import { createPool, profiles } from 'bunbase-functions';
-import { inTurn, percentile } from './measure.mjs';
+import { percentile } from './measure.mjs';
+import { inTurn } from './rounds.mjs';
 
 const ITEMS = Array.from({ length: 200 }, (_, i) => ({ id: i, name: `item-${i}`, price: i * 1.25, tags: ['a', 'b'] }));
 const JSON_BODY = JSON.stringify({ items: ITEMS });
