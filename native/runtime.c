@@ -1899,7 +1899,9 @@ QWRuntime *QW_Prepare(void) {
     return qw;
 }
 
-/* A message of init's shape (keys, nesting, value types), as the host sends it. */
+/* A message of init's shape (keys, nesting, value types), as the host writes it
+ * (lib/workers/process-transport.ts): if the two drift apart, only the
+ * rehearsal's benefit shrinks. */
 static const char INIT_SHAPED[] =
     "{\"id\":0,\"type\":\"init\",\"payload\":{\"protocol\":1,\"source\":\"export default {}\",\"filename\":\"handler.js\","
     "\"env\":{},\"capabilities\":{\"projectId\":\"p\",\"allowFilesystem\":false,\"allowedPaths\":[],\"readOnlyPaths\":[],"
