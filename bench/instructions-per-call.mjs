@@ -34,6 +34,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { profiles, validateCapabilities } from 'bunbase-functions';
 import { WORKLOADS } from './plain-bun.mjs';
 import { buildAgainstEngine, buildBare, peerScript } from './quickjs-peers.mjs';
 
@@ -54,19 +55,8 @@ const WASM_CALLS = (args.get('wasm-calls') || '200,700').split(',').map(Number);
 const WASM_WARMUP = 1500;
 const PAUSE_MS = 3;
 
-const CAPS = {
-  projectId: 'instructions',
-  allowFilesystem: false,
-  allowedPaths: [],
-  readOnlyPaths: [],
-  allowNetwork: false,
-  allowedDomains: [],
-  allowChildProcess: false,
-  allowEval: false,
-  maxMemory: 128 << 20,
-  maxCpu: 30000,
-  maxFileDescriptors: 64,
-};
+// The strict profile, with room for the counting runs' heap and descriptors.
+const CAPS = validateCapabilities({ ...profiles.strict('instructions'), maxMemory: 128 << 20, maxFileDescriptors: 64 });
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
