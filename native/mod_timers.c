@@ -107,11 +107,13 @@ static void fire(QWTimer *t) {
     if (!t->repeat)
         unlink_and_close(t);
     qw__enter(qw, id);
+    qw->in_timer = true;
     /* The arguments stay owned by the timer, which may be closed (and its
      * values freed) only in the close callback, after this returns. */
     ret = JS_Call(ctx, func, JS_UNDEFINED, t->argc, (JSValueConst *)t->argv);
     JS_FreeValue(ctx, func);
     qw__check_after_call(qw, ret, id);
+    qw->in_timer = false;
 }
 
 static void on_timer(uv_timer_t *handle) {
@@ -162,8 +164,18 @@ static JSValue add_timer(JSContext *ctx, int argc, JSValueConst *argv, bool repe
                                  repeat ? "setInterval" : "setTimeout");
     if (argc > 1 && JS_ToFloat64(ctx, &delay, argv[1]))
         return JS_EXCEPTION;
+    /*
+     * Below 1 ms is 0, except for a timer set by a timer (or its jobs): that
+     * one waits 1 ms, as every such timer does in Node. libuv runs, in one
+     * pass, every timer due by the time the pass began, and a 0 ms timer set
+     * in the pass is due by then: a callback that re-arms itself with 0 would
+     * keep the loop in that pass for ever, and the worker would never read
+     * its next message again (nor free the fired timers, which are closed
+     * only after the pass). With the fake clock, `advanceTime` would never
+     * get past the chain. A first `setTimeout(f)` keeps its 0.
+     */
     if (!(delay >= 1))
-        delay = repeat ? 1 : 0;
+        delay = repeat || qw->in_timer ? 1 : 0;
     if (delay > 2147483647)
         delay = 1;
     t = calloc(1, sizeof(*t));

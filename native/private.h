@@ -213,6 +213,9 @@ struct QWRuntime {
     QWTimer **timer_buckets;
     uint32_t timer_bucket_mask;
     uint32_t timer_count;
+    /* True while a timer's callback (and its jobs) runs: a timer it sets for
+     * less than 1 ms waits 1 ms (see add_timer in mod_timers.c). */
+    bool in_timer;
     QWRejection *rejections;
 
     /* The invocation that the code now running belongs to (0 = none). */

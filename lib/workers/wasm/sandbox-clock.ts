@@ -55,8 +55,15 @@ export class SandboxClock {
     return this.#fake ? this.#fakeNow : Date.now();
   }
 
+  /**
+   * A timer in `ms`. One set by a timer (while the clock fires) for less
+   * than 1 ms waits 1 ms, as in Node and the native runtime (mod_timers.c):
+   * a 0 ms timer re-arming itself would otherwise fall due within the pass
+   * that fires it, and with the fake clock `advance` would never end.
+   */
   schedule(ms: number, repeat: boolean, fire: () => void): ClockTimer {
-    const timer: Timer = { at: this.now() + ms, every: repeat ? Math.max(1, ms) : 0, seq: this.#seq++, fire, cancelled: false };
+    const delay = this.#firing ? Math.max(1, ms) : ms;
+    const timer: Timer = { at: this.now() + delay, every: repeat ? Math.max(1, ms) : 0, seq: this.#seq++, fire, cancelled: false };
     this.#push(timer);
     this.#arm();
     return timer as unknown as ClockTimer;
