@@ -4,6 +4,7 @@ import type { LogLevel, WorkerErrorCode } from '../../protocol/index.js';
 import type { Engine } from './engine.js';
 import { parseFetchArgs, parseHead } from './guest-input.js';
 import { EarliestDeadline } from '../earliest-deadline.js';
+import { FOR_OF_YIELD_FAILURE, hoistYieldFromForOf } from './for-of-yield.js';
 import { HostFiles } from './host-files.js';
 import { HostFunctions } from './host-functions.js';
 import { LeftoverCpu } from './leftover-cpu.js';
@@ -243,7 +244,16 @@ export class Sandbox implements GrowthPayer {
     const ctx = this.#ctx;
     this.#enter(0);
     this.#loadStartedAt = performance.now();
-    const loaded = ctx.evalCode(this.#source, this.#filename, { type: 'module' });
+    let loaded = ctx.evalCode(this.#source, this.#filename, { type: 'module' });
+    if (loaded.error && this.#refusedForOfYield(loaded.error)) {
+      const rewritten = hoistYieldFromForOf(this.#source);
+      if (rewritten !== this.#source) {
+        // Refused at compile time, before any of it ran: loading the rewrite is the first run.
+        loaded.error.dispose();
+        this.#source = rewritten;
+        loaded = ctx.evalCode(this.#source, this.#filename, { type: 'module' });
+      }
+    }
     this.#leave();
     if (loaded.error) {
       this.#failLoad(loaded.error);
@@ -276,6 +286,19 @@ export class Sandbox implements GrowthPayer {
     if (state.notAPromise !== true) loaded.value.dispose();
     this.#setHandler(state.value);
     state.value.dispose();
+  }
+
+  /** Whether the engine refused the bundle for a `yield` in a for…of's iterable (for-of-yield.ts). */
+  #refusedForOfYield(error: QuickJSHandle): boolean {
+    const ctx = this.#ctx;
+    if (ctx.typeof(error) !== 'object') return false;
+    const name = ctx.getProp(error, 'name');
+    const message = ctx.getProp(error, 'message');
+    const refused = ctx.typeof(name) === 'string' && ctx.getString(name) === 'InternalError' &&
+      ctx.typeof(message) === 'string' && FOR_OF_YIELD_FAILURE.test(ctx.getString(message));
+    name.dispose();
+    message.dispose();
+    return refused;
   }
 
   #setHandler(ns: QuickJSHandle): void {
