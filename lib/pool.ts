@@ -328,7 +328,7 @@ export class Pool extends EventEmitter<PoolEvents> {
       ]);
     }
     if (!Number.isFinite(ms) || ms < 0) {
-      throw new InvalidOptionsError(`advanceTime takes a number of milliseconds >= 0, got ${ms}`, [{ path: 'ms', message: 'invalid' }]);
+      throw new InvalidOptionsError(`advanceTime takes a number of milliseconds >= 0, got ${typeof ms === 'number' ? ms : typeof ms}`, [{ path: 'ms', message: 'invalid' }]);
     }
     await Promise.all([...this.#slots].map((slot) => slot.worker.advanceTime?.(ms)));
   }

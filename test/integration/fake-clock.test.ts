@@ -84,4 +84,11 @@ describe.each(FAKEABLE)('%s: the fake clock of the unit-test sandbox', (runtime)
     p = pool(runtime, `export default { fetch() { return new Response('ok') } }`);
     await expect(p.advanceTime(10)).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
   });
+
+  it('advanceTime refuses what is not a number of ms >= 0, with a clear error', async () => {
+    p = pool(runtime, `export default { fetch() { return new Response('ok') } }`, { fakeClock: START });
+    for (const bad of [-1, NaN, Infinity, '10', Symbol('ms'), { valueOf: () => 10 }, undefined]) {
+      await expect(p.advanceTime(bad as number)).rejects.toMatchObject({ code: 'INVALID_OPTIONS', message: expect.stringMatching(/^advanceTime takes a number of milliseconds >= 0, got /) });
+    }
+  });
 });
