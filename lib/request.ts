@@ -1,5 +1,6 @@
 import { BodyTooLargeError, InvalidRequestError } from './errors.js';
 import type { HeaderPairs } from './protocol/index.js';
+import { MAX_RESPONSE_HEADER_BYTES, MAX_RESPONSE_HEADERS } from './response-header-limits.js';
 import type { WireRequest } from './workers/worker.js';
 
 /** The base URL a handler sees when the caller gives only a path. */
@@ -47,18 +48,42 @@ function toByteString(value: string): string {
   return /[^\u0000-\u00ff]/.test(value) ? Buffer.from(value, 'utf8').toString('latin1') : value;
 }
 
+/**
+ * What a request's headers may add up to: the limits a handler's response is
+ * held to (response-header-limits.ts). 100,000 request headers were accepted,
+ * and the call then ran to its deadline in every runtime's `Headers`.
+ */
+const MAX_REQUEST_HEADERS = MAX_RESPONSE_HEADERS;
+const MAX_REQUEST_HEADER_BYTES = MAX_RESPONSE_HEADER_BYTES;
+
 function normalizeHeaders(input: HeadersInput | undefined): HeaderPairs {
   const pairs: HeaderPairs = [];
   if (input === undefined) return pairs;
+  let total = 0;
   const add = (name: string, value: string): void => {
     if (!HEADER_NAME.test(name)) throw new InvalidRequestError(`Invalid header name ${JSON.stringify(name)}`);
     if (/[\r\n\0]/.test(value)) throw new InvalidRequestError(`Invalid value for header ${name}: contains CR, LF or NUL`);
-    pairs.push([name.toLowerCase(), toByteString(value)]);
+    if (pairs.length === MAX_REQUEST_HEADERS) {
+      throw new InvalidRequestError(`The request has more than ${MAX_REQUEST_HEADERS} header fields, the most a request may carry`);
+    }
+    const bytes = toByteString(value);
+    total += name.length + bytes.length;
+    if (total > MAX_REQUEST_HEADER_BYTES) {
+      throw new InvalidRequestError(
+        `The request's header names and values add up to more than ${MAX_REQUEST_HEADER_BYTES} characters (reached at '${name.slice(0, 64)}'), the most a request may carry`,
+      );
+    }
+    pairs.push([name.toLowerCase(), bytes]);
   };
   if (input instanceof Headers) {
     for (const [name, value] of input) add(name, value);
   } else if (Array.isArray(input)) {
-    for (const pair of input as readonly (readonly [string, string])[]) add(String(pair[0]), String(pair[1]));
+    for (const pair of input as readonly unknown[]) {
+      if (!Array.isArray(pair) || pair.length !== 2) {
+        throw new InvalidRequestError('headers given as a list must be [name, value] pairs');
+      }
+      add(String(pair[0]), String(pair[1]));
+    }
   } else {
     for (const [name, value] of Object.entries(input as Record<string, string | readonly string[]>)) {
       if (Array.isArray(value)) for (const v of value) add(name, String(v));

@@ -59,7 +59,13 @@ export async function readRequest(input: InvokeInput, maxBodyBytes: number): Pro
   if (ArrayBuffer.isView(body)) {
     return { ...input, body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength) };
   }
-  const wrapped = new Response(body as BodyInit);
+  let wrapped: Response;
+  try {
+    wrapped = new Response(body as BodyInit);
+  } catch (error) {
+    // A stream that is locked, or was read already.
+    throw unreadable(error);
+  }
   const type = wrapped.headers.get('content-type');
   const bytes = wrapped.body === null ? null : await readCapped(wrapped.body, maxBodyBytes);
   const plain: InvokeRequest = { ...input, body: bytes };
@@ -78,8 +84,19 @@ function withContentType(headers: InvokeRequest['headers'], type: string): NonNu
   return list;
 }
 
+function unreadable(error: unknown): InvalidRequestError {
+  return new InvalidRequestError(`The request body could not be read: ${error instanceof Error ? error.message : String(error)}`, {
+    cause: error,
+  });
+}
+
 async function readCapped(stream: ReadableStream<Uint8Array>, maxBodyBytes: number): Promise<Uint8Array> {
-  const reader = stream.getReader();
+  let reader: ReadableStreamDefaultReader<Uint8Array>;
+  try {
+    reader = stream.getReader();
+  } catch (error) {
+    throw unreadable(error);
+  }
   const chunks: Uint8Array[] = [];
   let total = 0;
   try {
@@ -96,9 +113,7 @@ async function readCapped(stream: ReadableStream<Uint8Array>, maxBodyBytes: numb
     }
   } catch (error) {
     if (error instanceof BodyTooLargeError) throw error;
-    throw new InvalidRequestError(`The request body could not be read: ${error instanceof Error ? error.message : String(error)}`, {
-      cause: error,
-    });
+    throw unreadable(error);
   } finally {
     reader.releaseLock();
   }

@@ -106,6 +106,16 @@ describe.each(RUNTIMES)('%s: a Web Request or body passed to invoke()', (runtime
     await expect(p.invoke({ method: 'POST', path: '/', body: { a: 1 } as unknown as string })).rejects.toMatchObject({
       code: 'INVALID_REQUEST',
     });
+    // A stream someone else holds, or one already read to its end: a raw TypeError without a code before.
+    const locked = new ReadableStream({ pull() {} });
+    locked.getReader();
+    await expect(p.invoke({ method: 'POST', path: '/', body: locked })).rejects.toMatchObject({
+      code: 'INVALID_REQUEST',
+      message: expect.stringContaining('could not be read'),
+    });
+    const drained = new Blob(['once']).stream();
+    await new Response(drained).text();
+    await expect(p.invoke({ method: 'POST', path: '/', body: drained })).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
     // The pool is still fine.
     expect(await echo({ method: 'POST', path: '/', body: 'after' })).toMatchObject({ body: 'after' });
   });

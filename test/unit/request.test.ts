@@ -35,8 +35,18 @@ describe('normalizeRequest', () => {
     ['a bad header name', { headers: { 'a b': 'x' } }, 'INVALID_REQUEST'],
     ['a GET with a body', { method: 'GET', body: 'x' }, 'INVALID_REQUEST'],
     ['a body over the limit', { method: 'POST', body: 'x'.repeat(101) }, 'BODY_TOO_LARGE'],
+    ['more than 2,000 header fields', { headers: Object.fromEntries(Array.from({ length: 2001 }, (_, i) => [`h${i}`, 'v'])) }, 'INVALID_REQUEST'],
+    ['headers adding up to more than 256 KiB', { headers: { a: 'x'.repeat(128 * 1024), b: 'y'.repeat(128 * 1024) } }, 'INVALID_REQUEST'],
+    ['a header pair that is not [name, value]', { headers: [['x']] as unknown as [string, string][] }, 'INVALID_REQUEST'],
   ])('refuses %s', (_name, request, code) => {
     expect(() => normalizeRequest(request, 100)).toThrow(expect.objectContaining({ code }));
+  });
+});
+
+describe('normalizeRequest: header limits', () => {
+  it('takes 2,000 fields and 256 KiB exactly', () => {
+    expect(normalizeRequest({ headers: Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`h${i}`, 'v'])) }, 100).headers).toHaveLength(2000);
+    expect(normalizeRequest({ headers: { a: 'x'.repeat(256 * 1024 - 1) } }, 100).headers).toHaveLength(1);
   });
 });
 
