@@ -6,6 +6,7 @@
 // code runs. Everything that needs the outside world goes through the raw host
 // functions in globalThis.__qw_host, which are taken and removed here.
 import { describeThrown, isCapabilityDenied } from '../../thrown-value.ts';
+import { installDisposables } from './disposables.js';
 
 (() => {
   const host = globalThis.__qw_host;
@@ -177,6 +178,7 @@ import { describeThrown, isCapabilityDenied } from '../../thrown-value.ts';
   // ---- engine globals the native runtime adds and this engine build lacks ----
   const define = (name, value) =>
     Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
+  installDisposables(define);
   const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
   if (typeof globalThis.btoa !== 'function') {
     define('btoa', function btoa(data) {
