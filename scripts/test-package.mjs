@@ -131,6 +131,19 @@ try {
 }
 `;
 
+// A CommonJS host: require() of the package (Node 20.19 and later load the ES module; older ones get a clear error).
+const COMMONJS_HOST = `
+const { createPool, profiles } = require('bunbase-functions');
+(async () => {
+  const pool = createPool({ runtime: 'quickjs-wasm', capabilities: profiles.strict('p'), source: { code: "export default { fetch() { return new Response('from require') } }" } });
+  try {
+    console.log(JSON.stringify({ text: (await pool.invoke({ path: '/' })).text() }));
+  } finally {
+    await pool.close();
+  }
+})();
+`;
+
 const REGISTRY_WITHOUT_STORE = `
 import { createRegistry } from 'bunbase-functions';
 try {
@@ -161,6 +174,7 @@ function install(name, files, { allowScripts = false, ignoreScripts = false, env
   writeFileSync(join(app, 'quick-start.mjs'), QUICK_START);
   writeFileSync(join(app, 'expect-unavailable.mjs'), EXPECT_UNAVAILABLE);
   writeFileSync(join(app, 'registry-without-store.mjs'), REGISTRY_WITHOUT_STORE);
+  writeFileSync(join(app, 'commonjs-host.cjs'), COMMONJS_HOST);
   const args = ['install', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund'];
   // Our scope never reaches a registry: a closed loopback port, one quick retry.
   args.push('--@bunbase-functions:registry=http://127.0.0.1:9/', '--fetch-retries=1', '--fetch-retry-mintimeout=500');
@@ -224,6 +238,12 @@ if (wanted('prebuilt')) {
   quickStart('prebuilt', app, 'quickjs-ng', bareEnv);
   quickStart('prebuilt', app, 'bun', bareEnv);
   quickStart('prebuilt', app, 'quickjs-wasm', bareEnv);
+  const cjs = run(process.execPath, ['commonjs-host.cjs'], { cwd: app, timeout: 120_000 });
+  check(
+    'prebuilt: a CommonJS host require()s the package and runs a handler',
+    cjs.status === 0 && cjs.output.includes('{"text":"from require"}'),
+    cjs.output,
+  );
   const r = run(process.execPath, ['registry-without-store.mjs'], { cwd: app });
   let error;
   try {
