@@ -7,6 +7,7 @@
 // functions in globalThis.__qw_host, which are taken and removed here.
 import { describeThrown, isCapabilityDenied } from '../../thrown-value.ts';
 import { installDisposables } from './disposables.js';
+import { installUint8Base64 } from './uint8-base64.js';
 
 (() => {
   const host = globalThis.__qw_host;
@@ -179,6 +180,7 @@ import { installDisposables } from './disposables.js';
   const define = (name, value) =>
     Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
   installDisposables(define);
+  installUint8Base64();
   const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
   if (typeof globalThis.btoa !== 'function') {
     define('btoa', function btoa(data) {
