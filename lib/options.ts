@@ -45,7 +45,12 @@ const EnvSchema = v.pipe(
     v.pipe(
       v.string(),
       v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'env names must be identifiers'),
-      v.check((name) => !FORBIDDEN_ENV.test(name), 'runtime-control variables (LD_*, NODE_*, BUN_*, PATH, ...) are refused'),
+      // NODE_ENV steers libraries, not a runtime: no worker process is started with the pool's env in
+      // its environment (each runtime installs it in the sandbox), and it overrides the 'production' default.
+      v.check(
+        (name) => name === 'NODE_ENV' || !FORBIDDEN_ENV.test(name),
+        'runtime-control variables (LD_*, NODE_* other than NODE_ENV, BUN_*, PATH, ...) are refused',
+      ),
     ),
     v.string(),
   ),

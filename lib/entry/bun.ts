@@ -115,7 +115,9 @@ async function loadBundle(source: string, filename: string): Promise<Record<stri
 async function start(payload: InitPayload): Promise<void> {
   init = payload;
   for (const key of Object.keys(process.env)) delete process.env[key];
-  Object.assign(process.env, payload.env);
+  // NODE_ENV defaults to production, as on the QuickJS runtimes (docs/web-platform.md):
+  // React and others read it when the handler's module loads, which is after this.
+  Object.assign(process.env, { NODE_ENV: 'production' }, payload.env);
   installConsole(currentId, payload.limits.maxLogBytes);
   trackStreamedResponses();
   hostFetch = createHostFetch(currentId, payload.limits.maxBodyBytes, payload.capabilities.allowNetwork);

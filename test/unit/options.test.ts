@@ -35,11 +35,16 @@ describe('validateOptions', () => {
     ['a source with both code and path', { source: { code: 'x', path: '/a' } }, 'source'],
     ['LD_PRELOAD in env', { env: { LD_PRELOAD: 'x' } }, 'LD_PRELOAD'],
     ['NODE_OPTIONS in env', { env: { NODE_OPTIONS: 'x' } }, 'NODE_OPTIONS'],
+    ['node_env in env (only NODE_ENV itself is let through)', { env: { node_env: 'x' } }, 'node_env'],
     ['BUN_CONFIG in env', { env: { BUN_CONFIG_VERBOSE_FETCH: '1' } }, 'BUN_CONFIG_VERBOSE_FETCH'],
     ['a non-string env value', { env: { A: 1 } }, 'env'],
     ['a negative spinWaitUs', { spinWaitUs: -1 }, 'spinWaitUs'],
     ['requireOsSandbox without osSandbox', { osSandbox: false, requireOsSandbox: true }, 'requireOsSandbox'],
   ])('refuses %s, naming it', (_name, patch, field) => {
     expect(() => validateOptions({ ...base, ...patch })).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringContaining(field) }));
+  });
+
+  it('takes NODE_ENV in env: it steers libraries, not a runtime', () => {
+    expect(validateOptions({ ...base, env: { NODE_ENV: 'development' } }).env).toEqual({ NODE_ENV: 'development' });
   });
 });
