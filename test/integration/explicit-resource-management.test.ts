@@ -36,6 +36,16 @@ const STACKS = `export default { async fetch() {
   a.use({ async [Symbol.asyncDispose]() { await null; out.push('async'); } });
   await a.disposeAsync();
   out.push(a.disposed, typeof Symbol.dispose, typeof Symbol.asyncDispose, new SuppressedError(1, 2, 'm').message);
+
+  const done = new DisposableStack();
+  done.dispose();
+  try { done.adopt(1, 'not a function'); } catch (e) { out.push(e.constructor.name); }
+  const af = new AsyncDisposableStack();
+  af.defer(async () => { throw new Error('a1'); });
+  af.use(null);
+  af.defer(() => { throw new Error('a2'); });
+  try { await af.disposeAsync(); } catch (e) { out.push(e.name, e.error.message, e.suppressed.message); }
+  out.push(af.disposed, await af.disposeAsync());
   return Response.json(out);
 } }`;
 
@@ -45,6 +55,7 @@ const EXPECTED = [
   'ReferenceError', 'TypeError',
   'SuppressedError', 'first', 'second',
   'async', 'sync in async', true, 'symbol', 'symbol', 'm',
+  'ReferenceError', 'SuppressedError', 'a1', 'a2', true, null,
 ];
 
 const USING_TS = `

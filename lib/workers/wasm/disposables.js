@@ -52,131 +52,150 @@ function callable(value, what) {
   return value;
 }
 
+// What both stacks hold: their resources' disposal steps, in the order added.
+class Resources {
+  constructor(stackName) {
+    this.stackName = stackName;
+    this.steps = [];
+    this.disposed = false;
+  }
+
+  /** Refuses `method` once the stack is disposed (or moved): the first check of every method but dispose. */
+  open(method) {
+    if (this.disposed) throw new ReferenceError(`Cannot call ${this.stackName}.prototype.${method} on a disposed stack`);
+    return this.steps;
+  }
+
+  /** Marks the stack disposed and hands over its steps (for dispose, or for move's new stack). */
+  take() {
+    const steps = this.steps;
+    this.steps = [];
+    this.disposed = true;
+    return steps;
+  }
+}
+
+// Runs the steps last to first; an error thrown by one hides the one before it, as its `suppressed`.
+function runSteps(steps, call) {
+  let failure;
+  let i = steps.length;
+  const next = () => {
+    while (i > 0) {
+      const step = steps[--i];
+      let result;
+      try {
+        result = call(step);
+      } catch (error) {
+        failure = combined(failure, error);
+        continue;
+      }
+      if (result !== undefined && typeof result.then === 'function') {
+        return result.then(next, (error) => {
+          failure = combined(failure, error);
+          return next();
+        });
+      }
+    }
+    if (failure !== undefined) throw failure.error;
+    return undefined;
+  };
+  return next();
+}
+
 class DisposableStack {
-  #resources = [];
-  #disposed = false;
+  #resources = new Resources('DisposableStack');
 
   get disposed() {
-    return this.#disposed;
+    return this.#resources.disposed;
   }
 
   use(value) {
-    this.#open('use');
+    const steps = this.#resources.open('use');
     if (value !== null && value !== undefined) {
-      const dispose = callable(value[Symbol.dispose], 'The value\'s [Symbol.dispose]');
-      this.#resources.push(() => dispose.call(value));
+      const dispose = callable(value[Symbol.dispose], "The value's [Symbol.dispose]");
+      steps.push(() => dispose.call(value));
     }
     return value;
   }
 
   adopt(value, onDispose) {
-    this.#open('adopt');
+    const steps = this.#resources.open('adopt');
     callable(onDispose, 'onDispose');
-    this.#resources.push(() => onDispose(value));
+    steps.push(() => onDispose(value));
     return value;
   }
 
   defer(onDispose) {
-    this.#open('defer');
+    const steps = this.#resources.open('defer');
     callable(onDispose, 'onDispose');
-    this.#resources.push(() => onDispose());
+    steps.push(() => onDispose());
   }
 
   move() {
-    this.#open('move');
+    this.#resources.open('move');
     const next = new DisposableStack();
-    next.#resources = this.#resources;
-    this.#resources = [];
-    this.#disposed = true;
+    next.#resources.steps = this.#resources.take();
     return next;
   }
 
   dispose() {
-    if (this.#disposed) return;
-    this.#disposed = true;
-    const resources = this.#resources;
-    this.#resources = [];
-    let failure;
-    for (let i = resources.length - 1; i >= 0; i--) {
-      try {
-        resources[i]();
-      } catch (error) {
-        failure = combined(failure, error);
-      }
-    }
-    if (failure !== undefined) throw failure.error;
-  }
-
-  #open(method) {
-    if (this.#disposed) throw new ReferenceError(`Cannot call DisposableStack.prototype.${method} on a disposed stack`);
+    if (this.#resources.disposed) return;
+    // Synchronous: a step's result is not awaited.
+    runSteps(this.#resources.take(), (step) => void step());
   }
 }
 
 class AsyncDisposableStack {
-  #resources = [];
-  #disposed = false;
+  #resources = new Resources('AsyncDisposableStack');
 
   get disposed() {
-    return this.#disposed;
+    return this.#resources.disposed;
   }
 
   use(value) {
-    this.#open('use');
-    if (value !== null && value !== undefined) {
-      const asyncDispose = value[Symbol.asyncDispose];
-      if (asyncDispose !== undefined && asyncDispose !== null) {
-        callable(asyncDispose, 'The value\'s [Symbol.asyncDispose]');
-        this.#resources.push(() => asyncDispose.call(value));
-      } else {
-        // A sync disposable is awaited like an async one (its result is not).
-        const dispose = callable(value[Symbol.dispose], 'The value\'s [Symbol.asyncDispose] or [Symbol.dispose]');
-        this.#resources.push(() => {
-          dispose.call(value);
-        });
-      }
+    const steps = this.#resources.open('use');
+    if (value === null || value === undefined) {
+      // Awaited at disposal like any other (one more tick), as the standard has it.
+      steps.push(() => undefined);
+      return value;
+    }
+    const asyncDispose = value[Symbol.asyncDispose];
+    if (asyncDispose !== undefined && asyncDispose !== null) {
+      callable(asyncDispose, "The value's [Symbol.asyncDispose]");
+      steps.push(() => asyncDispose.call(value));
+    } else {
+      // A sync disposable is awaited like an async one (its result is not).
+      const dispose = callable(value[Symbol.dispose], "The value's [Symbol.asyncDispose] or [Symbol.dispose]");
+      steps.push(() => void dispose.call(value));
     }
     return value;
   }
 
   adopt(value, onDisposeAsync) {
-    this.#open('adopt');
+    const steps = this.#resources.open('adopt');
     callable(onDisposeAsync, 'onDisposeAsync');
-    this.#resources.push(() => onDisposeAsync(value));
+    steps.push(() => onDisposeAsync(value));
     return value;
   }
 
   defer(onDisposeAsync) {
-    this.#open('defer');
+    const steps = this.#resources.open('defer');
     callable(onDisposeAsync, 'onDisposeAsync');
-    this.#resources.push(() => onDisposeAsync());
+    steps.push(() => onDisposeAsync());
   }
 
   move() {
-    this.#open('move');
+    this.#resources.open('move');
     const next = new AsyncDisposableStack();
-    next.#resources = this.#resources;
-    this.#resources = [];
-    this.#disposed = true;
+    next.#resources.steps = this.#resources.take();
     return next;
   }
 
   async disposeAsync() {
-    if (this.#disposed) return;
-    this.#disposed = true;
-    const resources = this.#resources;
-    this.#resources = [];
-    let failure;
-    for (let i = resources.length - 1; i >= 0; i--) {
-      try {
-        await resources[i]();
-      } catch (error) {
-        failure = combined(failure, error);
-      }
-    }
-    if (failure !== undefined) throw failure.error;
-  }
-
-  #open(method) {
-    if (this.#disposed) throw new ReferenceError(`Cannot call AsyncDisposableStack.prototype.${method} on a disposed stack`);
+    if (this.#resources.disposed) return;
+    // Every step is awaited, whatever it returns.
+    await runSteps(this.#resources.take(), async (step) => {
+      await step();
+    });
   }
 }
