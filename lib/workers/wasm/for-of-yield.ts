@@ -44,6 +44,15 @@ interface Target {
 const CACHE_SIZE = 8;
 const cache = new Map<string, string>();
 
+/**
+ * The rewrite of a source this thread already rewrote, so that the pool's
+ * next sandboxes load it at once instead of failing to compile it first;
+ * undefined for any other (the lookup is skipped while no source needed one).
+ */
+export function knownRewrite(source: string): string | undefined {
+  return cache.size === 0 ? undefined : cache.get(source);
+}
+
 /** `source` with every `for…of` whose iterable holds a `yield` rewritten (see above); remembered for the next sandbox of the same source. */
 export function hoistYieldFromForOf(source: string): string {
   if (!/\byield\b/.test(source) || !/\bfor\b/.test(source)) return source;

@@ -7,7 +7,7 @@
 // functions in globalThis.__qw_host, which are taken and removed here.
 import { describeThrown, isCapabilityDenied } from '../../thrown-value.ts';
 import { installDisposables } from './disposables.js';
-import { installUint8Base64 } from './uint8-base64.js';
+import { BASE64_ALPHABET, installUint8Base64 } from './uint8-base64.js';
 
 (() => {
   const host = globalThis.__qw_host;
@@ -180,8 +180,7 @@ import { installUint8Base64 } from './uint8-base64.js';
   const define = (name, value) =>
     Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
   installDisposables(define);
-  installUint8Base64();
-  const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  installUint8Base64(native.base64Encode);
   if (typeof globalThis.btoa !== 'function') {
     define('btoa', function btoa(data) {
       if (arguments.length === 0) throw new TypeError("Failed to execute 'btoa': 1 argument required, but only 0 present.");
@@ -207,7 +206,7 @@ import { installUint8Base64 } from './uint8-base64.js';
       let bits = 0;
       let n = 0;
       for (let i = 0; i < s.length; i++) {
-        bits = (bits << 6) | B64.indexOf(s[i]);
+        bits = (bits << 6) | BASE64_ALPHABET.indexOf(s[i]);
         n += 6;
         if (n >= 8) {
           n -= 8;

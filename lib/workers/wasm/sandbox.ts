@@ -4,7 +4,7 @@ import type { LogLevel, WorkerErrorCode } from '../../protocol/index.js';
 import type { Engine } from './engine.js';
 import { parseFetchArgs, parseHead } from './guest-input.js';
 import { EarliestDeadline } from '../earliest-deadline.js';
-import { FOR_OF_YIELD_FAILURE, hoistYieldFromForOf } from './for-of-yield.js';
+import { FOR_OF_YIELD_FAILURE, hoistYieldFromForOf, knownRewrite } from './for-of-yield.js';
 import { HostFiles } from './host-files.js';
 import { HostFunctions } from './host-functions.js';
 import { LeftoverCpu } from './leftover-cpu.js';
@@ -244,6 +244,7 @@ export class Sandbox implements GrowthPayer {
     const ctx = this.#ctx;
     this.#enter(0);
     this.#loadStartedAt = performance.now();
+    this.#source = knownRewrite(this.#source) ?? this.#source;
     let loaded = ctx.evalCode(this.#source, this.#filename, { type: 'module' });
     if (loaded.error && this.#refusedForOfYield(loaded.error)) {
       const rewritten = hoistYieldFromForOf(this.#source);

@@ -4,13 +4,13 @@
 // only where the engine has none; test/integration/uint8-base64.test.ts
 // holds it to the native worker's answers, errors included.
 
-const ALPHABETS = {
-  base64: 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/',
-  base64url: 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_',
-};
+/** The standard alphabet (RFC 4648), also atob's (guest-binding.js). */
+export const BASE64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const ALPHABETS = { base64: BASE64_ALPHABET, base64url: `${BASE64_ALPHABET.slice(0, 62)}-_` };
 const LAST_CHUNK = ['loose', 'strict', 'stop-before-partial'];
 
-export function installUint8Base64() {
+/** `encode(bytes)` is the binding's padded standard base64 (the host's encoder, not a loop in the engine). */
+export function installUint8Base64(encode) {
   if (typeof Uint8Array.fromBase64 === 'function') return;
   const methods = {
     fromBase64(string, options = undefined) {
@@ -32,20 +32,9 @@ export function installUint8Base64() {
       const bytes = uint8(this, 'toBase64');
       const { alphabet } = base64Options(options, false);
       const omitPadding = options !== undefined && Boolean(options.omitPadding);
-      const table = ALPHABETS[alphabet];
-      let out = '';
-      let i = 0;
-      for (; i + 2 < bytes.length; i += 3) {
-        const n = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
-        out += table[n >> 18] + table[(n >> 12) & 63] + table[(n >> 6) & 63] + table[n & 63];
-      }
-      if (i < bytes.length) {
-        const two = i + 1 < bytes.length;
-        const n = (bytes[i] << 16) | (two ? bytes[i + 1] << 8 : 0);
-        out += table[n >> 18] + table[(n >> 12) & 63] + (two ? table[(n >> 6) & 63] : omitPadding ? '' : '=');
-        if (!omitPadding) out += '=';
-      }
-      return out;
+      let out = encode(bytes);
+      if (alphabet === 'base64url') out = out.replace(/[+/]/g, (c) => (c === '+' ? '-' : '_'));
+      return omitPadding ? out.replace(/=+$/, '') : out;
     },
     toHex() {
       const bytes = uint8(this, 'toHex');
