@@ -124,9 +124,10 @@ export const PoolOptionsSchema = v.pipe(
      * is read at once rather than after the kernel wakes the process (on the
      * development machine that halved the warm round trip at no extra CPU per
      * call). With several calls in flight answers come back to back and it
-     * does not poll. While answers keep coming
-     * later than this, spinning pauses itself: it would only take CPU from the
-     * worker. 0 turns it off. Default 200 µs.
+     * does not poll. On quickjs-wasm threads the sandbox, too, polls this long
+     * for its next call after it answers. While what a side waits for keeps
+     * coming later than this, its spinning pauses itself: it would only take
+     * CPU from the other. 0 turns both off. Default 200 µs.
      */
     spinWaitUs: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(10_000)), 200),
     /**

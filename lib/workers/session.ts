@@ -105,7 +105,7 @@ export class InvocationSession extends EventEmitter<WorkerEvents> implements Wor
     this.#hostCalls = new HostCallBudget(context.options.hostFetch);
     this.#leftover = new LeftoverWork(context.options.maxLogBytes, (reason) => this.#recycle(reason));
     // A lone call in flight: several answer back to back without polling (see SpinWait).
-    this.#spin = new SpinWait(context.options.spinWaitUs, () => this.#invocations.size === 1 && !this.#exited);
+    this.#spin = new SpinWait(context.options.spinWaitUs, () => this.#invocations.size === 1 && !this.#exited, transport.polled);
   }
 
   get pid(): number | undefined {

@@ -20,18 +20,25 @@ const PAUSE_SENDS = 64;
  * loaded that the worker is not running), polling only takes CPU from the
  * worker: after a few such misses in a row, sends go without spinning for a
  * while.
+ *
+ * With a `channel` (a quickjs-wasm thread's fast lane), each turn of the
+ * spin also looks for the answer there, and the channel is told when the
+ * spin starts and stops, so that the other end knows whether it must wake
+ * this thread.
  */
 export class SpinWait {
   readonly #spinMs: number;
   readonly #busy: () => boolean;
+  readonly #channel: PolledChannel | undefined;
   #until = 0;
   #spinning = false;
   #misses = 0;
   #paused = 0;
 
-  constructor(spinUs: number, busy: () => boolean) {
+  constructor(spinUs: number, busy: () => boolean, channel?: PolledChannel) {
     this.#spinMs = spinUs / 1000;
     this.#busy = busy;
+    this.#channel = channel;
   }
 
   /** Work was just sent: poll for the next spinUs. */
@@ -42,8 +49,13 @@ export class SpinWait {
       return;
     }
     this.#until = performance.now() + this.#spinMs;
-    if (this.#spinning) return;
+    if (this.#spinning) {
+      // Started again before the spin ended: what it waited for came (a worker answered and was sent more, or a sandbox's next call came and was answered).
+      this.#misses = 0;
+      return;
+    }
     this.#spinning = true;
+    this.#channel?.polling(true);
     setImmediate(this.#tick);
   }
 
@@ -53,20 +65,35 @@ export class SpinWait {
   }
 
   readonly #tick = (): void => {
+    this.#channel?.poll();
     if (!this.#busy()) {
       this.#misses = 0;
-      this.#spinning = false;
+      this.#stop();
       return;
     }
     if (performance.now() > this.#until) {
-      this.#spinning = false;
       if (++this.#misses >= MISSES_BEFORE_PAUSE) {
         // The spin after the pause is a trial: one more miss pauses again.
         this.#misses = MISSES_BEFORE_PAUSE - 1;
         this.#paused = PAUSE_SENDS;
       }
+      this.#stop();
       return;
     }
     setImmediate(this.#tick);
   };
+
+  #stop(): void {
+    // Before the channel's last look: what that look delivers may start a new spin.
+    this.#spinning = false;
+    this.#channel?.polling(false);
+  }
+}
+
+/** A channel a spin can look into without the event loop (fast-lane.ts). */
+export interface PolledChannel {
+  /** Takes a message that waits, if any. */
+  poll(): void;
+  /** The spin started (true) or stopped (false); stopping looks a last time. */
+  polling(on: boolean): void;
 }

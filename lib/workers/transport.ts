@@ -1,5 +1,6 @@
 import type { FunctionsError } from '../errors.js';
 import type { DeniableCapability, HeaderPairs, LogLevel, WorkerErrorCode } from '../protocol/index.js';
+import type { PolledChannel } from './spin-wait.js';
 import type { HostFetchArgs, HostFetchResult, ReadyInfo } from './worker.js';
 
 /**
@@ -39,6 +40,8 @@ export interface Transport {
   busy?(deadline: boolean): void;
   /** Nothing is in flight any more; work left running may go on until `until` (performance.now(), Infinity for none). */
   idle?(until: number): void;
+  /** Where the session's spin looks for an answer besides the event loop (a quickjs-wasm thread's fast lane). */
+  readonly polled?: PolledChannel | undefined;
 }
 
 export interface TransportEvents {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SpinWait } from "../../lib/workers/spin-wait.js";
+import { SpinWait, type PolledChannel } from "../../lib/workers/spin-wait.js";
 
 /** Until the spin under way (if any) has ended. */
 async function settle(spin: SpinWait): Promise<void> {
@@ -56,5 +56,46 @@ describe("SpinWait", () => {
     const spin = new SpinWait(0, () => true);
     spin.start();
     expect(spin.spinning).toBe(false);
+  });
+
+  it("a start while still spinning counts as a hit: misses in between never add up to a pause", async () => {
+    // A sandbox's spin waits for its next call, which it answers inside the spin: busy() never turns false.
+    const spin = new SpinWait(100, () => true);
+    for (let round = 0; round < 6; round++) {
+      for (let i = 0; i < 3; i++) spin.start();
+      expect(spin.spinning, `round ${round + 1}`).toBe(true);
+      // Each round ends in a miss; the starts that came while spinning reset the count.
+      await settle(spin);
+    }
+    spin.start();
+    expect(spin.spinning).toBe(true);
+    await settle(spin);
+  });
+
+  it("polls its channel on every turn, says when it starts and stops, and looks a last time when it stops", async () => {
+    const events: string[] = [];
+    let answered = false;
+    let polls = 0;
+    const channel: PolledChannel = {
+      poll: () => {
+        polls++;
+        // The answer shows up on the third look.
+        if (polls === 3) answered = true;
+      },
+      polling: (on) => events.push(on ? "on" : `off after ${polls} polls`),
+    };
+    const spin = new SpinWait(50_000, () => !answered, channel);
+    spin.start();
+    expect(events).toEqual(["on"]);
+    await settle(spin);
+    expect(events).toEqual(["on", "off after 3 polls"]);
+  });
+
+  it("a spin that misses tells its channel it stopped", async () => {
+    const events: boolean[] = [];
+    const spin = new SpinWait(100, () => true, { poll: () => {}, polling: (on) => events.push(on) });
+    spin.start();
+    await settle(spin);
+    expect(events).toEqual([true, false]);
   });
 });

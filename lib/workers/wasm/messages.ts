@@ -40,12 +40,17 @@ export interface SandboxTask {
    * interrupt check, even while its code keeps the thread busy.
    */
   stop: SharedArrayBuffer;
+  /** On a thread: the fast lane's mailboxes (fast-lane.ts), and how long the sandbox polls for its next call after an answer (the pool's spinWaitUs). */
+  lane?: SharedArrayBuffer;
+  spinUs?: number;
 }
 
 export type ToSandbox =
   | SessionCommand
   /** The unit-test sandbox's clock: move it by `ms`, running the timers that fall due. */
-  | { type: 'advanceTime'; ms: number };
+  | { type: 'advanceTime'; ms: number }
+  /** Look in the fast lane's mailbox (fast-lane.ts). */
+  | { type: 'doorbell'; id: 0; payload: Record<string, never> };
 
 export type CallResult = Extract<SessionCommand, { type: 'result' }>['payload'];
 
@@ -60,4 +65,6 @@ export type FromSandbox =
   /** The handler's context handed the host something the protocol does not allow (guest-input.ts); `exit` follows. */
   | { type: 'violation'; id: 0; payload: { reason: string } }
   /** The sandbox is gone (shutdown, a limit, a load failure); nothing follows. */
-  | { type: 'exit'; id: 0; payload: { code: number } };
+  | { type: 'exit'; id: 0; payload: { code: number } }
+  /** Look in the fast lane's mailbox (fast-lane.ts). */
+  | { type: 'doorbell'; id: 0; payload: Record<string, never> };

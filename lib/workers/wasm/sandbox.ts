@@ -1,9 +1,11 @@
-import { threadId } from 'node:worker_threads';
+import { threadId, type MessagePort } from 'node:worker_threads';
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from 'quickjs-emscripten-core';
 import type { LogLevel, WorkerErrorCode } from '../../protocol/index.js';
 import type { Engine } from './engine.js';
 import { parseFetchArgs, parseHead } from './guest-input.js';
 import { EarliestDeadline } from '../earliest-deadline.js';
+import { SpinWait } from '../spin-wait.js';
+import { FastLane } from './fast-lane.js';
 import { FOR_OF_YIELD_FAILURE, hoistYieldFromForOf, knownRewrite } from './for-of-yield.js';
 import { HostFiles } from './host-files.js';
 import { HostFunctions } from './host-functions.js';
@@ -63,6 +65,10 @@ export class Sandbox implements GrowthPayer {
   readonly #settings: SandboxSettings;
   readonly #engine: Engine;
   #port: SandboxTask['port'] | undefined;
+  /** On a thread, every message to the session goes through the lane (it keeps both ways in order). */
+  #lane: FastLane<FromSandbox, ToSandbox> | undefined;
+  /** After an answer, with nothing else in flight, the sandbox polls the lane for its next call a while (SpinWait). */
+  #spin: SpinWait | undefined;
   /** Messages sent before the sandbox was attached to a session (a spare's), sent on attach. */
   #outbox: [FromSandbox, ArrayBuffer[] | undefined][] = [];
   #stop = new Int32Array(new SharedArrayBuffer(4));
@@ -145,10 +151,17 @@ export class Sandbox implements GrowthPayer {
     this.#stop = new Int32Array(task.stop);
     this.#source = task.settings.source;
     this.#filename = task.settings.filename;
-    task.port.on('message', (message: ToSandbox) => this.#onMessage(message));
+    if (task.lane !== undefined) {
+      const lane = new FastLane<FromSandbox, ToSandbox>(task.lane, 'sandbox', task.port as MessagePort, 'response', (message) => this.#onMessage(message));
+      this.#lane = lane;
+      this.#spin = new SpinWait(task.spinUs ?? 0, () => !this.#done && this.#invocations.size === 0, lane);
+      task.port.on('message', (message: ToSandbox) => lane.fromPort(message));
+    } else {
+      task.port.on('message', (message: ToSandbox) => this.#onMessage(message));
+    }
     task.port.on('close', () => this.#close(0));
-    task.port.postMessage({ type: 'thread', id: 0, payload: { threadId } } satisfies FromSandbox);
-    for (const [message, transfer] of this.#outbox.splice(0)) task.port.postMessage(message, transfer);
+    this.#post({ type: 'thread', id: 0, payload: { threadId } });
+    for (const [message, transfer] of this.#outbox.splice(0)) this.#post(message, transfer);
     if (this.#done) {
       task.port.close();
       return;
@@ -985,8 +998,18 @@ export class Sandbox implements GrowthPayer {
 
   #send(message: FromSandbox, transfer?: ArrayBuffer[]): void {
     if (this.#done && message.type !== 'exit') return;
-    if (this.#port === undefined) this.#outbox.push([message, transfer]);
-    else this.#port.postMessage(message, transfer);
+    if (this.#port === undefined) {
+      this.#outbox.push([message, transfer]);
+      return;
+    }
+    this.#post(message, transfer);
+    // Answered with nothing else in flight: the next call may be on its way.
+    if ((message.type === 'response' || message.type === 'error') && message.id !== 0) this.#spin?.start();
+  }
+
+  #post(message: FromSandbox, transfer?: ArrayBuffer[]): void {
+    if (this.#lane !== undefined) this.#lane.send(message, transfer);
+    else this.#port?.postMessage(message, transfer);
   }
 
   /** Ends the sandbox: the session hears `exit`; the engine is freed once no code of it runs. */

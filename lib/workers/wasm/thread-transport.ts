@@ -1,6 +1,8 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { WorkerCrashedError } from '../../errors.js';
+import type { PolledChannel } from '../spin-wait.js';
 import type { SessionCommand, Transport, TransportEvents } from '../transport.js';
+import { FastLane, newLaneBuffer } from './fast-lane.js';
 import { LocalPort } from './local-port.js';
 import type { FromSandbox, SandboxSettings, ToSandbox } from './messages.js';
 import { startSandbox, stopThread } from './threads.js';
@@ -10,7 +12,8 @@ const STOP_GRACE_MS = 1000;
 
 /**
  * A quickjs-wasm worker's messages: a MessagePort to its sandbox on one of
- * the shared threads. Bodies cross as bytes. Stopping is cooperative first
+ * the shared threads, with a fast lane beside it for calls and answers
+ * (fast-lane.ts). Bodies cross as bytes. Stopping is cooperative first
  * (a shared flag the engine's interrupt check reads, then `shutdown`), and
  * stops the thread only when the sandbox no longer answers.
  *
@@ -23,6 +26,10 @@ export class ThreadTransport implements Transport {
   readonly pid = undefined;
   readonly #settings: SandboxSettings;
   readonly #inline: boolean;
+  readonly #spinUs: number;
+  /** On a thread, every message to the sandbox goes through the lane (it keeps both ways in order). */
+  #lane: FastLane<ToSandbox, FromSandbox> | undefined;
+  readonly polled: PolledChannel | undefined;
   readonly #stop = new SharedArrayBuffer(4);
   #port: MessagePort | LocalPort | undefined;
   #events: TransportEvents | undefined;
@@ -33,9 +40,21 @@ export class ThreadTransport implements Transport {
   /** Resolves once the sandbox runs on a thread (its first message). */
   #dispatched: (() => void) | undefined;
 
-  constructor(settings: SandboxSettings, inline = false) {
+  /** `spinUs`: how long the sandbox polls for its next call after an answer (the pool's spinWaitUs). */
+  constructor(settings: SandboxSettings, inline = false, spinUs = 0) {
     this.#settings = settings;
     this.#inline = inline;
+    this.#spinUs = spinUs;
+    this.polled = inline
+      ? undefined
+      : {
+          poll: () => {
+            if (!this.#exited) this.#lane?.poll();
+          },
+          polling: (on) => {
+            if (!this.#exited) this.#lane?.polling(on);
+          },
+        };
   }
 
   open(events: TransportEvents): void {
@@ -54,23 +73,31 @@ export class ThreadTransport implements Transport {
     }
     const { port1, port2 } = new MessageChannel();
     this.#port = port1;
-    port1.on('message', (message: FromSandbox) => this.#onMessage(message));
+    const lane = newLaneBuffer();
+    const fast = new FastLane<ToSandbox, FromSandbox>(lane, 'host', port1, 'invoke', (message) => this.#onMessage(message));
+    this.#lane = fast;
+    port1.on('message', (message: FromSandbox) => fast.fromPort(message));
     port1.on('close', () => this.#exit(0, null));
     const dispatched = new Promise<void>((resolve) => (this.#dispatched = resolve));
-    startSandbox({ port: port2, settings: this.#settings, stop: this.#stop }, dispatched).catch(failed);
+    startSandbox({ port: port2, settings: this.#settings, stop: this.#stop, lane, spinUs: this.#spinUs }, dispatched).catch(failed);
   }
 
   send(command: SessionCommand, onWritten?: () => void): void {
-    // A MessagePort copies the message at once: it has left this transport when postMessage returns.
-    if (!this.#exited) this.#port?.postMessage((this.#inline ? command : bodiesCut(command)) satisfies ToSandbox);
+    // Both ways copy the message at once: it has left this transport when they return.
+    if (!this.#exited) this.#post(this.#inline ? command : bodiesCut(command));
     onWritten?.();
   }
 
   /** Moves the sandbox's fake clock (the unit-test sandbox); resolves once its due timers ran. */
   advanceTime(ms: number): Promise<void> {
     if (this.#exited || this.#port === undefined) return Promise.resolve();
-    this.#port.postMessage({ type: 'advanceTime', ms } satisfies ToSandbox);
+    this.#post({ type: 'advanceTime', ms });
     return new Promise((resolve) => this.#advances.push(resolve));
+  }
+
+  #post(message: ToSandbox): void {
+    if (this.#lane !== undefined) this.#lane.send(message);
+    else this.#port?.postMessage(message);
   }
 
   close(graceMs: number): void {
@@ -80,7 +107,7 @@ export class ThreadTransport implements Transport {
   kill(): void {
     if (this.#exited) return;
     Atomics.store(new Int32Array(this.#stop), 0, 1);
-    this.#port?.postMessage({ type: 'shutdown', id: 0 } satisfies ToSandbox);
+    this.#post({ type: 'shutdown', id: 0 });
     this.#escalate(STOP_GRACE_MS);
   }
 
@@ -119,6 +146,8 @@ export class ThreadTransport implements Transport {
       this.#exit(message.payload.code, null);
       return;
     }
+    // The lane takes its doorbells; one here would be a LocalPort's, which has none.
+    if (message.type === 'doorbell') return;
     this.#events?.message(message);
   }
 

@@ -21,7 +21,7 @@ export class WasmWorker extends InvocationSession {
       fakeClock: context.options.fakeClock ?? null,
       randomSeed: context.options.randomSeed ?? null,
       isolation: context.options.isolation,
-    }, context.options.inline);
+    }, context.options.inline, context.options.spinWaitUs);
     super('quickjs-wasm', context, transport);
     this.#transport = transport;
   }
